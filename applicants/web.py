@@ -1,0 +1,88 @@
+"""Shared helpers for server-rendered pages: domain errors as messages, Excel export, roles."""
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from functools import wraps
+from io import BytesIO
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+
+from .errors import DomainError, NotAllowed, NotFound
+
+
+def role_required(*roles: str):
+    """Login, then 403 unless the user has one of ``roles``."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if roles and not request.user.has_role(*roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def run_service(request, call, *, success: str | None = None, redirect_to: str | None = None):
+    """Run a service call for a page: a DomainError becomes a message (400/409) or 403/404.
+
+    Returns the service's result, or None when it raised a message-worthy error.
+    """
+    try:
+        result = call()
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        for field, errors in exc.as_field_errors().items():
+            for error in errors:
+                messages.error(request, error if field in ("non_field_errors", None) else f"{error}")
+        return None
+    if success:
+        messages.success(request, success)
+    if redirect_to:
+        return redirect(redirect_to)
+    return result
+
+
+def excel_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence], sheet: str = "Sheet1") -> HttpResponse:
+    """An .xlsx download: Chinese headers, frozen header row, numbers stored as numbers."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=False)
+    ws = wb.active
+    ws.title = sheet[:31]
+    ws.append(list(headers))
+    widths = [max(8, len(str(h)) * 2) for h in headers]
+    for row in rows:
+        values = []
+        for i, value in enumerate(row):
+            if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
+                value = timezone.localtime(value).replace(tzinfo=None)
+            values.append(value)
+            if i < len(widths):
+                widths[i] = min(60, max(widths[i], len(str(value)) + 2))
+        ws.append(values)
+        for i, value in enumerate(values, start=1):
+            if isinstance(value, Decimal):
+                ws.cell(row=ws.max_row, column=i).number_format = "#,##0.00"
+    ws.freeze_panes = "A2"
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    buffer = BytesIO()
+    wb.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

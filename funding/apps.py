@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class FundingConfig(AppConfig):
+    name = "funding"
+    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "资金项目与申请"
+
+    def ready(self) -> None:
+        from . import handlers  # noqa: F401  registers the funding programs

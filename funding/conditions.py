@@ -1,0 +1,89 @@
+"""Conditions of the workflow's transitions. Each is a predicate on an application with a code
+and a Chinese explanation, so a refused transition says exactly which condition failed."""
+
+from collections.abc import Callable
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .workflow import State, add_working_days, workflow_for
+
+
+def condition(code: str, message: Callable[[object], str]):
+    def wrap(predicate):
+        predicate.code = code
+        predicate.message = message
+        return predicate
+
+    return wrap
+
+
+def _missing_message(app) -> str:
+    from .programs import handler_for
+
+    missing = handler_for(app.program.code).missing_requirements(app)
+    return _("尚缺：%(items)s") % {"items": "、".join(missing)}
+
+
+@condition("requirements_missing", _missing_message)
+def requirements_met(app) -> bool:
+    from .programs import handler_for
+
+    return not handler_for(app.program.code).missing_requirements(app)
+
+
+@condition("no_expert_review", lambda app: _("该项目不需要专家评审"))
+def program_uses_experts(app) -> bool:
+    return app.program.expert_review
+
+
+@condition("no_public_notice", lambda app: _("该项目不公示，可直接审批"))
+def has_public_notice(app) -> bool:
+    return workflow_for(app.program.code).public_notice
+
+
+def _reviews_message(app) -> str:
+    if app.state == State.ACCEPTED:
+        return _("该项目需先送专家评审")
+    return _("专家评审尚未完成：需要 %(need)d 份，已有 %(have)d 份") % {
+        "need": app.program.min_reviews,
+        "have": app.reviews.count(),
+    }
+
+
+@condition("reviews_incomplete", _reviews_message)
+def review_stage_done(app) -> bool:
+    if app.state == State.ACCEPTED:
+        return not app.program.expert_review
+    if app.state == State.UNDER_REVIEW:
+        return app.reviews.count() >= app.program.min_reviews
+    return True
+
+
+@condition("public_notice_required", lambda app: _("该项目须先公示，公示期满后方可批准"))
+def ready_for_decision(app) -> bool:
+    # Straight from intake to approval only for programs without a public notice.
+    return app.state == State.PUBLICITY or not workflow_for(app.program.code).public_notice
+
+
+def publicity_ends_on(app):
+    if app.publicity_started_on is None:
+        return None
+    return add_working_days(app.publicity_started_on, app.program.publicity_days)
+
+
+@condition(
+    "publicity_not_elapsed",
+    lambda app: _("公示期未满：%(start)s 起公示 %(days)d 个工作日，%(end)s 后方可批准")
+    % {"start": app.publicity_started_on, "days": app.program.publicity_days, "end": publicity_ends_on(app)},
+)
+def publicity_elapsed(app) -> bool:
+    if app.state != State.PUBLICITY:
+        return True
+    ends = publicity_ends_on(app)
+    return ends is None or timezone.localdate() >= ends
+
+
+@condition("already_paid", lambda app: _("已有拨付，不能撤销批准"))
+def nothing_paid_yet(app) -> bool:
+    return app.disbursed_amount == 0

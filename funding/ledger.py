@@ -1,0 +1,123 @@
+"""The double-entry ledger: the only code that writes ``LedgerEntry`` rows and the only code that
+turns entries into figures.
+
+Accounts per budget: SOURCE (outside: treasury and recoveries), AVAILABLE, COMMITTED, PAID.
+Each entry moves an amount from one account to another, so balances always sum to zero and
+
+    allocated (= money in from SOURCE) = available + committed + paid.
+
+Callers hold the budget row lock (``select_for_update``) when a posting depends on a balance.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
+
+from .models import Account, Budget, EntryKind, LedgerEntry
+
+ZERO = Decimal("0.00")
+
+# kind -> (credit: where the money comes from, debit: where it goes)
+MOVES: dict[str, tuple[str, str]] = {
+    EntryKind.ALLOCATION: (Account.SOURCE, Account.AVAILABLE),
+    EntryKind.COMMIT: (Account.AVAILABLE, Account.COMMITTED),
+    EntryKind.RELEASE: (Account.COMMITTED, Account.AVAILABLE),
+    EntryKind.PAYMENT: (Account.COMMITTED, Account.PAID),
+    EntryKind.RECOVERY: (Account.SOURCE, Account.AVAILABLE),
+}
+
+
+@dataclass(frozen=True)
+class BudgetFigures:
+    allocated: Decimal
+    committed: Decimal
+    disbursed: Decimal
+    available: Decimal
+    recovered: Decimal = ZERO
+
+    @property
+    def execution_rate(self) -> Decimal:
+        if not self.allocated:
+            return Decimal("0")
+        return (self.disbursed / self.allocated).quantize(Decimal("0.0001"))
+
+
+def post(*, budget: Budget, kind: str, amount: Decimal, by=None, application=None, memo: str = "",
+         voucher_no: str | None = None, booked_on=None) -> LedgerEntry:
+    """Write one balanced entry. ``adjustment`` takes a signed amount (negative = cut)."""
+    if kind == EntryKind.ADJUSTMENT:
+        credit, debit = (Account.SOURCE, Account.AVAILABLE) if amount > 0 else (Account.AVAILABLE, Account.SOURCE)
+        amount = abs(amount)
+    else:
+        credit, debit = MOVES[kind]
+    extra = {"booked_on": booked_on} if booked_on else {}
+    return LedgerEntry.objects.create(
+        budget=budget, application=application, kind=kind, debit_account=debit, credit_account=credit,
+        amount=amount, created_by=by, memo=memo[:200], voucher_no=voucher_no, **extra,
+    )
+
+
+MONEY_SUM = DecimalField(max_digits=16, decimal_places=2)
+
+
+def _balance(account: str, prefix: str = ""):
+    """Σ into ``account`` − Σ out of it, as one conditional aggregate (``prefix`` e.g. ``"entries__"``)."""
+    return Coalesce(
+        Sum(
+            Case(
+                When(**{f"{prefix}debit_account": account}, then=F(f"{prefix}amount")),
+                When(**{f"{prefix}credit_account": account}, then=-F(f"{prefix}amount")),
+                default=Value(ZERO),
+                output_field=MONEY_SUM,
+            )
+        ),
+        Value(ZERO),
+        output_field=MONEY_SUM,
+    )
+
+
+def figure_annotations(prefix: str = "") -> dict:
+    """Aggregates that give a budget's figures from its entries."""
+    recovered = Coalesce(
+        Sum(f"{prefix}amount", filter=Q(**{f"{prefix}kind": EntryKind.RECOVERY})), Value(ZERO), output_field=MONEY_SUM
+    )
+    return {
+        "fig_allocated": -_balance(Account.SOURCE, prefix),
+        "fig_available": _balance(Account.AVAILABLE, prefix),
+        "fig_committed": _balance(Account.COMMITTED, prefix),
+        "fig_disbursed": _balance(Account.PAID, prefix),
+        "fig_recovered": recovered,
+    }
+
+
+def figures_from_row(row) -> BudgetFigures:
+    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
+    return BudgetFigures(
+        allocated=get("fig_allocated") or ZERO,
+        committed=get("fig_committed") or ZERO,
+        disbursed=get("fig_disbursed") or ZERO,
+        available=get("fig_available") or ZERO,
+        recovered=get("fig_recovered") or ZERO,
+    )
+
+
+def budget_figures(budget: Budget | int) -> BudgetFigures:
+    budget_id = budget if isinstance(budget, int) else budget.pk
+    row = LedgerEntry.objects.filter(budget_id=budget_id).aggregate(**figure_annotations())
+    return figures_from_row(row)
+
+
+def budgets_with_figures(queryset: QuerySet[Budget] | None = None) -> QuerySet[Budget]:
+    """Budgets annotated with ``fig_*`` figures in one query (one GROUP BY over entries)."""
+    queryset = queryset if queryset is not None else Budget.objects.all()
+    return queryset.annotate(**figure_annotations("entries__"))
+
+
+def application_balances(application_id: int) -> dict[str, Decimal]:
+    """What the ledger holds for one application: committed (still), paid."""
+    row = LedgerEntry.objects.filter(application_id=application_id).aggregate(
+        committed=_balance(Account.COMMITTED), paid=_balance(Account.PAID)
+    )
+    return {"committed": row["committed"] or ZERO, "paid": row["paid"] or ZERO}

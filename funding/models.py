@@ -1,0 +1,410 @@
+"""Programs (rules as data), budgets, the double-entry ledger, and applications with their workflow."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+
+from applicants.models import Applicant, Bank, IPAsset, Region
+
+from . import conditions as cond
+from .workflow import ProgramCode, State, Transition, may_take
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+RATIO = {"max_digits": 6, "decimal_places": 4}
+ZERO = Decimal("0.00")
+
+
+def default_subsidy_standards() -> dict:
+    """元 per granted patent by type and country (渝知发〔2020〕21号); absent types are not eligible."""
+    return {"invention": {"CN": "1000.00", "US": "20000.00", "JP": "20000.00", "KR": "20000.00",
+                          "EP": "20000.00", "*": "10000.00"}}
+
+
+def default_award_levels() -> dict:
+    return {"gold": "200000.00", "silver": "100000.00", "excellence": "50000.00"}
+
+
+class Program(models.Model):
+    """A fund program of one region; every number that policy may change is a field here."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="programs")
+    code = models.CharField(_("代码"), max_length=32, choices=ProgramCode.choices)
+    name_zh = models.CharField(_("中文名称"), max_length=100)
+    name_en = models.CharField(_("英文名称"), max_length=100)
+    description = models.TextField(_("说明"), blank=True)
+    is_open = models.BooleanField(_("接受申报"), default=True)
+    publicity_days = models.PositiveSmallIntegerField(_("公示期（工作日）"), default=5)
+    expert_review = models.BooleanField(_("需要专家评审"), default=False)
+    min_reviews = models.PositiveSmallIntegerField(_("所需评审数"), default=3)
+    cap_per_project = models.DecimalField(_("单项上限（元）"), null=True, blank=True, **MONEY)
+    cap_per_applicant_year = models.DecimalField(_("每主体每年上限（元）"), null=True, blank=True, **MONEY)
+    subsidy_standards = models.JSONField(_("资助标准"), default=dict, blank=True)
+    fee_share = models.DecimalField(_("资助占官费比例上限"), default=Decimal("0.5000"), **RATIO)
+    grant_years_back = models.PositiveSmallIntegerField(_("授权年份（往前几年）"), default=1)
+    award_levels = models.JSONField(_("奖励等级金额"), default=dict, blank=True)
+    first_tranche_share = models.DecimalField(
+        _("首笔拨付比例上限"), default=Decimal("1.0000"), **RATIO,
+        help_text=_("验收前可拨付的批准金额比例；1 表示可一次拨付。"),
+    )
+    interest_ratio = models.DecimalField(_("贴息比例"), default=Decimal("0.5000"), **RATIO)
+    risk_share = models.DecimalField(_("风险补偿分担比例"), default=Decimal("0.4000"), **RATIO)
+    required_documents = models.JSONField(_("必需材料"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("资金项目")
+        verbose_name_plural = _("资金项目")
+        ordering = ["region", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "code"], name="program_code_unique_per_region"),
+            models.CheckConstraint(condition=Q(fee_share__gte=0) & Q(fee_share__lte=1), name="program_fee_share_0_1"),
+            models.CheckConstraint(condition=Q(risk_share__gte=0) & Q(risk_share__lte=1), name="program_risk_share_0_1"),
+            models.CheckConstraint(
+                condition=Q(interest_ratio__gte=0) & Q(interest_ratio__lte=1), name="program_interest_ratio_0_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(first_tranche_share__gt=0) & Q(first_tranche_share__lte=1), name="program_tranche_0_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+    @property
+    def name(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+
+
+class Budget(models.Model):
+    """A program's budget for one fiscal year. Its figures derive from ledger entries."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="budgets")
+    year = models.PositiveIntegerField(_("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("年度预算")
+        verbose_name_plural = _("年度预算")
+        ordering = ["-year", "program_id"]
+        constraints = [models.UniqueConstraint(fields=["program", "year"], name="budget_unique_per_program_year")]
+
+    def __str__(self) -> str:
+        return f"{self.program} {self.year}"
+
+
+class Account(models.TextChoices):
+    """Accounts of a budget. SOURCE is the outside world (treasury, recoveries)."""
+
+    SOURCE = "source", _("资金来源")
+    AVAILABLE = "available", _("可用")
+    COMMITTED = "committed", _("已承诺")
+    PAID = "paid", _("已拨付")
+
+
+class EntryKind(models.TextChoices):
+    ALLOCATION = "allocation", _("年初预算")
+    ADJUSTMENT = "adjustment", _("预算调整")
+    COMMIT = "commit", _("批准承诺")
+    RELEASE = "release", _("释放")
+    PAYMENT = "payment", _("拨付")
+    RECOVERY = "recovery", _("追偿回收")
+
+
+class LedgerEntry(models.Model):
+    """One balanced movement of ``amount`` from ``credit_account`` to ``debit_account``.
+
+    Every entry debits one account and credits another by the same amount, so the accounts of a
+    budget always sum to zero; balances are sums of entries, never stored.
+    """
+
+    budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="entries")
+    application = models.ForeignKey(
+        "Application", on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries"
+    )
+    kind = models.CharField(max_length=12, choices=EntryKind.choices)
+    debit_account = models.CharField(max_length=10, choices=Account.choices)
+    credit_account = models.CharField(max_length=10, choices=Account.choices)
+    amount = models.DecimalField(**MONEY)
+    voucher_no = models.CharField(_("凭证号"), max_length=40, null=True, blank=True, unique=True)
+    memo = models.CharField(_("摘要"), max_length=200, blank=True)
+    booked_on = models.DateField(_("记账日期"), default=timezone.localdate)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("分录")
+        verbose_name_plural = _("分录")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive"),
+            models.CheckConstraint(condition=~Q(debit_account=F("credit_account")), name="ledger_two_accounts"),
+        ]
+        indexes = [models.Index(fields=["budget", "kind"]), models.Index(fields=["application", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"
+
+
+class Application(ConcurrentTransitionMixin, models.Model):
+    """One application to one program; per-program details hang off it one-to-one."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="applications")
+    applicant = models.ForeignKey(Applicant, on_delete=models.PROTECT, related_name="applications")
+    claimant_bank = models.ForeignKey(
+        Bank, on_delete=models.PROTECT, null=True, blank=True, related_name="claims",
+        help_text=_("风险补偿由银行申请时为该银行"),
+    )
+    fiscal_year = models.PositiveIntegerField(_("资金年度"))
+    title = models.CharField(_("项目名称"), max_length=200)
+    requested_amount = models.DecimalField(_("申请金额"), **MONEY)
+    approved_amount = models.DecimalField(_("批准金额"), null=True, blank=True, **MONEY)
+    # A cache of the application's PAYMENT entries, kept in the same transaction as each payment
+    # (lists and queues read it); verify_ledger checks it against the ledger.
+    disbursed_amount = models.DecimalField(_("已拨付金额"), default=ZERO, **MONEY)
+    state = FSMField(_("状态"), default=State.DRAFT, choices=State.choices, protected=True, max_length=16)
+    accepted_after_completion = models.BooleanField(_("已验收"), default=False)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    publicity_started_on = models.DateField(_("公示开始日"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("申请")
+        verbose_name_plural = _("申请")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(requested_amount__gt=0), name="application_requested_positive"),
+            models.CheckConstraint(
+                condition=Q(approved_amount__isnull=True) | Q(approved_amount__gte=0),
+                name="application_approved_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(disbursed_amount__gte=0)
+                & (Q(approved_amount__isnull=True, disbursed_amount=0) | Q(disbursed_amount__lte=F("approved_amount"))),
+                name="application_paid_within_approved",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["program", "state", "fiscal_year"]),
+            models.Index(fields=["state", "fiscal_year"]),
+            models.Index(fields=["applicant", "fiscal_year"]),
+            models.Index(fields=["fiscal_year", "program"]),
+            models.Index(fields=["claimant_bank", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    @property
+    def outstanding_amount(self) -> Decimal:
+        return (self.approved_amount or ZERO) - self.disbursed_amount
+
+    # --- transitions: declared once; permissions and conditions read the program's data ---
+    # Side effects (ledger, audit, claims) live in funding.services, in the same transaction.
+
+    @transition(field=state, source=[State.DRAFT, State.RETURNED], target=State.SUBMITTED,
+                permission=lambda app, user: may_take(Transition.SUBMIT, app, user),
+                conditions=[cond.requirements_met])
+    def submit(self) -> None:
+        self.submitted_at = timezone.now()
+
+    @transition(field=state, source=[State.DRAFT, State.SUBMITTED, State.RETURNED], target=State.WITHDRAWN,
+                permission=lambda app, user: may_take(Transition.WITHDRAW, app, user))
+    def withdraw(self) -> None:
+        self.decided_at = timezone.now()
+
+    @transition(field=state, source=State.SUBMITTED, target=State.ACCEPTED,
+                permission=lambda app, user: may_take(Transition.ACCEPT, app, user))
+    def accept(self) -> None:
+        pass
+
+    @transition(field=state, source=[State.SUBMITTED, State.ACCEPTED, State.UNDER_REVIEW], target=State.RETURNED,
+                permission=lambda app, user: may_take(Transition.RETURN_FOR_REVISION, app, user))
+    def return_for_revision(self) -> None:
+        pass
+
+    @transition(field=state, source=State.ACCEPTED, target=State.UNDER_REVIEW,
+                permission=lambda app, user: may_take(Transition.SEND_TO_REVIEW, app, user),
+                conditions=[cond.program_uses_experts])
+    def send_to_review(self) -> None:
+        pass
+
+    @transition(field=state, source=[State.ACCEPTED, State.UNDER_REVIEW], target=State.PUBLICITY,
+                permission=lambda app, user: may_take(Transition.PUBLISH, app, user),
+                conditions=[cond.has_public_notice, cond.review_stage_done])
+    def publish(self) -> None:
+        self.publicity_started_on = timezone.localdate()
+
+    @transition(field=state, source=[State.SUBMITTED, State.ACCEPTED, State.UNDER_REVIEW, State.PUBLICITY],
+                target=State.REJECTED, permission=lambda app, user: may_take(Transition.REJECT, app, user))
+    def reject(self) -> None:
+        self.decided_at = timezone.now()
+
+    @transition(field=state, source=[State.PUBLICITY, State.ACCEPTED], target=State.APPROVED,
+                permission=lambda app, user: may_take(Transition.APPROVE, app, user),
+                conditions=[cond.ready_for_decision, cond.publicity_elapsed])
+    def approve(self, amount: Decimal) -> None:
+        self.approved_amount = amount
+        self.decided_at = timezone.now()
+
+    @transition(field=state, source=State.APPROVED, target=RETURN_VALUE(State.APPROVED, State.DISBURSED),
+                permission=lambda app, user: may_take(Transition.DISBURSE, app, user))
+    def disburse(self, amount: Decimal) -> str:
+        self.disbursed_amount += amount
+        return State.DISBURSED if self.disbursed_amount >= (self.approved_amount or ZERO) else State.APPROVED
+
+    @transition(field=state, source=State.APPROVED, target=State.REJECTED,
+                permission=lambda app, user: may_take(Transition.REVOKE, app, user),
+                conditions=[cond.nothing_paid_yet])
+    def revoke(self) -> None:
+        self.decided_at = timezone.now()
+
+
+class SubsidyClaim(models.Model):
+    """专利资助: the official fees the applicant paid for the claimed patents."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="subsidy_claim")
+    official_fees_paid = models.DecimalField(_("已缴官费"), **MONEY)
+
+    class Meta:
+        verbose_name = _("专利资助明细")
+        verbose_name_plural = _("专利资助明细")
+        constraints = [models.CheckConstraint(condition=Q(official_fees_paid__gt=0), name="subsidy_fees_positive")]
+
+
+class AwardLevel(models.TextChoices):
+    GOLD = "gold", _("金奖")
+    SILVER = "silver", _("银奖")
+    EXCELLENCE = "excellence", _("优秀奖")
+
+
+class AwardNomination(models.Model):
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="award_nomination")
+    level = models.CharField(_("奖项等级"), max_length=12, choices=AwardLevel.choices)
+
+    class Meta:
+        verbose_name = _("专利奖申报")
+        verbose_name_plural = _("专利奖申报")
+
+
+class IndustrializationPlan(models.Model):
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="industrialization_plan")
+    total_investment = models.DecimalField(_("总投资"), **MONEY)
+    self_funding = models.DecimalField(_("自筹资金"), **MONEY)
+    expected_output_value = models.DecimalField(_("预期产值"), **MONEY)
+    jobs = models.PositiveIntegerField(_("新增就业"))
+
+    class Meta:
+        verbose_name = _("产业化项目计划")
+        verbose_name_plural = _("产业化项目计划")
+        constraints = [
+            models.CheckConstraint(condition=Q(total_investment__gt=0), name="plan_investment_positive"),
+            models.CheckConstraint(
+                condition=Q(self_funding__gte=0) & Q(self_funding__lte=F("total_investment")),
+                name="plan_self_funding_within_investment",
+            ),
+        ]
+
+
+class PatentClaim(models.Model):
+    """A patent named by an application. ``live`` until the application is rejected or withdrawn.
+
+    The partial unique constraint makes a patent claimable once per program, ever: two racing
+    claims for one patent cannot both commit.
+    """
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="patent_claims")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    patent = models.ForeignKey(IPAsset, on_delete=models.PROTECT, related_name="claims")
+    standard_amount = models.DecimalField(_("标准金额"), default=ZERO, **MONEY)
+    live = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("申请所涉专利")
+        verbose_name_plural = _("申请所涉专利")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "patent"], name="patent_claim_once_per_application"),
+            models.UniqueConstraint(
+                fields=["program", "patent"], condition=Q(live=True), name="patent_claimed_once_per_program"
+            ),
+        ]
+
+
+class ReviewAssignment(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="review_assignments")
+    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_assignments")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["application", "expert"], name="review_assignment_unique")]
+        indexes = [models.Index(fields=["expert", "application"])]
+
+
+class Review(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="reviews")
+    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews")
+    score = models.PositiveSmallIntegerField(_("评分"), validators=[MaxValueValidator(100)])
+    recommended_amount = models.DecimalField(_("建议金额"), **MONEY)
+    comment = models.TextField(_("评审意见"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("专家评审")
+        verbose_name_plural = _("专家评审")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "expert"], name="review_once_per_expert"),
+            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=100), name="review_score_0_100"),
+            models.CheckConstraint(condition=Q(recommended_amount__gte=0), name="review_amount_not_negative"),
+        ]
+
+
+def document_upload_path(instance: "Document", filename: str) -> str:
+    # The stored name is ours, never the uploader's: no traversal, no collisions.
+    import uuid
+
+    return f"applications/{instance.application_id}/{uuid.uuid4().hex}"
+
+
+class Document(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("材料类型"), max_length=40)
+    file = models.FileField(upload_to=document_upload_path, max_length=200)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("申请材料")
+        verbose_name_plural = _("申请材料")
+        ordering = ["id"]
+
+
+class TransitionLog(models.Model):
+    """The audit row of a state change, written in the same transaction as the change."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="history")
+    transition = models.CharField(max_length=24)
+    from_state = models.CharField(max_length=16)
+    to_state = models.CharField(max_length=16)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("流转记录")
+        verbose_name_plural = _("流转记录")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["application", "id"])]

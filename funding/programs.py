@@ -1,0 +1,56 @@
+"""Per-program behaviour behind one interface: the details an application carries, what it still
+lacks before submission, and how its amount is computed from the program's rules.
+
+funding registers the three funding programs; pledges registers interest_subsidy and
+risk_compensation from its AppConfig.ready(), so funding never imports pledges.
+"""
+
+from decimal import Decimal
+
+
+class ProgramHandler:
+    """Default behaviour; subclasses override what their program needs."""
+
+    code: str = ""
+    # Serializer-level field names the create call accepts for this program (documentation + forms).
+    detail_fields: tuple[str, ...] = ()
+
+    def create_details(self, application, data: dict, *, by) -> None:
+        """Store the program's details for a new (or edited draft) application. Raises Invalid/Conflict."""
+
+    def missing_requirements(self, application) -> list[str]:
+        """Human-readable list of what is still missing before the application may be submitted."""
+        from django.utils.translation import gettext as _
+
+        missing: list[str] = []
+        have = {doc.kind for doc in application.documents.all()}
+        for kind in application.program.required_documents or []:
+            if kind not in have:
+                missing.append(_("材料「%(kind)s」") % {"kind": kind})
+        return missing
+
+    def computed_amount(self, application) -> Decimal | None:
+        """The amount the rules give, or None when the applicant's requested amount stands."""
+        return None
+
+    def details(self, application) -> dict:
+        """JSON-able program fields for the API's application detail."""
+        return {}
+
+    def on_released(self, application) -> None:
+        """Called in the transaction that rejects or withdraws the application."""
+
+    def on_disbursed(self, application) -> None:
+        """Called in the transaction of the payment that completes the application."""
+
+
+_HANDLERS: dict[str, ProgramHandler] = {}
+
+
+def register(handler: ProgramHandler) -> ProgramHandler:
+    _HANDLERS[handler.code] = handler
+    return handler
+
+
+def handler_for(code: str) -> ProgramHandler:
+    return _HANDLERS.get(code) or ProgramHandler()

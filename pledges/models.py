@@ -1,0 +1,227 @@
+"""IP-pledge loans registered by partner banks, and the funding details that refer to them."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from applicants.models import Applicant, Bank, IPAsset
+from funding.models import MONEY, Application
+
+ZERO = Decimal("0.00")
+
+
+class LoanStatus(models.TextChoices):
+    ACTIVE = "active", _("正常")
+    SETTLED = "settled", _("已结清")
+    DEFAULTED = "defaulted", _("已违约")
+    COMPENSATED = "compensated", _("已补偿")
+    CANCELLED = "cancelled", _("已撤销登记")
+
+
+# A right stays pledged while its loan is live; settling, cancelling or compensation releases it.
+LIVE_STATUSES = frozenset({LoanStatus.ACTIVE, LoanStatus.DEFAULTED})
+
+
+class PledgeLoan(ConcurrentTransitionMixin, models.Model):
+    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="loans", verbose_name=_("银行"))
+    borrower = models.ForeignKey(Applicant, on_delete=models.PROTECT, related_name="loans", verbose_name=_("借款企业"))
+    contract_no = models.CharField(_("合同编号"), max_length=60)
+    principal = models.DecimalField(_("贷款本金"), **MONEY)
+    annual_rate = models.DecimalField(_("年利率"), max_digits=7, decimal_places=6)
+    start_date = models.DateField(_("放款日"))
+    maturity_date = models.DateField(_("到期日"))
+    pledge_registration_no = models.CharField(_("质押登记号"), max_length=40)
+    outstanding_principal = models.DecimalField(_("贷款余额"), **MONEY)
+    status = FSMField(_("状态"), default=LoanStatus.ACTIVE, choices=LoanStatus.choices, protected=True, max_length=12)
+    defaulted_on = models.DateField(_("违约日"), null=True, blank=True)
+    outstanding_at_default = models.DecimalField(_("违约时余额"), null=True, blank=True, **MONEY)
+    settled_on = models.DateField(_("结清日"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("知识产权质押贷款")
+        verbose_name_plural = _("知识产权质押贷款")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["bank", "contract_no"], name="loan_contract_unique_per_bank"),
+            models.CheckConstraint(condition=Q(principal__gt=0), name="loan_principal_positive"),
+            models.CheckConstraint(condition=Q(annual_rate__gt=0) & Q(annual_rate__lt=1), name="loan_rate_fraction"),
+            models.CheckConstraint(condition=Q(maturity_date__gt=F("start_date")), name="loan_maturity_after_start"),
+            models.CheckConstraint(
+                condition=Q(outstanding_principal__gte=0) & Q(outstanding_principal__lte=F("principal")),
+                name="loan_outstanding_within_principal",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["bank", "status", "start_date"]),
+            models.Index(fields=["status", "start_date"]),
+            models.Index(fields=["borrower", "status"]),
+            models.Index(fields=["start_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bank} {self.contract_no}"
+
+    # Transitions; the bank-scoping and the rights release live in pledges.services.
+    @transition(field=status, source=LoanStatus.ACTIVE, target=LoanStatus.SETTLED)
+    def settle(self, on=None) -> None:
+        self.settled_on = on or timezone.localdate()
+
+    @transition(field=status, source=LoanStatus.ACTIVE, target=LoanStatus.DEFAULTED)
+    def default(self, on, outstanding: Decimal) -> None:
+        self.defaulted_on = on
+        self.outstanding_at_default = outstanding
+
+    @transition(field=status, source=LoanStatus.DEFAULTED, target=LoanStatus.COMPENSATED)
+    def compensate(self) -> None:
+        pass
+
+    @transition(field=status, source=LoanStatus.ACTIVE, target=LoanStatus.CANCELLED)
+    def cancel(self) -> None:
+        pass
+
+
+class PledgedRight(models.Model):
+    class Kind(models.TextChoices):
+        PATENT = "patent", _("专利权")
+        TRADEMARK = "trademark", _("商标权")
+
+    loan = models.ForeignKey(PledgeLoan, on_delete=models.CASCADE, related_name="rights")
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    number = models.CharField(_("号码"), max_length=20)
+    valuation = models.DecimalField(_("评估价值"), **MONEY)
+    ip_asset = models.ForeignKey(IPAsset, on_delete=models.SET_NULL, null=True, blank=True, related_name="pledges")
+    live = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("质押权利")
+        verbose_name_plural = _("质押权利")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "number"], condition=Q(live=True), name="right_under_one_live_pledge"
+            ),
+            models.UniqueConstraint(fields=["loan", "kind", "number"], name="right_once_per_loan"),
+            models.CheckConstraint(condition=Q(valuation__gt=0), name="right_valuation_positive"),
+        ]
+        indexes = [models.Index(fields=["kind", "number"])]
+
+
+class Repayment(models.Model):
+    loan = models.ForeignKey(PledgeLoan, on_delete=models.CASCADE, related_name="repayments")
+    date = models.DateField(_("还款日"))
+    principal = models.DecimalField(_("本金"), **MONEY)
+    interest = models.DecimalField(_("利息"), **MONEY)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("还款")
+        verbose_name_plural = _("还款")
+        ordering = ["date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(principal__gte=0) & Q(interest__gte=0) & (Q(principal__gt=0) | Q(interest__gt=0)),
+                name="repayment_amounts_positive",
+            )
+        ]
+        indexes = [models.Index(fields=["loan", "date"]), models.Index(fields=["date"])]
+
+
+class Recovery(models.Model):
+    """Money the bank recovered after a compensated default; ``pool_share`` flows back to the budget."""
+
+    loan = models.ForeignKey(PledgeLoan, on_delete=models.CASCADE, related_name="recoveries")
+    date = models.DateField(_("回收日"))
+    amount = models.DecimalField(_("回收金额"), **MONEY)
+    pool_share = models.DecimalField(_("补偿资金分回"), **MONEY)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("追偿回收")
+        verbose_name_plural = _("追偿回收")
+        ordering = ["date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="recovery_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(pool_share__gte=0) & Q(pool_share__lte=F("amount")), name="recovery_share_within_amount"
+            ),
+        ]
+
+
+class LoanEvent(models.Model):
+    """What happened to a loan and who did it: registration, repayments, settlement, default…"""
+
+    loan = models.ForeignKey(PledgeLoan, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["loan", "id"])]
+
+
+class IdempotencyRecord(models.Model):
+    """A bank's Idempotency-Key and the response it got, kept ``IPFUND_IDEMPOTENCY_HOURS``."""
+
+    bank = models.ForeignKey(Bank, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=200)
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bank", "key"], name="idempotency_key_unique_per_bank")]
+        indexes = [models.Index(fields=["created_at"])]
+
+
+class InterestSubsidyClaim(models.Model):
+    """质押贷款贴息: an enterprise's claim for year ``year`` over some of its loans."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="interest_claim")
+    year = models.PositiveIntegerField(_("贴息年度"))
+    loans = models.ManyToManyField(PledgeLoan, through="InterestSubsidyLoan", related_name="+")
+
+    class Meta:
+        verbose_name = _("贴息申请明细")
+        verbose_name_plural = _("贴息申请明细")
+
+
+class InterestSubsidyLoan(models.Model):
+    claim = models.ForeignKey(InterestSubsidyClaim, on_delete=models.CASCADE, related_name="claim_loans")
+    loan = models.ForeignKey(PledgeLoan, on_delete=models.PROTECT, related_name="interest_claims")
+    year = models.PositiveIntegerField()
+    interest_paid = models.DecimalField(_("当年已付利息"), **MONEY)
+    live = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            # One subsidy per loan and year: a second live claim for the same interest is refused.
+            models.UniqueConstraint(fields=["loan", "year"], condition=Q(live=True), name="interest_claim_once_per_loan_year"),
+        ]
+
+
+class RiskCompensationClaim(models.Model):
+    """风险补偿: opened by a loan's default; the claimant is the bank."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="risk_claim")
+    loan = models.OneToOneField(PledgeLoan, on_delete=models.PROTECT, related_name="risk_claim")
+    outstanding_at_default = models.DecimalField(_("违约时余额"), **MONEY)
+    share = models.DecimalField(_("分担比例"), max_digits=6, decimal_places=4)
+
+    class Meta:
+        verbose_name = _("风险补偿明细")
+        verbose_name_plural = _("风险补偿明细")
