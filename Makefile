@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PORT ?= 8000
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test deps dev-deps migrate seed lint bench bench-small backup clean
 

@@ -1,9 +1,25 @@
-"""One mapping from every error to the contract's JSON: 400 keyed by field, 409 with detail+code."""
+"""One mapping from every error to the contract's JSON: 400 keyed by field, 409 with detail+code.
 
-from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+Also the project's 400/403/404/500 handlers (``config/urls.py``): JSON under ``/api/``, the HTML
+pages elsewhere, so an API client never receives an HTML error page.
+"""
+
+import logging
+
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+)
+from django.core.exceptions import (
+    ValidationError as DjangoValidationError,
+)
 from django.db import IntegrityError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -11,9 +27,16 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from applicants.errors import Conflict, DomainError
 
+logger = logging.getLogger(__name__)
+API_PREFIX = "/api/"
+
 
 def _conflict(detail: str, code: str) -> Response:
     return Response({"detail": detail, "code": code}, status=status.HTTP_409_CONFLICT)
+
+
+def _too_big_message() -> str:
+    return _("请求体过大")
 
 
 def exception_handler(exc, context):
@@ -27,10 +50,23 @@ def exception_handler(exc, context):
         return _conflict(_("当前状态不允许此操作"), "invalid_state")
     if isinstance(exc, IntegrityError):
         # A constraint the services did not anticipate: still the caller's conflict, never a 500.
+        logger.warning("IntegrityError mapped to 409: %s", exc)
         return _conflict(_("与现有数据冲突"), "integrity_conflict")
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(detail, status=400)
+    if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent)):
+        return Response({"detail": _too_big_message(), "code": "request_too_large"},
+                        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, SuspiciousOperation):
+        return Response({"detail": _("请求无效"), "code": "bad_request"}, status=400)
+    if isinstance(exc, RecursionError):
+        # json.loads on "[[[[…" thousands deep: a malformed body, not a server fault.
+        return Response({"non_field_errors": [_("请求体嵌套层数过多")]}, status=400)
+    if isinstance(exc, OverflowError):
+        # A number past what the database takes (?owner=1e301 on SQLite): the caller's value, not a fault.
+        logger.warning("OverflowError mapped to 400: %s", exc)
+        return Response({"non_field_errors": [_("请求中的数值超出范围")]}, status=400)
     if isinstance(exc, exceptions.ParseError):
         return Response({"non_field_errors": [_("请求体不是有效的 JSON：%(msg)s") % {"msg": exc.detail}]}, status=400)
     response = drf_exception_handler(exc, context)
@@ -44,4 +80,47 @@ def exception_handler(exc, context):
     return response
 
 
-__all__ = ["exception_handler", "Conflict", "Http404", "PermissionDenied"]
+# --- Django's error handlers, JSON for API paths --------------------------------------------
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def _json(detail: str, code: str, status_code: int) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code}, status=status_code, json_dumps_params={"ensure_ascii": False})
+
+
+def bad_request(request, exception=None):
+    if _is_api(request):
+        if isinstance(exception, (RequestDataTooBig, TooManyFieldsSent)):
+            return _json(_too_big_message(), "request_too_large", 413)
+        return _json(_("请求无效"), "bad_request", 400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception=None):
+    if _is_api(request):
+        return _json(_("无权执行此操作"), "permission_denied", 403)
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception=None):
+    if _is_api(request):
+        return _json(_("未找到"), "not_found", 404)
+    return defaults.page_not_found(request, exception)
+
+
+@csrf_exempt  # an unknown API URL is a JSON 404 for every method, not CSRF's HTML 403 for a POST
+def api_not_found(request, *args, **kwargs):
+    return _json(_("未找到"), "not_found", 404)
+
+
+def server_error(request):
+    if _is_api(request):
+        return _json(_("服务器内部错误，已记录，请稍后重试"), "server_error", 500)
+    return defaults.server_error(request)
+
+
+__all__ = ["exception_handler", "Conflict", "Http404", "PermissionDenied", "bad_request", "permission_denied",
+           "page_not_found", "server_error"]

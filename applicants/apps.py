@@ -1,7 +1,24 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+def _nav(user) -> list[tuple[int, str, str]]:
+    from .models import STAFF_ROLES
+
+    entries: list[tuple[int, str, str]] = []
+    if user.applicant_id is not None:
+        entries += [(10, _("我的知识产权"), "applicants:my_assets"), (90, _("我的单位"), "applicants:organisation")]
+    if user.roles & STAFF_ROLES:
+        entries.append((60, _("知识产权登记簿"), "applicants:registry"))
+    return entries
 
 
 class ApplicantsConfig(AppConfig):
     name = "applicants"
     default_auto_field = "django.db.models.BigAutoField"
-    verbose_name = "申请主体与知识产权"
+    verbose_name = _("申请主体与知识产权")
+
+    def ready(self) -> None:
+        from .dashboard import register_nav
+
+        register_nav(_nav)

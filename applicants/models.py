@@ -90,6 +90,10 @@ class Applicant(models.Model):
     kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices, default=Kind.ENTERPRISE)
     name = models.CharField(_("名称"), max_length=100)
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, null=True, blank=True, unique=True)
+    credit_region_code = models.CharField(
+        _("信用代码中的登记地代码"), max_length=6, blank=True,
+        help_text=_("统一社会信用代码第 3–8 位；可与所属行政区不同（如在外地登记）"),
+    )
     resident_id = models.CharField(_("居民身份证号"), max_length=18, null=True, blank=True, unique=True)
     industry = models.CharField(_("行业"), max_length=24, choices=Industry.choices, default=Industry.OTHER)
     township = models.ForeignKey(

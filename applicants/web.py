@@ -54,6 +54,22 @@ def run_service(request, call, *, success: str | None = None, redirect_to: str |
     return result
 
 
+def run_form_service(form, call):
+    """Run a service call for a bound, valid form: a 400/409 DomainError becomes errors on the form's
+    fields (or non-field errors), 403/404 propagate as pages. Returns the result, or None on error."""
+    try:
+        return call()
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        for field, errors in exc.as_field_errors().items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+        return None
+
+
 def excel_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence], sheet: str = "Sheet1") -> HttpResponse:
     """An .xlsx download: Chinese headers, frozen header row, numbers stored as numbers."""
     from openpyxl import Workbook

@@ -174,7 +174,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {"IPAssetKindEnum": "applicants.models.IPAsset.Kind"},
 }
 
 # --- ipfund ----------------------------------------------------------------------
@@ -191,3 +191,32 @@ LOGGING = {
 }
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+# --- Login lockout (django-axes) and Content-Security-Policy (django-csp) ------------
+# Appended as one block so the lists above stay as they were. AxesMiddleware goes last (it only
+# turns a lockout into the lockout page); AxesStandaloneBackend goes first (it refuses a locked
+# username+IP before any password is checked). Both apply to the site login and the admin login.
+INSTALLED_APPS += ["axes", "csp"]
+MIDDLEWARE += ["csp.middleware.CSPMiddleware", "axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("IPFUND_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = int(os.environ.get("IPFUND_LOCKOUT_MINUTES", "30")) / 60  # hours, as a float
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"  # the template above, with minutes, status 429
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+IPFUND_PROXY_COUNT = int(os.environ.get("IPFUND_PROXY_COUNT", "0"))  # trusted reverse proxies in front
+
+# No inline scripts or styles anywhere (templates load static files only; Swagger UI uses the
+# split view, which serves its init script as a file).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}

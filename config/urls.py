@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from api import exceptions as api_exceptions
 from applicants import views as applicant_views
 
 urlpatterns = [
@@ -12,10 +13,23 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The split view serves Swagger UI's init script as a file: no inline script, so the CSP holds.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="drf_spectacular/swagger_ui_csp.html"),
+        name="swagger-ui",
+    ),
     path("api/v1/", include("api.urls")),
     path("applicants/", include("applicants.urls")),
     path("funding/", include("funding.urls")),
     path("pledges/", include("pledges.urls")),
     path("reports/", include("reports.urls")),
 ]
+
+# JSON errors under /api/, the HTML pages elsewhere. The catch-all keeps unknown API URLs JSON even
+# with DEBUG on (where Django would show its technical 404 page); it must stay last.
+urlpatterns += [re_path(r"^api/", api_exceptions.api_not_found)]
+handler400 = "api.exceptions.bad_request"
+handler403 = "api.exceptions.permission_denied"
+handler404 = "api.exceptions.page_not_found"
+handler500 = "api.exceptions.server_error"

@@ -7,4 +7,9 @@ class FundingConfig(AppConfig):
     verbose_name = "资金项目与申请"
 
     def ready(self) -> None:
-        from . import handlers  # noqa: F401  registers the funding programs
+        from applicants.dashboard import register_nav, register_tasks
+
+        from . import dashboard, handlers  # noqa: F401  registers the funding programs
+
+        register_nav(dashboard.nav)
+        register_tasks(dashboard.tasks)

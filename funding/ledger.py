@@ -92,14 +92,19 @@ def figure_annotations(prefix: str = "") -> dict:
     }
 
 
+def cents(value) -> Decimal:
+    # SQLite returns sums without their scale (Decimal("100000")); figures always carry two places.
+    return Decimal(value or ZERO).quantize(Decimal("0.01"))
+
+
 def figures_from_row(row) -> BudgetFigures:
     get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
     return BudgetFigures(
-        allocated=get("fig_allocated") or ZERO,
-        committed=get("fig_committed") or ZERO,
-        disbursed=get("fig_disbursed") or ZERO,
-        available=get("fig_available") or ZERO,
-        recovered=get("fig_recovered") or ZERO,
+        allocated=cents(get("fig_allocated")),
+        committed=cents(get("fig_committed")),
+        disbursed=cents(get("fig_disbursed")),
+        available=cents(get("fig_available")),
+        recovered=cents(get("fig_recovered")),
     )
 
 
@@ -120,4 +125,4 @@ def application_balances(application_id: int) -> dict[str, Decimal]:
     row = LedgerEntry.objects.filter(application_id=application_id).aggregate(
         committed=_balance(Account.COMMITTED), paid=_balance(Account.PAID)
     )
-    return {"committed": row["committed"] or ZERO, "paid": row["paid"] or ZERO}
+    return {"committed": cents(row["committed"]), "paid": cents(row["paid"])}

@@ -14,6 +14,8 @@ class ProgramHandler:
     code: str = ""
     # Serializer-level field names the create call accepts for this program (documentation + forms).
     detail_fields: tuple[str, ...] = ()
+    # Risk compensation: approve at most what the budget still holds (only an empty budget conflicts).
+    cap_by_budget_room: bool = False
 
     def create_details(self, application, data: dict, *, by) -> None:
         """Store the program's details for a new (or edited draft) application. Raises Invalid/Conflict."""

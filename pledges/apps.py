@@ -7,4 +7,6 @@ class PledgesConfig(AppConfig):
     verbose_name = "知识产权质押融资"
 
     def ready(self) -> None:
-        from . import handlers  # noqa: F401  registers interest_subsidy and risk_compensation
+        from . import dashboard, handlers  # noqa: F401  handlers registers interest_subsidy and risk_compensation
+
+        dashboard.register()

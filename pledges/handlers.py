@@ -1,0 +1,192 @@
+"""The two pledge-financing programs behind funding's ``ProgramHandler`` interface.
+
+- interest_subsidy (质押贷款贴息): interest_ratio × interest the banks reported as paid in the year,
+  over the enterprise's named loans, capped per enterprise per year.
+- risk_compensation (风险补偿): risk_share × outstanding principal at default, capped per loan and
+  (by funding's approve) by the budget's room; when fully paid the loan becomes compensated.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applicants.errors import Conflict, Invalid
+from funding.models import Application, Program
+from funding.programs import ProgramHandler, register
+from funding.workflow import RELEASING_STATES, ProgramCode
+
+from .models import InterestSubsidyClaim, InterestSubsidyLoan, PledgeLoan, RiskCompensationClaim
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def risk_compensation_amount(program: Program, outstanding: Decimal) -> Decimal:
+    """risk_share × outstanding at default, fixed to 分, capped per loan."""
+    amount = (outstanding * program.risk_share).quantize(CENT, rounding=ROUND_HALF_UP)
+    if program.cap_per_project is not None:
+        amount = min(amount, program.cap_per_project)
+    return amount
+
+
+def _parse_year(value: object) -> int:
+    current = timezone.localdate().year
+    try:
+        year = int(value) if not isinstance(value, bool) and str(value).strip().isdigit() else None
+    except (TypeError, ValueError):
+        year = None
+    if year is None:
+        raise Invalid(_("贴息年度应为四位年份，例如 %(y)d") % {"y": current - 1}, field="year")
+    if not 2000 <= year <= current:
+        raise Invalid(_("贴息年度 %(y)d 不合理：应在 2000 至 %(c)d 年之间") % {"y": year, "c": current}, field="year")
+    return year
+
+
+def _parse_loan_ids(value: object) -> list[int]:
+    if not isinstance(value, list) or not value:
+        raise Invalid(_("请列出申请贴息的贷款（贷款 ID 列表）"), field="loans")
+    ids: list[int] = []
+    for item in value:
+        if isinstance(item, bool) or not (isinstance(item, int) or (isinstance(item, str) and item.isdigit())):
+            raise Invalid(_("贷款 ID 应为整数：%(v)s") % {"v": str(item)[:20]}, field="loans")
+        if int(item) in ids:
+            raise Invalid(_("贷款 %(id)s 重复列出") % {"id": item}, field="loans")
+        ids.append(int(item))
+    return ids
+
+
+class InterestSubsidyHandler(ProgramHandler):
+    code = ProgramCode.INTEREST_SUBSIDY
+    detail_fields = ("loans", "year")
+
+    def create_details(self, application, data: dict, *, by) -> None:
+        from .selectors import live_interest_paid
+
+        year = _parse_year(data.get("year"))
+        loan_ids = _parse_loan_ids(data.get("loans"))
+        own = set(
+            PledgeLoan.objects.filter(pk__in=loan_ids, borrower_id=application.applicant_id).values_list("pk", flat=True)
+        )
+        foreign = [i for i in loan_ids if i not in own]
+        if foreign:
+            raise Invalid(_("贷款 %(ids)s 不存在或不是本企业的贷款") % {"ids": "、".join(map(str, foreign))},
+                          field="loans")
+        interest = live_interest_paid(loan_ids, year)
+        unpaid = [i for i in loan_ids if not interest.get(i)]
+        if unpaid:
+            raise Invalid(_("贷款 %(ids)s 在 %(y)d 年没有银行报送的已付利息")
+                          % {"ids": "、".join(map(str, unpaid)), "y": year}, field="loans")
+        claimed = list(
+            InterestSubsidyLoan.objects.filter(loan_id__in=loan_ids, year=year, live=True)
+            .exclude(claim__application=application).values_list("loan_id", flat=True)
+        )
+        if claimed:
+            raise Conflict(_("贷款 %(ids)s 的 %(y)d 年利息已申请过贴息")
+                           % {"ids": "、".join(map(str, claimed)), "y": year}, code="interest_already_claimed")
+        program = application.program
+        amount = (sum(interest.values(), ZERO) * program.interest_ratio).quantize(CENT, rounding=ROUND_HALF_UP)
+        if program.cap_per_applicant_year is not None:
+            room = program.cap_per_applicant_year - self._live_amount(application, year)
+            if room <= 0:
+                raise Conflict(_("本企业 %(y)d 年贴息已达上限 %(cap)s 元")
+                               % {"y": year, "cap": program.cap_per_applicant_year}, code="cap_reached")
+            amount = min(amount, room)
+        if amount <= 0:
+            raise Invalid(_("按贴息比例计算的金额为 0，无法申请"), field="loans")
+        try:
+            with transaction.atomic():
+                claim, _created = InterestSubsidyClaim.objects.update_or_create(
+                    application=application, defaults={"year": year}
+                )
+                claim.claim_loans.all().delete()
+                InterestSubsidyLoan.objects.bulk_create([
+                    InterestSubsidyLoan(claim=claim, loan_id=i, year=year, interest_paid=interest[i]) for i in loan_ids
+                ])
+        except IntegrityError:
+            raise Conflict(_("所列贷款的 %(y)d 年利息已被其他申请占用") % {"y": year},
+                           code="interest_already_claimed") from None
+        application.requested_amount = amount
+
+    def computed_amount(self, application) -> Decimal | None:
+        """interest_ratio × the claimed interest, fixed to 分, within the enterprise's yearly room."""
+        claim = InterestSubsidyClaim.objects.filter(application=application).first()
+        if claim is None:
+            return None
+        program = application.program
+        interest = claim.claim_loans.aggregate(total=Coalesce(Sum("interest_paid"), ZERO))["total"]
+        amount = (interest * program.interest_ratio).quantize(CENT, rounding=ROUND_HALF_UP)
+        if program.cap_per_applicant_year is not None:
+            amount = min(amount, max(ZERO, program.cap_per_applicant_year - self._live_amount(application, claim.year)))
+        return amount
+
+    def _live_amount(self, application, year: int) -> Decimal:
+        """What the enterprise already has live for ``year`` in other interest-subsidy applications."""
+        return (
+            Application.objects.filter(
+                program=application.program, applicant_id=application.applicant_id, interest_claim__year=year
+            )
+            .exclude(pk=application.pk)
+            .exclude(state__in=RELEASING_STATES)
+            .aggregate(total=Coalesce(Sum(Coalesce("approved_amount", "requested_amount")), ZERO))["total"]
+        )
+
+    def details(self, application) -> dict:
+        claim = getattr(application, "interest_claim", None)
+        if claim is None:
+            return {}
+        rows = list(claim.claim_loans.all())
+        return {
+            "year": claim.year,
+            "loans": [row.loan_id for row in rows],
+            "interest_paid": str(sum((row.interest_paid for row in rows), ZERO)),
+        }
+
+    def on_released(self, application) -> None:
+        InterestSubsidyLoan.objects.filter(claim__application=application).update(live=False)
+
+
+class RiskCompensationHandler(ProgramHandler):
+    code = ProgramCode.RISK_COMPENSATION
+    detail_fields = ("loan",)
+    cap_by_budget_room = True
+
+    def create_details(self, application, data: dict, *, by) -> None:
+        loan = data.get("loan")
+        if not isinstance(loan, PledgeLoan):
+            raise Invalid(_("风险补偿申请由银行登记贷款违约时自动生成"), field="loan")
+        program = application.program
+        RiskCompensationClaim.objects.create(
+            application=application, loan=loan, outstanding_at_default=loan.outstanding_at_default,
+            share=program.risk_share,
+        )
+
+    def computed_amount(self, application) -> Decimal | None:
+        claim = getattr(application, "risk_claim", None)
+        if claim is None:
+            return None
+        return risk_compensation_amount(application.program, claim.outstanding_at_default)
+
+    def details(self, application) -> dict:
+        claim = getattr(application, "risk_claim", None)
+        if claim is None:
+            return {}
+        return {
+            "loan": claim.loan_id,
+            "outstanding_at_default": str(claim.outstanding_at_default),
+            "share": str(claim.share),
+        }
+
+    def on_disbursed(self, application) -> None:
+        from .services import loan_compensate
+
+        claim = RiskCompensationClaim.objects.filter(application=application).first()
+        if claim is not None:
+            loan_compensate(loan_id=claim.loan_id)
+
+
+register(InterestSubsidyHandler())
+register(RiskCompensationHandler())

@@ -1,5 +1,7 @@
 import pytest
 from django.db import connection
+from django.http import HttpRequest
+from django.test import Client
 
 from tests import factories
 
@@ -34,3 +36,29 @@ def region(db):
 def world(db):
     """A region with its five programs and current-year budgets, and one user per role."""
     return factories.build_world()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _axes_aware_client_login():
+    """django-axes (login lockout) needs the request in ``authenticate()``; ``Client.login()`` passes
+    none and would raise. Give it one from the test client's address, so ``login()`` still goes
+    through the lockout check. Tests that only need a signed-in user should use ``force_login``."""
+    original = Client.login
+
+    def login(self, **credentials):
+        if "request" not in credentials:
+            request = HttpRequest()
+            request.META["REMOTE_ADDR"] = "127.0.0.1"
+            credentials["request"] = request
+        return original(self, **credentials)
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(Client, "login", login)
+    yield
+    patch.undo()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 costs ~0.5 s per user; ``build_world()`` creates eleven. Tests need hashing, not its cost."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

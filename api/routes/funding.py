@@ -1,1 +1,19 @@
-urlpatterns: list = []
+from django.urls import path
+
+from ..views import funding as v
+
+urlpatterns = [
+    path("programs/", v.ProgramList.as_view(), name="program-list"),
+    path("programs/<str:code>/", v.ProgramDetail.as_view(), name="program-detail"),
+    path("budgets/", v.BudgetList.as_view(), name="budget-list"),
+    path("budgets/adjustments/", v.BudgetAdjustmentCreate.as_view(), name="budget-adjustment"),
+    path("applications/", v.ApplicationListCreate.as_view(), name="application-list"),
+    path("applications/<int:pk>/", v.ApplicationDetail.as_view(), name="application-detail"),
+    path("applications/<int:pk>/transitions/<str:name>/", v.ApplicationTransition.as_view(),
+         name="application-transition"),
+    path("applications/<int:pk>/history/", v.ApplicationHistory.as_view(), name="application-history"),
+    path("applications/<int:pk>/reviews/", v.ApplicationReviews.as_view(), name="application-reviews"),
+    path("applications/<int:pk>/documents/", v.DocumentUpload.as_view(), name="application-documents"),
+    path("applications/<int:pk>/documents/<int:doc_id>/", v.DocumentDownload.as_view(),
+         name="application-document"),
+]

@@ -57,9 +57,14 @@ class MoneyField(serializers.DecimalField):
             kwargs.setdefault("min_value", Decimal("0.00"))
         super().__init__(**kwargs)
         self.error_messages.update({
-            "invalid": _("请输入有效的金额"),
+            "invalid": _("请输入有效的金额（十进制字符串，如 \"1000.00\"）"),
             "max_decimal_places": _("金额最多保留 2 位小数"),
             "max_digits": _("金额位数过多"),
             "max_whole_digits": _("金额过大"),
             "min_value": _("金额必须大于 0") if positive else _("金额不能为负数"),
         })
+
+    def to_internal_value(self, data):
+        if isinstance(data, float):
+            self.fail("invalid")  # binary floats lose cents: money travels as decimal strings
+        return super().to_internal_value(data)

@@ -1,0 +1,179 @@
+"""Serializers of the funding API: shapes and types only; rules live in funding.services."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from funding.models import AwardLevel, Budget, Document, Program, Review, TransitionLog
+from funding.programs import handler_for
+from funding.selectors import available_transitions
+from funding.workflow import ProgramCode, State
+
+from .common import MoneyField
+
+
+class ProgramSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region.code", read_only=True)
+    kind = serializers.CharField(source="code", read_only=True)
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Program
+        fields = ["code", "kind", "name", "name_zh", "name_en", "region", "description", "is_open",
+                  "publicity_days", "expert_review", "min_reviews", "cap_per_project", "cap_per_applicant_year",
+                  "subsidy_standards", "fee_share", "grant_years_back", "award_levels", "first_tranche_share",
+                  "interest_ratio", "risk_share", "required_documents"]
+        read_only_fields = ["code"]
+
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            floats = {name: [_("请用十进制字符串表示，如 \"0.5000\"")] for name, value in data.items()
+                      if isinstance(value, float) and isinstance(self.fields.get(name), serializers.DecimalField)}
+            if floats:
+                raise serializers.ValidationError(floats)
+        return super().to_internal_value(data)
+
+
+class BudgetSerializer(serializers.ModelSerializer):
+    program = serializers.CharField(source="program.code")
+    program_name = serializers.CharField(source="program.name_zh")
+    allocated = serializers.DecimalField(source="fig_allocated", max_digits=16, decimal_places=2)
+    committed = serializers.DecimalField(source="fig_committed", max_digits=16, decimal_places=2)
+    disbursed = serializers.DecimalField(source="fig_disbursed", max_digits=16, decimal_places=2)
+    available = serializers.DecimalField(source="fig_available", max_digits=16, decimal_places=2)
+    recovered = serializers.DecimalField(source="fig_recovered", max_digits=16, decimal_places=2)
+
+    class Meta:
+        model = Budget
+        fields = ["id", "program", "program_name", "year", "allocated", "committed", "disbursed", "available",
+                  "recovered"]
+
+
+class AdjustmentInSerializer(serializers.Serializer):
+    program = serializers.ChoiceField(choices=ProgramCode.choices)
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    amount = MoneyField()
+    reason = serializers.CharField(max_length=200)
+
+
+class AdjustmentOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    program = serializers.CharField(source="budget.program.code")
+    year = serializers.IntegerField(source="budget.year")
+    kind = serializers.CharField()
+    amount = serializers.SerializerMethodField()
+    reason = serializers.CharField(source="memo")
+    booked_on = serializers.DateField()
+
+    def get_amount(self, entry) -> str:
+        sign = "-" if entry.debit_account == "source" else ""
+        return f"{sign}{entry.amount}"
+
+
+class ApplicantRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ApplicationListSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    program = serializers.CharField(source="program.code")
+    applicant = ApplicantRefSerializer()
+    claimant_bank = serializers.CharField(source="claimant_bank.code", allow_null=True, default=None)
+    title = serializers.CharField()
+    fiscal_year = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=State.choices)
+    state_display = serializers.CharField(source="get_state_display")
+    requested_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    approved_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    disbursed_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    created_at = serializers.DateTimeField()
+
+
+class ApplicationDetailSerializer(ApplicationListSerializer):
+    available_transitions = serializers.SerializerMethodField()
+    details = serializers.SerializerMethodField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    publicity_started_on = serializers.DateField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    accepted_after_completion = serializers.BooleanField()
+
+    def get_available_transitions(self, app) -> list[str]:
+        return available_transitions(app, self.context["request"].user)
+
+    def get_details(self, app) -> dict:
+        return handler_for(app.program.code).details(app)
+
+
+class ApplicationCreateSerializer(serializers.Serializer):
+    """Common fields plus every program's own fields (each program's handler checks its own)."""
+
+    program = serializers.ChoiceField(choices=ProgramCode.choices)
+    title = serializers.CharField(max_length=200)
+    requested_amount = MoneyField(positive=True, required=False, allow_null=True)
+    fiscal_year = serializers.IntegerField(min_value=2000, max_value=2100, required=False)
+    # application_subsidy / industrialization
+    patents = serializers.ListField(child=serializers.CharField(max_length=40), required=False, max_length=50)
+    official_fees_paid = MoneyField(positive=True, required=False)
+    # patent_award
+    patent = serializers.CharField(max_length=40, required=False)
+    level = serializers.ChoiceField(choices=AwardLevel.choices, required=False)
+    # industrialization
+    total_investment = MoneyField(positive=True, required=False)
+    self_funding = MoneyField(allow_negative=False, required=False)
+    expected_output_value = MoneyField(allow_negative=False, required=False)
+    jobs = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
+    # interest_subsidy (pledges)
+    loans = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=100)
+    year = serializers.IntegerField(min_value=2000, max_value=2100, required=False)
+
+    COMMON = ("program", "title", "requested_amount", "fiscal_year")
+
+    def details(self) -> dict:
+        return {k: v for k, v in self.validated_data.items() if k not in self.COMMON}
+
+
+class ApplicationUpdateSerializer(ApplicationCreateSerializer):
+    program = None
+    title = serializers.CharField(max_length=200, required=False)
+
+
+class TransitionInSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    approved_amount = MoneyField(positive=True, required=False)
+    amount = MoneyField(positive=True, required=False)
+    voucher_no = serializers.CharField(required=False, max_length=40)
+    experts = serializers.ListField(child=serializers.CharField(max_length=150), required=False, max_length=50)
+
+
+class HistorySerializer(serializers.ModelSerializer):
+    by = serializers.CharField(source="by.username", allow_null=True, default=None)
+
+    class Meta:
+        model = TransitionLog
+        fields = ["id", "transition", "from_state", "to_state", "by", "at", "comment"]
+
+
+class ReviewInSerializer(serializers.Serializer):
+    score = serializers.IntegerField(min_value=0, max_value=100)
+    recommended_amount = MoneyField(allow_negative=False)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    expert = serializers.CharField(source="expert.username")
+
+    class Meta:
+        model = Review
+        fields = ["id", "application", "expert", "score", "recommended_amount", "comment", "created_at"]
+
+
+class DocumentInSerializer(serializers.Serializer):
+    kind = serializers.CharField(max_length=40)
+    file = serializers.FileField(help_text=_("PDF、JPG 或 PNG"))
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Document
+        fields = ["id", "application", "kind", "original_name", "content_type", "size", "uploaded_at"]

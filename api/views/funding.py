@@ -1,0 +1,217 @@
+"""Funding API views: each validates shape, calls one service or selector, and serializes."""
+
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from applicants.errors import NotFound
+from applicants.models import Role
+from funding import selectors, services
+from funding.filters import ApplicationFilter
+from funding.models import Application, Budget, Document, Review, TransitionLog
+from funding.workflow import Transition
+
+from ..serializers.common import error_responses
+from ..serializers.funding import (
+    AdjustmentInSerializer,
+    AdjustmentOutSerializer,
+    ApplicationCreateSerializer,
+    ApplicationDetailSerializer,
+    ApplicationListSerializer,
+    ApplicationUpdateSerializer,
+    BudgetSerializer,
+    DocumentInSerializer,
+    DocumentSerializer,
+    HistorySerializer,
+    ProgramSerializer,
+    ReviewInSerializer,
+    ReviewSerializer,
+    TransitionInSerializer,
+)
+
+STAFF = (Role.IP_OFFICE, Role.EXPERT, Role.FINANCE, Role.FIN_CENTER, Role.ADMIN)
+
+
+def _detail(request, app: Application, code: int = 200) -> Response:
+    app = selectors.application_for(request.user, app.pk)
+    return Response(ApplicationDetailSerializer(app, context={"request": request}).data, status=code)
+
+
+class ProgramList(generics.ListAPIView):
+    serializer_class = ProgramSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.programs_for(self.request.user)
+
+
+class ProgramDetail(APIView):
+    @extend_schema(responses={200: ProgramSerializer, **error_responses(404)})
+    def get(self, request, code: str):
+        program = get_object_or_404(selectors.programs_for(request.user), code=code)
+        return Response(ProgramSerializer(program).data)
+
+    @extend_schema(request=ProgramSerializer, responses={200: ProgramSerializer, **error_responses(400, 403, 404)})
+    def patch(self, request, code: str):
+        if not request.user.has_role(Role.ADMIN):
+            raise PermissionDenied("只有资金管理员可以修改项目规则")
+        program = get_object_or_404(selectors.programs_for(request.user), code=code)
+        serializer = ProgramSerializer(program, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        program = services.program_update(by=request.user, code=code, changes=dict(serializer.validated_data))
+        return Response(ProgramSerializer(program).data)
+
+
+class BudgetList(generics.ListAPIView):
+    serializer_class = BudgetSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("year", int)], responses={200: BudgetSerializer(many=True),
+                                                                          **error_responses(400, 403)})
+    def get(self, request, *args, **kwargs):
+        if not request.user.has_role(*STAFF):
+            raise PermissionDenied("只有工作人员可以查看预算")
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Budget.objects.none()
+        year = self.request.query_params.get("year")
+        return selectors.budgets_for(self.request.user, int(year) if year and year.isdigit() else None)
+
+
+class BudgetAdjustmentCreate(APIView):
+    @extend_schema(request=AdjustmentInSerializer, responses={201: AdjustmentOutSerializer,
+                                                              **error_responses(400, 403, 409)})
+    def post(self, request):
+        if not request.user.has_role(Role.FINANCE, Role.ADMIN):
+            raise PermissionDenied("只有财政局或资金管理员可以调整预算")
+        serializer = AdjustmentInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        entry = services.budget_adjust(by=request.user, program_code=d["program"], year=d["year"],
+                                       amount=d["amount"], reason=d["reason"])
+        return Response(AdjustmentOutSerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class ApplicationListCreate(generics.ListAPIView):
+    serializer_class = ApplicationListSerializer
+    filterset_class = ApplicationFilter
+
+    def get_queryset(self):
+        return selectors.applications_visible_to(self.request.user)
+
+    @extend_schema(responses={200: ApplicationListSerializer(many=True), **error_responses(400)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=ApplicationCreateSerializer, responses={201: ApplicationDetailSerializer,
+                                                                   **error_responses(400, 403, 409)})
+    def post(self, request):
+        serializer = ApplicationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        app = services.application_create(by=request.user, program_code=d["program"], title=d["title"],
+                                          requested_amount=d.get("requested_amount"), details=serializer.details(),
+                                          fiscal_year=d.get("fiscal_year"))
+        return _detail(request, app, status.HTTP_201_CREATED)
+
+
+class ApplicationDetail(APIView):
+    @extend_schema(responses={200: ApplicationDetailSerializer, **error_responses(404)})
+    def get(self, request, pk: int):
+        return _detail(request, selectors.application_for(request.user, pk))
+
+    @extend_schema(request=ApplicationUpdateSerializer, responses={200: ApplicationDetailSerializer,
+                                                                   **error_responses(400, 403, 404, 409)})
+    def patch(self, request, pk: int):
+        serializer = ApplicationUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        details = serializer.details()
+        app = services.application_update_draft(application_id=pk, by=request.user, title=d.get("title"),
+                                                requested_amount=d.get("requested_amount"),
+                                                details=details or None)
+        return _detail(request, app)
+
+
+class ApplicationTransition(APIView):
+    @extend_schema(request=TransitionInSerializer, responses={200: ApplicationDetailSerializer,
+                                                              **error_responses(400, 403, 404, 409)})
+    def post(self, request, pk: int, name: str):
+        if name not in Transition.values:
+            raise NotFound(f"没有名为 {name} 的操作")
+        serializer = TransitionInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        comment = data.pop("comment", "")
+        app = services.application_transition(application_id=pk, name=name, by=request.user, comment=comment,
+                                              data=data)
+        return _detail(request, app)
+
+
+class ApplicationHistory(generics.ListAPIView):
+    serializer_class = HistorySerializer
+
+    @extend_schema(responses={200: HistorySerializer(many=True), **error_responses(404)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return TransitionLog.objects.none()
+        return selectors.application_history(selectors.application_for(self.request.user, self.kwargs["pk"]))
+
+
+class ApplicationReviews(generics.ListAPIView):
+    serializer_class = ReviewSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Review.objects.none()
+        app = selectors.application_for(self.request.user, self.kwargs["pk"])
+        qs = app.reviews.select_related("expert").order_by("id")
+        if not self.request.user.has_role(Role.IP_OFFICE, Role.FINANCE, Role.FIN_CENTER, Role.ADMIN):
+            qs = qs.filter(expert=self.request.user)
+        return qs
+
+    @extend_schema(responses={200: ReviewSerializer(many=True), **error_responses(404)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=ReviewInSerializer, responses={201: ReviewSerializer, **error_responses(400, 403, 404, 409)})
+    def post(self, request, pk: int):
+        serializer = ReviewInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        review = services.review_submit(application_id=pk, by=request.user, score=d["score"],
+                                        recommended_amount=d["recommended_amount"], comment=d["comment"])
+        return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+
+class DocumentUpload(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request={"multipart/form-data": DocumentInSerializer},
+                   responses={201: DocumentSerializer, **error_responses(400, 403, 404, 409)})
+    def post(self, request, pk: int):
+        serializer = DocumentInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        doc = services.document_attach(application_id=pk, by=request.user, kind=serializer.validated_data["kind"],
+                                       uploaded_file=serializer.validated_data["file"])
+        return Response(DocumentSerializer(doc).data, status=status.HTTP_201_CREATED)
+
+
+class DocumentDownload(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): bytes, **error_responses(404)})
+    def get(self, request, pk: int, doc_id: int):
+        app = selectors.application_for(request.user, pk)
+        doc = Document.objects.filter(application=app, pk=doc_id).first()
+        if doc is None:
+            raise NotFound("材料不存在")
+        return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.original_name,
+                            content_type=doc.content_type)

@@ -1,0 +1,120 @@
+"""Every non-trivial read of the funding app: visibility per role, queues, budgets with figures."""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+from django_fsm import has_transition_perm
+
+from applicants.errors import NotFound
+from applicants.models import Role
+
+from . import ledger
+from .models import Application, Budget, Program, ReviewAssignment
+from .workflow import WORKFLOWS, State, Transition, may_take
+
+STAFF_WITH_REGION = (Role.IP_OFFICE, Role.FINANCE, Role.FIN_CENTER, Role.ADMIN)
+
+
+def visibility_filter(user) -> Q:
+    """Applicants their own; banks their own claims; experts what was sent to them; staff their region."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    if user.is_superuser and user.region_id is None:
+        return Q()
+    q = Q(pk__in=[])
+    if user.has_role(Role.APPLICANT) and user.applicant_id:
+        q |= Q(applicant_id=user.applicant_id, claimant_bank__isnull=True)
+    if user.has_role(Role.BANK) and user.bank_id:
+        q |= Q(claimant_bank_id=user.bank_id)
+    if user.has_role(Role.EXPERT):
+        q |= Q(Exists(ReviewAssignment.objects.filter(application_id=OuterRef("pk"), expert_id=user.pk)))
+    if user.has_role(*STAFF_WITH_REGION) and user.region_id:
+        staff = Q(program__region_id=user.region_id)
+        if not user.has_role(Role.ADMIN):
+            staff &= ~Q(state=State.DRAFT)  # drafts stay private until submitted
+        q |= staff
+    return q
+
+
+def applications_visible_to(user) -> QuerySet[Application]:
+    return (
+        Application.objects.filter(visibility_filter(user))
+        .select_related("program", "applicant", "claimant_bank")
+        .order_by("-id")
+    )
+
+
+def is_visible(user, application: Application) -> bool:
+    return Application.objects.filter(visibility_filter(user), pk=application.pk).exists()
+
+
+def application_for(user, application_id: int) -> Application:
+    app = applications_visible_to(user).filter(pk=application_id).first()
+    if app is None:
+        raise NotFound(_("申请不存在"))
+    return app
+
+
+def available_transitions(application: Application, user) -> list[str]:
+    """Transition names the user may take now: role, state and conditions all allow it."""
+    names: list[str] = []
+    for name in Transition.values:
+        if not may_take(name, application, user):
+            continue
+        method = getattr(application, name)
+        meta = method._django_fsm
+        if meta.has_transition(application.state) and has_transition_perm(method, user) \
+                and meta.conditions_met(application, application.state):
+            names.append(name)
+    return names
+
+
+def application_history(application: Application):
+    return application.history.select_related("by").order_by("id")
+
+
+def application_payments(application: Application):
+    from .models import EntryKind
+
+    return application.ledger_entries.filter(kind=EntryKind.PAYMENT).order_by("id")
+
+
+def budgets_for(user, year: int | None) -> QuerySet[Budget]:
+    qs = Budget.objects.select_related("program")
+    if not (user.is_superuser and user.region_id is None):
+        qs = qs.filter(program__region_id=user.region_id)
+    if year:
+        qs = qs.filter(year=year)
+    return ledger.budgets_with_figures(qs).order_by("-year", "program_id")
+
+
+def programs_for(user) -> QuerySet[Program]:
+    region_id = getattr(user, "region_id", None) or getattr(getattr(user, "applicant", None), "region_id", None)
+    qs = Program.objects.select_related("region")
+    return qs.filter(region_id=region_id) if region_id else qs
+
+
+# --- queues per role (pages and home-page task counts) ---
+
+INTAKE_STATES = (State.SUBMITTED, State.ACCEPTED, State.UNDER_REVIEW, State.PUBLICITY)
+
+
+def intake_queue(user) -> QuerySet[Application]:
+    codes = [code for code, wf in WORKFLOWS.items() if user.has_role(wf.intake_role)]
+    return applications_visible_to(user).filter(state__in=INTAKE_STATES, program__code__in=codes)
+
+
+def review_queue(user) -> QuerySet[Application]:
+    return applications_visible_to(user).filter(
+        state=State.UNDER_REVIEW, review_assignments__expert=user
+    ).exclude(reviews__expert=user)
+
+
+def finance_queue(user) -> QuerySet[Application]:
+    return applications_visible_to(user).filter(state__in=(State.PUBLICITY, State.ACCEPTED, State.APPROVED)).exclude(
+        Q(state=State.ACCEPTED) & Q(program__code__in=[c for c, wf in WORKFLOWS.items() if wf.public_notice])
+    )
+
+
+def public_notices() -> QuerySet[Application]:
+    return Application.objects.filter(state=State.PUBLICITY).select_related("program", "applicant").order_by(
+        "-publicity_started_on", "-id")

@@ -1,0 +1,74 @@
+"""The money invariants, checked against the database; used by ``manage.py verify_ledger`` and tests."""
+
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, F, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from . import ledger
+from .models import Account, Application, Budget, LedgerEntry
+from .workflow import State
+
+ZERO = Decimal("0.00")
+HOLDING_STATES = (State.APPROVED, State.DISBURSED)
+MONEY_SUM = DecimalField(max_digits=16, decimal_places=2)
+
+
+def ledger_violations() -> list[str]:
+    problems: list[str] = []
+    for budget in ledger.budgets_with_figures(Budget.objects.select_related("program")).order_by("program_id", "year"):
+        f = ledger.figures_from_row(budget)
+        label = f"{budget.program.name_zh} {budget.year}"
+        if f.allocated != f.available + f.committed + f.disbursed:
+            problems.append(_("%(b)s：已分配 %(a)s ≠ 可用 %(v)s + 已承诺 %(c)s + 已拨付 %(p)s")
+                            % {"b": label, "a": f.allocated, "v": f.available, "c": f.committed, "p": f.disbursed})
+        if f.available < 0:
+            problems.append(_("%(b)s：可用余额为负（%(v)s）") % {"b": label, "v": f.available})
+        if f.committed < 0:
+            problems.append(_("%(b)s：已承诺为负（%(c)s）") % {"b": label, "c": f.committed})
+    accounts = set(Account.values)
+    bad_entries = LedgerEntry.objects.filter(
+        Q(amount__lte=0) | Q(debit_account=F("credit_account")) | ~Q(debit_account__in=accounts)
+        | ~Q(credit_account__in=accounts)
+    ).values_list("pk", "amount", "debit_account", "credit_account")
+    for pk, amount, debit, credit in bad_entries:
+        problems.append(_("分录 #%(id)s 不平衡或无效：金额 %(amount)s，借 %(d)s，贷 %(c)s")
+                        % {"id": pk, "amount": amount, "d": debit, "c": credit})
+    problems.extend(_application_violations())
+    return problems
+
+
+def _application_violations() -> list[str]:
+    def balance(account: str):
+        return Coalesce(
+            Sum("ledger_entries__amount", filter=Q(ledger_entries__debit_account=account), output_field=MONEY_SUM),
+            ZERO, output_field=MONEY_SUM,
+        ) - Coalesce(
+            Sum("ledger_entries__amount", filter=Q(ledger_entries__credit_account=account), output_field=MONEY_SUM),
+            ZERO, output_field=MONEY_SUM,
+        )
+
+    problems: list[str] = []
+    rows = (
+        Application.objects.annotate(n=Count("ledger_entries"), l_committed=balance(Account.COMMITTED),
+                                     l_paid=balance(Account.PAID))
+        .filter(Q(n__gt=0) | Q(disbursed_amount__gt=0) | Q(state__in=HOLDING_STATES))
+        .values_list("pk", "state", "approved_amount", "disbursed_amount", "l_committed", "l_paid")
+        .order_by("pk")
+    )
+    for pk, state, approved, disbursed, committed, paid in rows:
+        # SQLite sums in binary floating point; the ledger's unit is the cent.
+        committed, paid = ledger.cents(committed), ledger.cents(paid)
+        approved = approved or ZERO
+        if paid != disbursed:
+            problems.append(_("申请 #%(id)s：分录已拨付 %(p)s ≠ 申请记录的已拨付 %(d)s") % {"id": pk, "p": paid, "d": disbursed})
+        if paid > approved:
+            problems.append(_("申请 #%(id)s：已拨付 %(p)s 超过批准金额 %(a)s") % {"id": pk, "p": paid, "a": approved})
+        if state in HOLDING_STATES and committed + paid != approved:
+            problems.append(_("申请 #%(id)s：已承诺 %(c)s + 已拨付 %(p)s ≠ 批准金额 %(a)s")
+                            % {"id": pk, "c": committed, "p": paid, "a": approved})
+        elif state not in HOLDING_STATES and committed + paid != 0:
+            problems.append(_("申请 #%(id)s（%(s)s）：仍有已承诺 %(c)s、已拨付 %(p)s，应为 0")
+                            % {"id": pk, "s": State(state).label, "c": committed, "p": paid})
+    return problems

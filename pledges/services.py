@@ -1,0 +1,335 @@
+"""Every write on pledge loans: one function per use case, one transaction each.
+
+Lock order, as everywhere: application → budget → loan. Field rules live in ``validation``;
+idempotency of the bank API lives in ``idempotency`` (not here).
+"""
+
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from applicants.errors import Conflict, Invalid, NotAllowed, NotFound
+from applicants.models import Applicant, Bank, IPAsset, Role, User
+from funding import ledger
+from funding.models import Budget, EntryKind, Program
+from funding.workflow import ProgramCode, Transition
+
+from .models import LoanEvent, LoanStatus, PledgedRight, PledgeLoan, Recovery, Repayment
+from .validation import (
+    Errors,
+    RightData,
+    parse_credit_code,
+    parse_date,
+    parse_money,
+    parse_rate,
+    parse_registration_no,
+    parse_rights,
+    share_of,
+)
+
+ZERO = Decimal("0.00")
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+def _bank_of(user: User) -> Bank:
+    if not getattr(user, "is_authenticated", False) or not user.has_role(Role.BANK) or user.bank_id is None:
+        raise NotAllowed(_("只有合作银行的用户可以登记和变更质押贷款"))
+    return user.bank
+
+
+def _require_dict(data: object) -> dict:
+    if not isinstance(data, dict):
+        raise Invalid(_("请求体应为 JSON 对象"))
+    return data
+
+
+def _locked_bank_loan(user: User, loan_id: int) -> PledgeLoan:
+    """The bank's own loan, row-locked; another bank's loan is simply not there (404)."""
+    bank = _bank_of(user)
+    loan = PledgeLoan.objects.select_for_update().filter(pk=loan_id, bank_id=bank.pk).first()
+    if loan is None:
+        raise NotFound(_("贷款不存在"))
+    return loan
+
+
+def _event(loan: PledgeLoan, kind: str, by: User | None, *, from_status: str = "", **detail) -> LoanEvent:
+    return LoanEvent.objects.create(
+        loan=loan, kind=kind, by=by, from_status=from_status,
+        to_status=loan.status if from_status else "", detail=detail,
+    )
+
+
+def _ensure_can(loan: PledgeLoan, method, action: str) -> None:
+    if not can_proceed(method):
+        raise Conflict(
+            _("贷款当前状态为「%(status)s」，不能%(action)s") % {"status": loan.get_status_display(), "action": action},
+            code="invalid_state",
+        )
+
+
+def _release_rights(loan: PledgeLoan) -> int:
+    return PledgedRight.objects.filter(loan=loan, live=True).update(live=False)
+
+
+def _live_pledges_of(rights: list[RightData]) -> list[str]:
+    """Numbers among ``rights`` already under a live pledge (one query)."""
+    query = Q()
+    for right in rights:
+        query |= Q(kind=right.kind, number=right.number)
+    taken = PledgedRight.objects.filter(query, live=True).values_list("number", flat=True)
+    return sorted(set(taken))
+
+
+def _already_pledged(numbers: list[str]) -> Conflict:
+    return Conflict(
+        _("%(numbers)s 已在其他有效质押贷款中质押，须先结清或撤销该贷款") % {"numbers": "、".join(numbers)},
+        code="right_already_pledged",
+    )
+
+
+def _duplicate_contract(contract_no: str) -> Conflict:
+    return Conflict(_("本行已登记合同编号为 %(no)s 的贷款") % {"no": contract_no}, code="duplicate_contract")
+
+
+# --- registration ----------------------------------------------------------------------
+
+def _clean_registration(data: dict) -> dict:
+    errors = Errors()
+    contract_no = data.get("contract_no")
+    if not isinstance(contract_no, str) or not contract_no.strip():
+        errors.add("contract_no", _("合同编号不能为空"))
+    elif len(contract_no.strip()) > 60:
+        errors.add("contract_no", _("合同编号最多 60 个字符"))
+    borrower_name = data.get("borrower_name")
+    if borrower_name is not None and (not isinstance(borrower_name, str) or len(borrower_name.strip()) > 100):
+        errors.add("borrower_name", _("企业名称应为不超过 100 个字符的文本"))
+    clean = {
+        "contract_no": contract_no.strip() if isinstance(contract_no, str) else "",
+        "borrower_name": borrower_name.strip() if isinstance(borrower_name, str) else "",
+        "credit_code": parse_credit_code(errors, "borrower_credit_code", data.get("borrower_credit_code")),
+        "principal": parse_money(errors, "principal", data.get("principal")),
+        "annual_rate": parse_rate(errors, "annual_rate", data.get("annual_rate")),
+        "start_date": parse_date(errors, "start_date", data.get("start_date")),
+        "maturity_date": parse_date(errors, "maturity_date", data.get("maturity_date")),
+        "registration_no": parse_registration_no(errors, "pledge_registration_no", data.get("pledge_registration_no")),
+        "rights": parse_rights(errors, "rights", data.get("rights")),
+    }
+    start, maturity = clean["start_date"], clean["maturity_date"]
+    if start and maturity and maturity <= start:
+        errors.add("maturity_date", _("到期日应晚于放款日（%(start)s）") % {"start": start})
+    errors.raise_if_any()
+    return clean
+
+
+def _borrower(credit_code: str, name: str, bank: Bank) -> Applicant:
+    borrower = Applicant.objects.filter(credit_code=credit_code).first()
+    if borrower is not None:
+        return borrower
+    if not name:
+        raise Invalid(_("统一社会信用代码 %(code)s 尚未登记，请同时提供企业名称") % {"code": credit_code},
+                      field="borrower_name")
+    borrower, _created = Applicant.objects.get_or_create(
+        credit_code=credit_code,
+        defaults={"name": name, "region_id": bank.region_id, "kind": Applicant.Kind.ENTERPRISE},
+    )
+    return borrower
+
+
+def loan_register(*, by: User, data: dict) -> PledgeLoan:
+    """Register a bank's pledge loan with its rights; the rights become pledged (409 if one already is)."""
+    bank = _bank_of(by)
+    clean = _clean_registration(_require_dict(data))
+    rights: list[RightData] = clean["rights"]
+    with transaction.atomic():
+        borrower = _borrower(clean["credit_code"], clean["borrower_name"], bank)
+        if PledgeLoan.objects.filter(bank=bank, contract_no=clean["contract_no"]).exists():
+            raise _duplicate_contract(clean["contract_no"])
+        taken = _live_pledges_of(rights)
+        if taken:
+            raise _already_pledged(taken)
+        try:
+            with transaction.atomic():
+                loan = PledgeLoan.objects.create(
+                    bank=bank, borrower=borrower, contract_no=clean["contract_no"], principal=clean["principal"],
+                    annual_rate=clean["annual_rate"], start_date=clean["start_date"],
+                    maturity_date=clean["maturity_date"], pledge_registration_no=clean["registration_no"],
+                    outstanding_principal=clean["principal"], created_by=by,
+                )
+        except IntegrityError:
+            raise _duplicate_contract(clean["contract_no"]) from None
+        patents = [r.number for r in rights if r.kind == PledgedRight.Kind.PATENT]
+        assets = dict(
+            IPAsset.objects.filter(kind=IPAsset.Kind.PATENT, number__in=patents).values_list("number", "pk")
+        ) if patents else {}
+        try:
+            with transaction.atomic():
+                PledgedRight.objects.bulk_create([
+                    PledgedRight(loan=loan, kind=r.kind, number=r.number, valuation=r.valuation,
+                                 ip_asset_id=assets.get(r.number) if r.kind == PledgedRight.Kind.PATENT else None)
+                    for r in rights
+                ])
+        except IntegrityError:
+            # A concurrent registration won the partial unique index for one of the rights.
+            raise _already_pledged(_live_pledges_of(rights) or [r.number for r in rights]) from None
+        _event(loan, "registered", by, principal=str(loan.principal), rights=[r.number for r in rights])
+    return loan
+
+
+# --- repayments, settlement, default -------------------------------------------------
+
+def repayment_record(*, by: User, loan_id: int, data: dict) -> Repayment:
+    """Record principal and interest the borrower paid; lowers the outstanding principal (never below 0)."""
+    data = _require_dict(data)
+    errors = Errors()
+    on = parse_date(errors, "date", data.get("date"))
+    principal = parse_money(errors, "principal", data.get("principal"), allow_zero=True)
+    interest = parse_money(errors, "interest", data.get("interest"), allow_zero=True)
+    if principal == 0 and interest == 0:
+        errors.add("principal", _("本金和利息不能同时为 0"))
+    errors.raise_if_any()
+    with transaction.atomic():
+        loan = _locked_bank_loan(by, loan_id)
+        if loan.status != LoanStatus.ACTIVE:
+            raise Conflict(_("贷款当前状态为「%(status)s」，只有正常状态的贷款可以登记还款")
+                           % {"status": loan.get_status_display()}, code="invalid_state")
+        if principal > loan.outstanding_principal:
+            raise Invalid(_("还款本金 %(p)s 元超过贷款余额 %(o)s 元")
+                          % {"p": principal, "o": loan.outstanding_principal}, field="principal")
+        if on < loan.start_date:
+            raise Invalid(_("还款日不能早于放款日（%(start)s）") % {"start": loan.start_date}, field="date")
+        repayment = Repayment.objects.create(loan=loan, date=on, principal=principal, interest=interest)
+        loan.outstanding_principal -= principal
+        loan.save(update_fields=["outstanding_principal", "updated_at"])
+        _event(loan, "repayment", by, date=on.isoformat(), principal=str(principal), interest=str(interest))
+    return repayment
+
+
+def loan_settle(*, by: User, loan_id: int, data: dict | None = None) -> PledgeLoan:
+    """Settle an active loan; its rights are released and may be pledged again."""
+    data = _require_dict(data or {})
+    errors = Errors()
+    on = parse_date(errors, "date", data["date"]) if data.get("date") is not None else timezone.localdate()
+    errors.raise_if_any()
+    with transaction.atomic():
+        loan = _locked_bank_loan(by, loan_id)
+        _ensure_can(loan, loan.settle, _("结清"))
+        before = loan.status
+        loan.settle(on=on)
+        loan.outstanding_principal = ZERO
+        loan.save()
+        released = _release_rights(loan)
+        _event(loan, "settled", by, from_status=before, date=on.isoformat(), released=released)
+    return loan
+
+
+def loan_default(*, by: User, loan_id: int, data: dict) -> PledgeLoan:
+    """Mark an active loan defaulted and open the bank's risk-compensation claim (submitted)."""
+    from funding import services as funding_services
+
+    data = _require_dict(data)
+    errors = Errors()
+    on = parse_date(errors, "date", data.get("date"))
+    outstanding = parse_money(errors, "outstanding_principal", data.get("outstanding_principal"))
+    errors.raise_if_any()
+    with transaction.atomic():
+        loan = _locked_bank_loan(by, loan_id)
+        _ensure_can(loan, loan.default, _("登记违约"))
+        if outstanding > loan.principal:
+            raise Invalid(_("违约时余额 %(o)s 元超过贷款本金 %(p)s 元") % {"o": outstanding, "p": loan.principal},
+                          field="outstanding_principal")
+        if on < loan.start_date:
+            raise Invalid(_("违约日不能早于放款日（%(start)s）") % {"start": loan.start_date}, field="date")
+        before = loan.status
+        loan.default(on=on, outstanding=outstanding)
+        loan.outstanding_principal = outstanding
+        loan.save()
+        _event(loan, "defaulted", by, from_status=before, date=on.isoformat(), outstanding=str(outstanding))
+        from .handlers import risk_compensation_amount
+
+        program = Program.objects.filter(region_id=loan.borrower.region_id, code=ProgramCode.RISK_COMPENSATION).first()
+        if program is None:
+            raise Conflict(_("本地区未设立风险补偿资金项目，无法登记违约"), code="no_program")
+        application = funding_services.application_create(
+            by=by, program_code=ProgramCode.RISK_COMPENSATION, applicant=loan.borrower, claimant_bank=loan.bank,
+            title=_("%(bank)s %(contract)s 违约风险补偿") % {"bank": loan.bank.name, "contract": loan.contract_no},
+            requested_amount=risk_compensation_amount(program, outstanding),
+            details={"loan": loan},
+        )
+        funding_services.application_transition(application_id=application.pk, name=Transition.SUBMIT, by=by)
+    return loan
+
+
+def loan_compensate(*, loan_id: int, by: User | None = None) -> PledgeLoan:
+    """The risk-compensation claim is fully paid: the loan is compensated and its rights released."""
+    loan = PledgeLoan.objects.select_for_update().get(pk=loan_id)
+    if loan.status != LoanStatus.DEFAULTED:
+        return loan
+    loan.compensate()
+    loan.save()
+    released = _release_rights(loan)
+    _event(loan, "compensated", by, from_status=LoanStatus.DEFAULTED, released=released)
+    return loan
+
+
+def recovery_record(*, by: User, loan_id: int, data: dict) -> Recovery:
+    """Money the bank recovered after compensation; the pool's share flows back to this year's risk budget."""
+    data = _require_dict(data)
+    errors = Errors()
+    on = parse_date(errors, "date", data.get("date"))
+    amount = parse_money(errors, "amount", data.get("amount"))
+    errors.raise_if_any()
+    bank = _bank_of(by)
+    if not PledgeLoan.objects.filter(pk=loan_id, bank_id=bank.pk).exists():
+        raise NotFound(_("贷款不存在"))
+    with transaction.atomic():
+        budget = (
+            Budget.objects.select_for_update()
+            .filter(program__region_id=bank.region_id, program__code=ProgramCode.RISK_COMPENSATION,
+                    year=timezone.localdate().year)
+            .first()
+        )
+        loan = _locked_bank_loan(by, loan_id)
+        if loan.status != LoanStatus.COMPENSATED:
+            raise Conflict(_("贷款当前状态为「%(status)s」，风险补偿拨付完成后才能登记追偿回收")
+                           % {"status": loan.get_status_display()}, code="invalid_state")
+        if budget is None:
+            raise Conflict(_("本年度风险补偿资金池预算尚未设立，无法入账回收款"), code="no_budget")
+        claim = loan.risk_claim
+        recovered = loan.recoveries.aggregate(total=Sum("amount"))["total"] or ZERO
+        if recovered + amount > (loan.outstanding_at_default or ZERO):
+            raise Invalid(_("累计回收 %(total)s 元将超过违约时余额 %(o)s 元")
+                          % {"total": recovered + amount, "o": loan.outstanding_at_default}, field="amount")
+        pool_share = share_of(amount, claim.share)
+        recovery = Recovery.objects.create(loan=loan, date=on, amount=amount, pool_share=pool_share)
+        if pool_share > 0:
+            ledger.post(budget=budget, kind=EntryKind.RECOVERY, amount=pool_share, by=by,
+                        application=claim.application, booked_on=on if on.year == budget.year else None,
+                        memo=_("贷款 %(contract)s 追偿回收分回") % {"contract": loan.contract_no})
+        _event(loan, "recovery", by, date=on.isoformat(), amount=str(amount), pool_share=str(pool_share))
+    return recovery
+
+
+def loan_cancel(*, by: User, loan_id: int, reason: str) -> PledgeLoan:
+    """Cancel a registration made in error (fin_center or admin of the loan's region); rights released."""
+    if not by.has_role(Role.FIN_CENTER, Role.ADMIN):
+        raise NotAllowed(_("只有金融服务中心或管理员可以撤销贷款登记"))
+    if not (reason or "").strip():
+        raise Invalid(_("请说明撤销原因"), field="reason")
+    from .selectors import loans_visible_to
+
+    with transaction.atomic():
+        loan = loans_visible_to(by).select_for_update().filter(pk=loan_id).first()
+        if loan is None:
+            raise NotFound(_("贷款不存在"))
+        _ensure_can(loan, loan.cancel, _("撤销登记"))
+        before = loan.status
+        loan.cancel()
+        loan.save()
+        released = _release_rights(loan)
+        _event(loan, "cancelled", by, from_status=before, reason=reason.strip()[:500], released=released)
+    return loan

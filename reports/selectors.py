@@ -1,0 +1,198 @@
+"""Reads for the year-end budget execution report: every figure is one aggregate query.
+
+Budget figures come from ``funding.ledger`` (``budgets_with_figures`` / ``figure_annotations``),
+so the report equals the ledger by construction; the breakdowns (industry, township, recipients,
+tranches) group the same ledger entries. Nothing here loops over ORM rows; the number of queries
+does not depend on the amount of data.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
+
+from applicants.models import IPAsset, PatentType, Region, RegionYearStats
+from funding import ledger
+from funding.models import Application, Budget, EntryKind, LedgerEntry
+from pledges.models import LoanStatus, PledgedRight, PledgeLoan, Recovery, Repayment
+
+ZERO = Decimal("0.00")
+MONEY_SUM = DecimalField(max_digits=16, decimal_places=2)
+# Entries that move money between an application's accounts (breakdowns by who got it).
+APPLICATION_KINDS = (EntryKind.COMMIT, EntryKind.RELEASE, EntryKind.PAYMENT)
+
+
+def _money_sum(field: str, **filter_kwargs) -> Coalesce:
+    filt = Q(**filter_kwargs) if filter_kwargs else None
+    return Coalesce(Sum(field, filter=filt), Value(ZERO), output_field=MONEY_SUM)
+
+
+def region_by_code(code: str) -> Region | None:
+    return Region.objects.filter(code=code).first()
+
+
+def _entries(region: Region, year: int) -> QuerySet[LedgerEntry]:
+    return LedgerEntry.objects.filter(budget__year=year, budget__program__region=region)
+
+
+def budget_rows(region: Region, year: int) -> list[dict]:
+    """Per program budget of ``year``: ledger figures plus the initial allocation (one query)."""
+    qs = Budget.objects.filter(program__region=region, year=year)
+    qs = ledger.budgets_with_figures(qs).annotate(
+        initial=_money_sum("entries__amount", entries__kind=EntryKind.ALLOCATION),
+    )
+    return list(
+        qs.order_by("program_id").values(
+            "id", "program__code", "program__name_zh", "initial",
+            "fig_allocated", "fig_committed", "fig_disbursed", "fig_available", "fig_recovered",
+        )
+    )
+
+
+def adjustment_rows(region: Region, year: int) -> list[dict]:
+    """Each 追加/调减 of the year's budgets, signed (+ top-up, − cut)."""
+    from django.db.models import Case, When
+
+    from funding.models import Account
+
+    signed = Case(
+        When(debit_account=Account.AVAILABLE, then=F("amount")),
+        default=-F("amount"),
+        output_field=MONEY_SUM,
+    )
+    return list(
+        _entries(region, year)
+        .filter(kind=EntryKind.ADJUSTMENT)
+        .annotate(signed=signed)
+        .order_by("booked_on", "id")
+        .values("budget__program__name_zh", "booked_on", "signed", "memo")
+    )
+
+
+def application_state_rows(region: Region, year: int) -> list[dict]:
+    """Applications of the fiscal year by program and state: count and requested/approved sums."""
+    return list(
+        Application.objects.filter(program__region=region, fiscal_year=year)
+        .values("program__code", "program__name_zh", "state")
+        .annotate(count=Count("id"), requested=_money_sum("requested_amount"), approved=_money_sum("approved_amount"))
+        .order_by("program__code", "state")
+    )
+
+
+def breakdown_rows(region: Region, year: int) -> list[dict]:
+    """Committed and paid money by industry × township of the applicant, from the ledger."""
+    return list(
+        _entries(region, year)
+        .filter(kind__in=APPLICATION_KINDS)
+        .values("application__applicant__industry", "application__applicant__township__name")
+        .annotate(applications=Count("application", distinct=True), **_figures())
+        .order_by()
+    )
+
+
+def _figures() -> dict:
+    figs = ledger.figure_annotations()
+    return {"fig_committed": figs["fig_committed"], "fig_disbursed": figs["fig_disbursed"]}
+
+
+def top_recipient_rows(region: Region, year: int, limit: int = 10) -> list[dict]:
+    """The ``limit`` applicants granted most (still committed + paid) from the year's budgets."""
+    figs = _figures()
+    return list(
+        _entries(region, year)
+        .filter(kind__in=APPLICATION_KINDS)
+        .values("application__applicant_id", "application__applicant__name", "application__applicant__credit_code")
+        .annotate(applications=Count("application", distinct=True), **figs)
+        .annotate(granted=F("fig_committed") + F("fig_disbursed"))
+        .order_by("-granted", "application__applicant__name")[:limit]
+    )
+
+
+def tranche_rows(region: Region, year: int) -> list[dict]:
+    """Payment entries (拨付) by program and month of booking: count and amount."""
+    return list(
+        _entries(region, year)
+        .filter(kind=EntryKind.PAYMENT)
+        .annotate(month=TruncMonth("booked_on"))
+        .values("budget__program_id", "budget__program__name_zh", "month")
+        .annotate(count=Count("id"), amount=_money_sum("amount"))
+        .order_by("budget__program_id", "month")
+    )
+
+
+def _loans(region: Region) -> QuerySet[PledgeLoan]:
+    return PledgeLoan.objects.filter(bank__region=region).exclude(status=LoanStatus.CANCELLED)
+
+
+def new_loan_rows(region: Region, year: int) -> list[dict]:
+    """Loans that started in ``year``, by bank: count and principal."""
+    return list(
+        _loans(region).filter(start_date__year=year)
+        .values("bank__code", "bank__name")
+        .annotate(new_count=Count("id"), new_principal=_money_sum("principal"))
+        .order_by("bank__code")
+    )
+
+
+def _performing_at(region: Region, day: date) -> QuerySet[PledgeLoan]:
+    """Loans lent by ``day`` and neither settled nor defaulted by then."""
+    return (
+        _loans(region).filter(start_date__lte=day)
+        .exclude(settled_on__lte=day)
+        .exclude(defaulted_on__lte=day)
+    )
+
+
+def outstanding_rows(region: Region, year: int) -> tuple[list[dict], list[dict]]:
+    """Balance at 31 Dec by bank, as (principal lent, principal repaid by then) — two queries."""
+    day = date(year, 12, 31)
+    loans = _performing_at(region, day)
+    lent = list(
+        loans.values("bank__code", "bank__name").annotate(lent=_money_sum("principal")).order_by("bank__code")
+    )
+    repaid = list(
+        Repayment.objects.filter(loan__in=loans.values("id"), date__lte=day)
+        .values("loan__bank__code").annotate(repaid=_money_sum("principal")).order_by("loan__bank__code")
+    )
+    return lent, repaid
+
+
+def pledged_right_rows(region: Region, year: int) -> list[dict]:
+    """Patents and trademarks pledged by the year's new loans: count and valuation, by kind."""
+    return list(
+        PledgedRight.objects.filter(loan__in=_loans(region).filter(start_date__year=year).values("id"))
+        .values("kind")
+        .annotate(count=Count("id"), valuation=_money_sum("valuation"))
+        .order_by("kind")
+    )
+
+
+def pledge_event_totals(region: Region, year: int) -> dict:
+    """Defaults in the year and bank recoveries in the year (two aggregates)."""
+    defaults = _loans(region).filter(defaulted_on__year=year).aggregate(
+        defaulted_count=Count("id"), defaulted_amount=_money_sum("outstanding_at_default")
+    )
+    recoveries = Recovery.objects.filter(loan__bank__region=region, date__year=year).aggregate(
+        recovered_count=Count("id"), recovered_amount=_money_sum("amount"), recovered_pool=_money_sum("pool_share")
+    )
+    return {**defaults, **recoveries}
+
+
+def ip_asset_counts(region: Region) -> dict:
+    """Valid high-value invention patents and valid trademarks held in the region (one query)."""
+    high_value = Q(kind=IPAsset.Kind.PATENT, patent_type=PatentType.INVENTION, is_valid=True) & ~Q(
+        high_value_grounds=[]
+    ) & Q(high_value_grounds__isnull=False)
+    return IPAsset.objects.filter(owner__region=region).aggregate(
+        high_value_patents=Count("id", filter=high_value),
+        valid_trademarks=Count("id", filter=Q(kind=IPAsset.Kind.TRADEMARK, is_valid=True)),
+    )
+
+
+def region_year_stats(region: Region, year: int) -> dict | None:
+    return (
+        RegionYearStats.objects.filter(region=region, year=year)
+        .values("resident_population", "market_entities")
+        .first()
+    )

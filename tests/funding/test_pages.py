@@ -1,0 +1,100 @@
+"""The pages, driven with the Django test client as each role would."""
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from funding.models import Application, Program
+from funding.verify import ledger_violations
+from tests import factories
+from tests.funding.helpers import step, subsidy_app
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_subsidy_runs_through_the_pages(world):
+    patent = factories.PatentFactory(owner=world.enterprise1)
+    me = client_for(world.applicant1)
+    assert me.get("/funding/new/application_subsidy/").status_code == 200
+    r = me.post("/funding/new/application_subsidy/", {"title": "页面申请", "patents": patent.number,
+                                                      "official_fees_paid": "3000.00"})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    app = Application.objects.get(title="页面申请")
+    assert app.requested_amount == Decimal("1000.00")
+    page = me.get(f"/funding/{app.pk}/").content.decode()
+    assert patent.number in page and "提交" in page
+    me.post(f"/funding/{app.pk}/transitions/submit/")
+    clerk = client_for(world.clerk)
+    assert "页面申请" in clerk.get("/funding/intake/").content.decode()
+    clerk.post(f"/funding/{app.pk}/transitions/accept/")
+    clerk.post(f"/funding/{app.pk}/transitions/publish/")
+    assert "页面申请" in Client().get("/funding/notices/").content.decode()
+    Program.objects.filter(pk=world.programs["application_subsidy"].pk).update(publicity_days=0)
+    finance = client_for(world.finance)
+    assert "页面申请" in finance.get("/funding/approvals/").content.decode()
+    finance.post(f"/funding/{app.pk}/transitions/approve/", {"approved_amount": ""})
+    r = finance.post(f"/funding/{app.pk}/transitions/disburse/", {"amount": "1000.00", "voucher_no": "PG-1"},
+                     follow=True)
+    assert "已完成" in r.content.decode()
+    app = Application.objects.get(pk=app.pk)
+    assert app.state == "disbursed" and app.disbursed_amount == Decimal("1000.00")
+    assert "PG-1" in me.get(f"/funding/{app.pk}/").content.decode()
+    assert ledger_violations() == []
+
+
+def test_rejecting_without_a_comment_shows_a_message(world):
+    app = subsidy_app(world)
+    step(app, "submit", world.applicant1)
+    r = client_for(world.clerk).post(f"/funding/{app.pk}/transitions/reject/", {"comment": ""}, follow=True)
+    assert "请填写意见" in r.content.decode()
+    assert Application.objects.get(pk=app.pk).state == "submitted"
+
+
+def test_another_applicants_page_is_404(world):
+    app = subsidy_app(world)
+    assert client_for(world.applicant2).get(f"/funding/{app.pk}/").status_code == 404
+
+
+def test_wrong_role_on_a_page_action_is_403(world):
+    app = subsidy_app(world)
+    step(app, "submit", world.applicant1)
+    assert client_for(world.applicant1).post(f"/funding/{app.pk}/transitions/accept/").status_code == 403
+
+
+def test_expert_scores_through_the_review_form(world):
+    from tests.funding.helpers import industrialization_app
+
+    app = industrialization_app(world)
+    step(app, "submit", world.applicant1)
+    step(app, "accept", world.clerk)
+    step(app, "send_to_review", world.clerk)
+    expert = client_for(world.experts[0])
+    assert "脆李深加工产业化" in expert.get("/funding/reviews/").content.decode()
+    expert.post(f"/funding/{app.pk}/review/", {"score": "85", "recommended_amount": "200000.00", "comment": "好"})
+    assert app.reviews.get().score == 85
+
+
+def test_finance_adjusts_a_budget_on_the_budget_page(world):
+    finance = client_for(world.finance)
+    r = finance.post("/funding/budgets/", {"program": "patent_award", "year": world.year, "amount": "-1000.00",
+                                           "reason": "年中调减"}, follow=True)
+    assert "预算已调整" in r.content.decode() and "999000.00" in r.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/funding/", "/funding/intake/", "/funding/approvals/", "/funding/budgets/"])
+def test_lists_export_to_excel(world, url):
+    subsidy_app(world)
+    user = world.applicant1 if url == "/funding/" else world.admin
+    r = client_for(user).get(url + "?format=xlsx")
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_home_page_counts_tasks(world):
+    step(subsidy_app(world), "submit", world.applicant1)
+    page = client_for(world.clerk).get("/").content.decode()
+    assert "待受理" in page

@@ -1,0 +1,84 @@
+"""Every list endpoint and page runs the same number of queries whatever the page size."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from tests.funding.helpers import step, subsidy_app
+
+
+def _many(world, n=6):
+    apps = [subsidy_app(world) for _ in range(n)]
+    for app in apps:
+        step(app, "submit", world.applicant1)
+    return apps
+
+
+def _count(client, url) -> int:
+    client.get(url)  # warm per-user caches (roles) so both page sizes are measured alike
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+def _api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def _page(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("who,url", [
+    ("applicant1", "/api/v1/applications/"),
+    ("clerk", "/api/v1/applications/"),
+    ("finance", "/api/v1/budgets/"),
+    ("clerk", "/api/v1/programs/"),
+])
+def test_api_lists_run_a_fixed_number_of_queries(world, who, url):
+    _many(world)
+    client = _api(getattr(world, who))
+    sep = "&" if "?" in url else "?"
+    assert _count(client, f"{url}{sep}page_size=2") == _count(client, f"{url}{sep}page_size=50")
+
+
+def test_history_runs_a_fixed_number_of_queries(world):
+    app = subsidy_app(world)
+    step(app, "submit", world.applicant1)
+    step(app, "return_for_revision", world.clerk, comment="补正")
+    step(app, "submit", world.applicant1)
+    client = _api(world.applicant1)
+    url = f"/api/v1/applications/{app.pk}/history/"
+    assert _count(client, url + "?page_size=1") == _count(client, url + "?page_size=50")
+
+
+@pytest.mark.parametrize("who,url", [
+    ("applicant1", "/funding/"),
+    ("clerk", "/funding/intake/"),
+    ("finance", "/funding/approvals/"),
+    ("finance", "/funding/budgets/"),
+    ("admin", "/funding/notices/"),
+])
+def test_pages_run_a_fixed_number_of_queries(world, who, url):
+    _many(world)
+    client = _page(getattr(world, who))
+    assert _count(client, f"{url}?page_size=2") == _count(client, f"{url}?page_size=50")
+
+
+def test_review_queue_runs_a_fixed_number_of_queries(world):
+    from tests.funding.helpers import industrialization_app
+
+    for user in (world.applicant1, world.applicant2):
+        app = industrialization_app(world, user, amount="1000.00")
+        step(app, "submit", user)
+        step(app, "accept", world.clerk)
+        step(app, "send_to_review", world.clerk)
+    client = _page(world.experts[0])
+    assert _count(client, "/funding/reviews/?page_size=1") == _count(client, "/funding/reviews/?page_size=50")

@@ -1,0 +1,72 @@
+"""Races that only PostgreSQL shows: the partial unique index on live rights and idempotent retries."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+
+from applicants.models import Role
+from pledges.models import IdempotencyRecord, PledgedRight, PledgeLoan
+from tests.factories import build_world, make_patent_number
+from tests.pledges.helpers import client_for, loan_body
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+URL = "/api/v1/pledges/"
+
+
+@pytest.fixture(autouse=True)
+def role_groups():
+    # A transaction=True test flushes the tables, the groups of the data migration included.
+    for role in Role.values:
+        Group.objects.get_or_create(name=role)
+
+
+def _race(n, fn):
+    barrier = threading.Barrier(n)
+
+    def run(i):
+        try:
+            barrier.wait()
+            return fn(i)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(run, range(n)))
+
+
+def test_two_banks_racing_for_one_patent_only_one_wins():
+    world = build_world()
+    patent = make_patent_number()
+    users = [world.bank1_user, world.bank2_user]
+
+    def register(i):
+        body = loan_body(contract_no=f"RACE-{i}",
+                         rights=[{"kind": "patent", "number": patent, "valuation": "1000.00"}])
+        response = client_for(users[i % 2]).post(URL, body, format="json")
+        return response.status_code, response.json()
+
+    results = _race(20, register)
+    statuses = sorted(status for status, _ in results)
+    assert statuses.count(201) == 1, results
+    assert statuses.count(409) == 19
+    assert all(body["code"] == "right_already_pledged" for status, body in results if status == 409)
+    assert PledgedRight.objects.filter(number=patent, live=True).count() == 1
+    assert PledgeLoan.objects.count() == 1
+
+
+def test_concurrent_retries_with_one_key_make_one_loan_and_identical_responses():
+    world = build_world()
+    body = loan_body()
+
+    def post(_i):
+        response = client_for(world.bank1_user).post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
+        return response.status_code, response.json()
+
+    results = _race(20, post)
+    assert {status for status, _ in results} == {201}
+    assert all(data == results[0][1] for _, data in results)
+    assert PledgeLoan.objects.count() == 1
+    assert IdempotencyRecord.objects.count() == 1

@@ -1,0 +1,110 @@
+"""Every figure of the report equals the ledger to the fen."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command, get_commands
+from rest_framework.test import APIClient
+
+from funding import ledger
+from funding.models import LedgerEntry
+from reports.document import CENT, dsum
+
+pytestmark = pytest.mark.django_db
+
+
+def fen(value: Decimal) -> Decimal:
+    return value.quantize(CENT)
+
+
+def budget_rows_by_code(report) -> dict:
+    frame = report.section("budget").frame
+    return {row["code"]: row for row in frame.to_dict("records")}
+
+
+def test_each_program_figure_equals_the_ledger(populated, report):
+    rows = budget_rows_by_code(report)
+    for code, budget in populated.budgets.items():
+        figures = ledger.budget_figures(budget)
+        row = rows[code]
+        assert row["allocated"] == fen(figures.allocated)
+        assert row["committed"] == fen(figures.committed)
+        assert row["disbursed"] == fen(figures.disbursed)
+        assert row["available"] == fen(figures.available)
+        assert row["recovered"] == fen(figures.recovered)
+        assert row["rate"] == figures.execution_rate
+
+
+def test_budget_totals_are_the_sum_of_the_ledger(populated, report):
+    totals = report.section("budget").totals
+    all_figures = [ledger.budget_figures(b) for b in populated.budgets.values()]
+    for key in ("allocated", "committed", "disbursed", "available"):
+        assert totals[key] == fen(sum((getattr(f, key) for f in all_figures), Decimal("0")))
+    assert totals["allocated"] == totals["available"] + totals["committed"] + totals["disbursed"]
+
+
+def test_allocated_is_initial_plus_adjustments_plus_recoveries(report):
+    totals = report.section("budget").totals
+    assert totals["allocated"] == totals["initial"] + totals["adjusted"] + totals["recovered"]
+    assert totals["adjusted"] == report.section("adjustments").totals["amount"] == Decimal("376543.22")
+
+
+def test_money_columns_hold_decimals_in_object_columns(report):
+    for section in report.sections:
+        for column in section.columns:
+            if column.kind == "money" and not section.frame.empty:
+                assert section.frame[column.key].dtype == object
+                assert all(isinstance(v, Decimal) for v in section.frame[column.key])
+
+
+@pytest.mark.parametrize("key", ["industry", "township", "tranches"])
+def test_breakdowns_add_up_to_the_ledger_totals(populated, report, key):
+    paid = fen(sum((ledger.budget_figures(b).disbursed for b in populated.budgets.values()), Decimal("0")))
+    committed = fen(sum((ledger.budget_figures(b).committed for b in populated.budgets.values()), Decimal("0")))
+    section = report.section(key)
+    amount_key = "amount" if key == "tranches" else "disbursed"
+    assert section.totals[amount_key] == dsum(section.frame[amount_key]) == paid
+    if key != "tranches":
+        assert section.totals["committed"] == committed
+
+
+def test_tranches_count_every_payment_entry(populated, report):
+    payments = LedgerEntry.objects.filter(kind="payment", budget__year=populated.year).count()
+    assert report.section("tranches").totals["count"] == payments
+
+
+def test_support_section_takes_subsidy_and_risk_figures_from_the_ledger(populated, report):
+    support = {row["item"]: row["amount"] for row in report.section("support").frame.to_dict("records")}
+    interest = ledger.budget_figures(populated.budgets["interest_subsidy"])
+    risk = ledger.budget_figures(populated.budgets["risk_compensation"])
+    assert support["质押贷款贴息已拨付（预算账）"] == fen(interest.disbursed)
+    assert support["风险补偿已拨付（预算账）"] == fen(risk.disbursed)
+    assert support["风险补偿追偿回流资金池（预算账）"] == fen(risk.recovered) == Decimal("12345.67")
+
+
+def test_new_loans_by_bank_match_the_loans_written(populated, report):
+    frame = report.section("loans").frame
+    got = {row["name"]: (row["new_count"], row["new_principal"]) for row in frame.to_dict("records")}
+    assert got == populated.data.new_loans_by_bank
+
+
+def test_report_agrees_with_the_budgets_api(populated, report):
+    client = APIClient()
+    client.force_authenticate(populated.finance)
+    response = client.get("/api/v1/budgets/", {"year": populated.year})
+    if response.status_code == 404:
+        pytest.skip("GET /api/v1/budgets/ not there yet; covered by test_each_program_figure_equals_the_ledger")
+    assert response.status_code == 200
+    results = response.json()
+    results = results.get("results", results) if isinstance(results, dict) else results
+    rows = budget_rows_by_code(report)
+    for item in results:
+        row = rows[item["program"]]
+        for key in ("allocated", "committed", "disbursed", "available"):
+            assert Decimal(item[key]) == row[key], (item["program"], key)
+
+
+def test_the_data_behind_the_report_passes_verify_ledger(populated):
+    if "verify_ledger" not in get_commands():
+        pytest.skip("verify_ledger is not written yet")
+    call_command("verify_ledger")

@@ -1,0 +1,69 @@
+"""Inputs the schema fuzzer found that once gave a wrong answer; each stays a plain API test."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from api.models import ApiToken
+from tests.factories import user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+def bank_client() -> APIClient:
+    client = APIClient(enforce_csrf_checks=True)
+    _token, key = ApiToken.issue(user_with_role("bank"))
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def test_post_to_a_non_integer_loan_id_is_a_json_404_not_a_csrf_page():
+    # Found as: POST /api/v1/pledges/1.2190711303702174e-70/settle/ -> 403 text/html (CSRF failure page).
+    response = bank_client().post("/api/v1/pledges/1.2190711303702174e-70/settle/", {}, format="json")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "not_found"
+
+
+def test_patch_to_an_unknown_api_url_is_a_json_404():
+    response = bank_client().patch("/api/v1/applications/abc/", {"title": "x"}, format="json")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def applicant_client() -> APIClient:
+    client = APIClient()
+    _token, key = ApiToken.issue(user_with_role("applicant"))
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def test_a_non_numeric_year_filter_on_applications_is_a_400_keyed_by_field():
+    # Found as: GET /api/v1/applications/?year=h® -> 400, not in the operation's documented responses.
+    response = applicant_client().get("/api/v1/applications/", {"year": "h®"})
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"year"}
+
+
+@pytest.mark.parametrize("page", ["abc", "66424593", "0"])
+def test_an_unknown_page_of_a_list_is_a_json_404(page):
+    # Found as: GET /api/v1/applications/?page=66424593 -> 404 "无效页面", not in the documented responses.
+    response = applicant_client().get("/api/v1/applications/", {"page": page})
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("owner", ["-6.971376027764107e+301", "99999999999999999999999"])
+def test_an_ip_asset_owner_filter_past_the_integer_range_is_a_400_not_a_500(owner):
+    # Found as: GET /api/v1/ip-assets/?owner=-6.971376027764107e+301 -> 500 on SQLite
+    # (OverflowError: Python int too large to convert to SQLite INTEGER).
+    client = APIClient()
+    client.force_authenticate(user_with_role("ip_office"))
+
+    response = client.get("/api/v1/ip-assets/", {"owner": owner})
+
+    assert 400 <= response.status_code < 500
+    assert response["Content-Type"].startswith("application/json")

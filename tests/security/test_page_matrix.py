@@ -1,0 +1,113 @@
+"""The page authorization matrix: every named page of the apps' urls.py × caller.
+
+Anonymous callers are sent to the login page (302) from every private page; the public notice
+(公示) page answers everyone. A named page without a row fails ``test_every_page_has_a_matrix_row``.
+"""
+
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.shortcuts import resolve_url
+from django.test import Client
+
+from tests.security.matrix import ALLOW, AUTH, DENY, HIDE, OK, Row, expect, fill, path_values, walk
+from tests.security.world import CALLERS, PDF_BYTES
+
+# Named URLs that are not the apps' pages: the admin, i18n, the API, its schema and docs, login/logout.
+NOT_PAGES = ("admin:", "schema", "swagger-ui", "login", "logout", "set_language")
+APPLICANTS = dict(applicant1=OK, applicant2=OK)
+STAFF = dict(clerk=OK, expert1=OK, finance=OK, fincenter=OK, admin=OK)
+APP_READ = dict(applicant1=OK, applicant2=HIDE, clerk=OK, expert1=HIDE, finance=OK, fincenter=OK, bank1=HIDE,
+                bank2=HIDE, admin=OK)
+
+
+def _get(query: str = "") -> dict:
+    return {"method": "GET", "query": query}
+
+
+ROWS: dict[str, tuple[Row, dict]] = {
+    "home": (Row(expect(OK)), _get()),
+    # --- applicants ------------------------------------------------------------------------
+    "applicants:my_assets": (Row(expect(DENY, **APPLICANTS)), _get()),
+    "applicants:asset_register": (Row(expect(DENY, **APPLICANTS)), _get()),
+    "applicants:registry": (Row(expect(DENY, **STAFF)), _get()),
+    "applicants:organisation": (Row(expect(DENY, **APPLICANTS)), _get()),
+    # --- funding ---------------------------------------------------------------------------
+    "funding:list": (Row(expect(OK)), _get()),
+    "funding:new": (Row(expect(DENY, **APPLICANTS), path={"code": "program"}), _get()),
+    "funding:detail": (Row(expect(HIDE, **APP_READ), path={"pk": "app_submitted"}), _get()),
+    "funding:edit": (Row(expect(DENY, applicant1=OK, applicant2=HIDE), path={"pk": "app_draft"}), _get()),
+    "funding:transition": (
+        Row(expect(HIDE, applicant1=DENY, clerk=ALLOW, finance=DENY, fincenter=DENY, admin=DENY),
+            path={"pk": "app_submitted", "name": "=accept"}, body={"comment": "受理"}),
+        {"method": "POST"},
+    ),
+    "funding:review": (
+        Row(expect(DENY, expert1=ALLOW), path={"pk": "app_review"},
+            body={"score": "80", "recommended_amount": "50000.00", "comment": "可行"}),
+        {"method": "POST"},
+    ),
+    "funding:completed": (Row(expect(DENY, finance=ALLOW), path={"pk": "app_submitted"}, body={}), {"method": "POST"}),
+    "funding:upload": (
+        Row(expect(HIDE, applicant1=ALLOW, admin=DENY), path={"pk": "app_draft"}, multipart=True),
+        {"method": "POST"},
+    ),
+    "funding:document": (Row(expect(HIDE, applicant1=OK, admin=OK), path={"pk": "app_draft", "doc_id": "document"}),
+                         _get()),
+    "funding:intake": (Row(expect(DENY, clerk=OK, fincenter=OK, admin=OK)), _get()),
+    "funding:reviews": (Row(expect(DENY, expert1=OK)), _get()),
+    "funding:approvals": (Row(expect(DENY, finance=OK, admin=OK)), _get()),
+    "funding:budgets": (Row(expect(DENY, clerk=OK, finance=OK, fincenter=OK, admin=OK)), _get()),
+    "funding:notices": (Row(expect(OK, anon=OK)), _get()),
+    # --- reports ---------------------------------------------------------------------------
+    "reports:budget": (Row(expect(DENY, finance=OK, admin=OK)), _get()),
+    "reports:budget_download": (Row(expect(DENY, finance=OK, admin=OK)), _get("?format=csv&year={year}")),
+}
+
+CASES = [(name, caller) for name in ROWS for caller in CALLERS]
+
+
+def page_names() -> dict[str, str]:
+    """name -> route for every named pattern outside the API, the admin and i18n."""
+    return {name: route for route, name, _cb in walk()
+            if name and not route.startswith(("api/", "admin/", "i18n/")) and not name.startswith(NOT_PAGES)}
+
+
+def test_every_page_has_a_matrix_row():
+    found = set(page_names())
+    assert found == set(ROWS), f"pages without a row: {sorted(found - set(ROWS))}; stale rows: {sorted(set(ROWS) - found)}"
+
+
+def _page_ok(code: str, response) -> bool:
+    status = response.status_code
+    if code == AUTH:
+        return status == 302 and urlsplit(response["Location"]).path == resolve_url(settings.LOGIN_URL)
+    if code == OK:
+        return status == 200
+    if code == ALLOW:  # a form post: back to a page (302, not to the login) or the form again (200)
+        return status == 200 or (status == 302 and urlsplit(response["Location"]).path != resolve_url(settings.LOGIN_URL))
+    return status == {DENY: 403, HIDE: 404}[code]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "caller"), CASES, ids=[f"{n} as {c}" for n, c in CASES])
+def test_page_matrix(secworld, name, caller):
+    row, how = ROWS[name]
+    expected = row.expect[caller]
+    url = fill(page_names()[name], path_values(row, secworld.objects))
+    client = Client()
+    if caller != "anon":
+        client.force_login(secworld.users[caller])
+    if how["method"] == "GET":
+        response = client.get(url + how["query"].format(**secworld.objects))
+    elif row.multipart:
+        upload = SimpleUploadedFile("scan.pdf", PDF_BYTES, content_type="application/pdf")
+        response = client.post(url, {"kind": "专利证书", "file": upload})
+    else:
+        response = client.post(url, row.body or {})
+    assert _page_ok(expected, response), (
+        f"{how['method']} {url} as {caller}: expected {expected}, got {response.status_code} "
+        f"{response.get('Location', '')}"
+    )
