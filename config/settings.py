@@ -174,7 +174,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"IPAssetKindEnum": "applicants.models.IPAsset.Kind"},
+    "ENUM_NAME_OVERRIDES": {
+        "IPAssetKindEnum": "applicants.models.IPAsset.Kind",
+        "PledgedRightKindEnum": "pledges.models.PledgedRight.Kind",
+        "ProgramCodeEnum": "funding.workflow.ProgramCode",
+    },
 }
 
 # --- ipfund ----------------------------------------------------------------------
@@ -220,3 +224,32 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     },
 }
+
+# --- Background jobs (django-tasks): the report downloads from the web -----------------
+# IPFUND_TASK_BACKEND: "thread" (default; runs each job in a background thread of the web process
+# after the request commits, no extra service), "database" (django-tasks-db: jobs are rows, run by
+# `manage.py db_worker`; for production), "immediate" (inline, blocks the request; debugging).
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+TASK_BACKEND_ALIASES = {
+    "thread": "reports.task_backend.ThreadBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+IPFUND_TASK_BACKEND = os.environ.get("IPFUND_TASK_BACKEND", "thread").strip() or "thread"
+if IPFUND_TASK_BACKEND not in TASK_BACKEND_ALIASES:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"IPFUND_TASK_BACKEND must be one of {', '.join(TASK_BACKEND_ALIASES)}; got {IPFUND_TASK_BACKEND!r}."
+    )
+TASKS = {
+    "default": {
+        "BACKEND": TASK_BACKEND_ALIASES[IPFUND_TASK_BACKEND],
+        "OPTIONS": {"max_threads": int(os.environ.get("IPFUND_TASK_THREADS", "2"))}
+        if IPFUND_TASK_BACKEND == "thread" else {},
+    }
+}
+# Generated report files: private, only sent by a permission-checked view.
+IPFUND_REPORT_DIR = Path(os.environ.get("IPFUND_REPORT_DIR", VAR_DIR / "reports"))
+IPFUND_REPORT_JOB_STALE_MINUTES = int(os.environ.get("IPFUND_REPORT_JOB_STALE_MINUTES", "30"))
+IPFUND_REPORT_JOBS_PER_USER = int(os.environ.get("IPFUND_REPORT_JOBS_PER_USER", "3"))

@@ -146,7 +146,12 @@ class LedgerEntry(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive"),
             models.CheckConstraint(condition=~Q(debit_account=F("credit_account")), name="ledger_two_accounts"),
         ]
-        indexes = [models.Index(fields=["budget", "kind"]), models.Index(fields=["application", "kind"])]
+        indexes = [
+            models.Index(fields=["budget", "kind"]), models.Index(fields=["application", "kind"]),
+            # Budget figures and the report's breakdowns read only these columns: index-only scans (PostgreSQL).
+            models.Index(fields=["budget", "kind"], name="ledger_budget_figures_idx",
+                         include=["debit_account", "credit_account", "amount", "application", "booked_on", "id"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount}"
@@ -402,9 +407,29 @@ class TransitionLog(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     comment = models.TextField(blank=True)
+    # The hash chain (applicants.audit_chain, written by funding.audit.record); null = not chained.
+    seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    prev_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("流转记录")
         verbose_name_plural = _("流转记录")
         ordering = ["id"]
         indexes = [models.Index(fields=["application", "id"])]
+        constraints = [models.UniqueConstraint(fields=["seq"], name="transition_log_seq_unique")]
+
+
+class AuditChainHead(models.Model):
+    """The tail of one audit hash chain (``applicants.audit_chain``); locked to append a row."""
+
+    chain = models.CharField(max_length=32, unique=True)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("审计链头")
+        verbose_name_plural = _("审计链头")
+
+    def __str__(self) -> str:
+        return f"{self.chain} #{self.seq}"

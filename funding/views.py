@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -123,7 +124,7 @@ def application_detail(request, pk: int):
         "history": selectors.application_history(app),
         "payments": selectors.application_payments(app),
         "documents": app.documents.all(),
-        "reviews": app.reviews.select_related("expert") if request.user.is_staff_role else [],
+        "reviews": app.reviews.select_related("expert") if request.user.has_role(*STAFF) else [],
         "can_upload": app.state in (State.DRAFT, State.RETURNED) and may_take(Transition.SUBMIT, app, request.user),
         "document_form": DocumentForm(),
         "can_review": app.state == State.UNDER_REVIEW and app.review_assignments.filter(expert=request.user).exists()
@@ -212,7 +213,7 @@ def budget_overview(request):
     form = AdjustmentForm(request.POST or None)
     if request.method == "POST":
         if not request.user.has_role(Role.FINANCE, Role.ADMIN):
-            raise Http404
+            raise PermissionDenied
         if form.is_valid():
             d = form.cleaned_data
             done = run_service(request, lambda: services.budget_adjust(

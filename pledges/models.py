@@ -64,6 +64,7 @@ class PledgeLoan(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["status", "start_date"]),
             models.Index(fields=["borrower", "status"]),
             models.Index(fields=["start_date"]),
+            models.Index(fields=["defaulted_on"], name="loan_defaulted_on_idx"),  # the report's defaults of a year
         ]
 
     def __str__(self) -> str:
@@ -165,10 +166,15 @@ class LoanEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     at = models.DateTimeField(default=timezone.now)
+    # The hash chain (applicants.audit_chain, written by pledges.audit.record_loan_event); null = not chained.
+    seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    prev_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["loan", "id"])]
+        constraints = [models.UniqueConstraint(fields=["seq"], name="loan_event_seq_unique")]
 
 
 class IdempotencyRecord(models.Model):

@@ -18,6 +18,7 @@ from funding import ledger
 from funding.models import Budget, EntryKind, Program
 from funding.workflow import ProgramCode, Transition
 
+from .audit import record_loan_event
 from .models import LoanEvent, LoanStatus, PledgedRight, PledgeLoan, Recovery, Repayment
 from .validation import (
     Errors,
@@ -58,10 +59,9 @@ def _locked_bank_loan(user: User, loan_id: int) -> PledgeLoan:
 
 
 def _event(loan: PledgeLoan, kind: str, by: User | None, *, from_status: str = "", **detail) -> LoanEvent:
-    return LoanEvent.objects.create(
-        loan=loan, kind=kind, by=by, from_status=from_status,
-        to_status=loan.status if from_status else "", detail=detail,
-    )
+    """The audit row of a loan change: the next link of the loan-event hash chain (``pledges.audit``)."""
+    return record_loan_event(loan, kind=kind, by=by, from_status=from_status,
+                             to_status=loan.status if from_status else "", detail=detail)
 
 
 def _ensure_can(loan: PledgeLoan, method, action: str) -> None:
@@ -248,7 +248,6 @@ def loan_default(*, by: User, loan_id: int, data: dict) -> PledgeLoan:
         loan.default(on=on, outstanding=outstanding)
         loan.outstanding_principal = outstanding
         loan.save()
-        _event(loan, "defaulted", by, from_status=before, date=on.isoformat(), outstanding=str(outstanding))
         from .handlers import risk_compensation_amount
 
         program = Program.objects.filter(region_id=loan.borrower.region_id, code=ProgramCode.RISK_COMPENSATION).first()
@@ -261,6 +260,8 @@ def loan_default(*, by: User, loan_id: int, data: dict) -> PledgeLoan:
             details={"loan": loan},
         )
         funding_services.application_transition(application_id=application.pk, name=Transition.SUBMIT, by=by)
+        # Last: the transition-log chain head (taken by the submit above) comes before the loan-event head.
+        _event(loan, "defaulted", by, from_status=before, date=on.isoformat(), outstanding=str(outstanding))
     return loan
 
 

@@ -1,17 +1,24 @@
-"""The budget execution report for finance and the fund administrator: an HTML preview and downloads."""
+"""The budget execution report for finance and the fund administrator: an HTML preview, downloads,
+and report files generated in the background (jobs) with a progress page."""
+
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from applicants.errors import Invalid
 from applicants.models import Role
-from applicants.web import role_required
+from applicants.web import role_required, run_service
+from funding.pages import per_page
 
-from . import services
+from . import jobs, services
 from .document import DECIMAL, INT, MONEY, RATE, Report, format_cell
 
 NUMERIC = {MONEY, INT, RATE, DECIMAL}
@@ -68,3 +75,51 @@ def budget_report_download(request):
     response = HttpResponse(content, content_type=services.FORMATS[fmt][0])
     response["Content-Disposition"] = f'attachment; filename="{services.filename(report, fmt)}"'
     return response
+
+
+# --- background jobs ------------------------------------------------------------------------
+@require_POST
+@role_required(*jobs.JOB_ROLES)
+def report_job_create(request):
+    """The report page's "generate" form: queue a job and go to its progress page."""
+    job = run_service(request, lambda: jobs.request_report_job(
+        by=request.user, year=request.POST.get("year"), fmt=request.POST.get("format")))
+    if job is None:
+        year = (request.POST.get("year") or "").strip()
+        query = f"?{urlencode({'year': year})}" if year.isascii() and year.isdigit() and len(year) == 4 else ""
+        return redirect(reverse("reports:budget") + query)
+    messages.success(request, _("已提交生成任务，完成后可在此页下载。"))
+    return redirect("reports:job", job_id=job.pk)
+
+
+@require_GET
+@role_required(*jobs.JOB_ROLES)
+def report_job_list(request):
+    page = Paginator(jobs.visible_jobs(request.user), per_page(request)).get_page(request.GET.get("page"))
+    return render(request, "reports/job_list.html", {"page_obj": page, "jobs": page.object_list})
+
+
+@require_GET
+@role_required(*jobs.JOB_ROLES)
+def report_job_detail(request, job_id: int):
+    job = run_service(request, lambda: jobs.job_for(request.user, job_id))
+    return render(request, "reports/job_detail.html", {"job": job})
+
+
+@require_GET
+@role_required(*jobs.JOB_ROLES)
+def report_job_progress(request, job_id: int):
+    """The htmx fragment polled every second while the job is unfinished."""
+    job = run_service(request, lambda: jobs.job_for(request.user, job_id))
+    return render(request, "reports/_job_progress.html", {"job": job})
+
+
+@require_GET
+@role_required(*jobs.JOB_ROLES)
+def report_job_download(request, job_id: int):
+    result = run_service(request, lambda: jobs.job_file(request.user, job_id))
+    if result is None:
+        return redirect("reports:job", job_id=job_id)
+    job, path = result
+    return FileResponse(path.open("rb"), as_attachment=True, filename=job.download_name,
+                        content_type=services.FORMATS[job.format][0])

@@ -1,5 +1,6 @@
 """``/api/v1/ip-assets/``: applicants list and register their own; staff list their region's."""
 
+from django import forms
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -24,10 +25,21 @@ class MayListIPAssets(permissions.BasePermission):
         return selectors.may_list_ip_assets(request.user)
 
 
+class IdFilter(filters.NumberFilter):
+    """A positive 64-bit integer: ``1.5`` or ``-3e304`` are a 400 on the field, never a database overflow."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class IPAssetFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=IPAsset.Kind.choices)
     number = filters.CharFilter(method="filter_number", help_text="号码（规范化后部分匹配）")
-    owner = filters.NumberFilter(field_name="owner_id", help_text="权利人 id")
+    owner = IdFilter(field_name="owner_id", help_text="权利人 id")
 
     class Meta:
         model = IPAsset
@@ -38,7 +50,8 @@ class IPAssetFilter(filters.FilterSet):
 
 
 @extend_schema_view(
-    get=extend_schema(summary="知识产权列表", responses={200: IPAssetSerializer(many=True), **error_responses(400, 401, 403)}),
+    get=extend_schema(summary="知识产权列表",
+                      responses={200: IPAssetSerializer(many=True), **error_responses(400, 401, 403, 404)}),
     post=extend_schema(
         summary="登记专利或商标",
         request=IPAssetCreateSerializer,

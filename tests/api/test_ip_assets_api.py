@@ -139,3 +139,23 @@ def test_query_count_is_the_same_at_two_page_sizes(world):
             assert client.get(URL, {"page_size": size}).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("owner", ["-3.0788019194088143e+304", "1.5", "99999999999999999999999", "0"])
+def test_out_of_range_owner_filter_is_400_not_500(world, owner):
+    response = client_for(world.clerk).get(URL, {"owner": owner})
+    assert response.status_code == 400
+    assert "owner" in response.json()
+
+
+def test_page_past_the_end_is_404_json(world):
+    response = client_for(world.clerk).get(URL, {"page": 1994})
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_nul_characters_are_400_not_500(world):
+    client = client_for(world.applicant1)
+    assert client.get(URL, {"number": "ZL\x00"}).status_code == 400
+    response = client.post(URL, {"kind": "patent", "number": "2017\x00", "title": "x\x00"}, format="json")
+    assert response.status_code == 400

@@ -6,18 +6,10 @@ Known-good vectors were computed independently of the module under test.
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-
-# Neither importlib mode nor `-p no:django` (which skips pytest-django's manage.py
-# lookup) puts the project root on sys.path; make `applicants` importable regardless.
-_PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
-if _PROJECT_ROOT not in sys.path:
-    sys.path.insert(0, _PROJECT_ROOT)
 
 from applicants.identifiers import (
     CREDIT_CODE_ALPHABET,

@@ -11,13 +11,14 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import expect
 
 from funding import services as funding_services
 from funding.models import Application
 from funding.workflow import ProgramCode, State, Transition
 from pledges import services as pledge_services
 from tests.factories import PatentFactory, make_credit_code, make_patent_number
+
+expect = pytest.importorskip("playwright.sync_api", reason="needs the playwright package").expect
 
 FEES = Decimal("3000.00")  # official fees paid; a domestic invention is subsidised 1,000 元, ≤ 50% of fees
 SUBSIDY = Decimal("1000.00")
@@ -136,7 +137,7 @@ def test_clerk_accepts_and_publishes_a_submitted_application(ui, world, subsidy_
 
     _take(page, Transition.PUBLISH, comment="拟资助，公示")
     expect(_state_badge(page)).to_have_text(str(State.PUBLICITY.label))
-    expect(page.locator("#h-history + table")).to_contain_text("clerk")
+    expect(page.locator("section[aria-labelledby=h-history] table")).to_contain_text("clerk")
     ui.shot(page, "publicity")
 
     app.refresh_from_db()
@@ -160,7 +161,7 @@ def test_finance_approves_and_pays_with_a_voucher(ui, world, subsidy_now):
 
     _take(page, Transition.DISBURSE, amount=str(SUBSIDY), voucher_no="CZ-2026-0815")
     expect(_state_badge(page)).to_have_text(str(State.DISBURSED.label))
-    expect(page.locator("#h-pay + table")).to_contain_text("CZ-2026-0815")
+    expect(page.locator("section[aria-labelledby=h-pay] table")).to_contain_text("CZ-2026-0815")
     ui.shot(page, "disbursed")
 
     app.refresh_from_db()
@@ -179,8 +180,8 @@ def test_applicant_sees_the_payment_on_its_application(ui, world, subsidy_now):
     row.locator(f"a[href$='/funding/{app.pk}/']").first.click()
     page.wait_for_load_state()
     expect(_state_badge(page)).to_have_text(str(State.DISBURSED.label))
-    expect(page.locator("#h-info + dl")).to_contain_text(str(SUBSIDY))
-    expect(page.locator("#h-pay + table")).to_contain_text("CZ-BOOT-0001")
+    expect(page.locator("section[aria-labelledby=h-info] dl")).to_contain_text(str(SUBSIDY))
+    expect(page.locator("section[aria-labelledby=h-pay] table")).to_contain_text("CZ-BOOT-0001")
     ui.shot(page, "detail-paid")
     ui.check_mobile(known=DETAIL_OVERFLOW)
 

@@ -82,3 +82,18 @@ def test_review_queue_runs_a_fixed_number_of_queries(world):
         step(app, "send_to_review", world.clerk)
     client = _page(world.experts[0])
     assert _count(client, "/funding/reviews/?page_size=1") == _count(client, "/funding/reviews/?page_size=50")
+
+
+def test_reviews_list_runs_a_fixed_number_of_queries(world):
+    from funding import services
+    from tests.funding.helpers import industrialization_app
+
+    app = industrialization_app(world, amount="1000.00")
+    step(app, "submit", world.applicant1)
+    step(app, "accept", world.clerk)
+    step(app, "send_to_review", world.clerk)
+    for expert in world.experts:
+        services.review_submit(application_id=app.pk, by=expert, score=60, recommended_amount="500.00")
+    client = _api(world.clerk)
+    url = f"/api/v1/applications/{app.pk}/reviews/"
+    assert _count(client, url + "?page_size=1") == _count(client, url + "?page_size=50")

@@ -3,7 +3,8 @@
 30,000 applications (5 programs × 10 fiscal years × 3,000 enterprises), 50,000 ledger entries,
 24,000 IP assets, 10,000 pledge loans with 20,000 rights and 30,000 repayments, 10,000
 Idempotency-Keys. Old years are settled (disbursed, rejected, withdrawn); only the current year has
-open cases, as in real life, so the queues' filters are selective. Tables are ``ANALYZE``d last.
+open cases, as in real life, so the queues' filters are selective; ids grow with time. The caller
+commits, then runs ``vacuum_analyze()`` (as autovacuum would) and ``wipe()`` when done.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from pledges.models import (
 from tests.factories import PROGRAM_DEFAULTS, make_credit_code, make_patent_number
 
 APPLICANTS = 3_000
-PATENTS = 14_000
+PATENTS = 12_000
 TRADEMARKS = 10_000
 APPLICATIONS = 30_000
 LOANS = 10_000
@@ -133,7 +134,7 @@ def load(seed: int = 6) -> Big:
     apps = []
     for i in range(APPLICATIONS):
         code = codes[i % 5]
-        fy = years[(i // 5) % YEARS]
+        fy = years[i * YEARS // APPLICATIONS]  # ids grow with time, as they do in production
         state = rnd.choice(CURRENT_STATES if fy == year else OLD_STATES)
         approved = TEN_K if state in (State.APPROVED, State.DISBURSED) else None
         apps.append(Application(
@@ -163,7 +164,7 @@ def load(seed: int = 6) -> Big:
     LedgerEntry.objects.bulk_create(entries, batch_size=BATCH)
     TransitionLog.objects.bulk_create(
         [TransitionLog(application=a, transition="submit", from_state="draft", to_state="submitted",
-                       by=users["applicant"]) for a in apps], batch_size=BATCH)
+                       by=users["applicant"]) for a in apps[::3]], batch_size=BATCH)
     reviewable = (ProgramCode.INDUSTRIALIZATION, ProgramCode.PATENT_AWARD)
     ReviewAssignment.objects.bulk_create(
         [ReviewAssignment(application=a, expert=users["expert"]) for a in apps
@@ -177,7 +178,7 @@ def load(seed: int = 6) -> Big:
     loans = []
     for i in range(LOANS):
         status = rnd.choice(LOAN_STATUSES)
-        start = dt.date(years[i % YEARS], 1 + i % 12, 1 + i % 28)
+        start = dt.date(years[i * YEARS // LOANS], 1 + i % 12, 1 + i % 28)
         defaulted = status in (LoanStatus.DEFAULTED, LoanStatus.COMPENSATED)
         loans.append(PledgeLoan(
             bank=banks[i % 5], borrower=applicants[rnd.randrange(APPLICANTS)], contract_no=f"PERF-{i:06d}",
@@ -199,7 +200,8 @@ def load(seed: int = 6) -> Big:
         for month in (3, 6, 9):
             repayments.append(Repayment(loan=loan, date=loan.start_date + dt.timedelta(days=30 * month),
                                         principal=Decimal("100000.00"), interest=Decimal("9625.00")))
-        events.append(LoanEvent(loan=loan, kind="register", to_status=LoanStatus.ACTIVE, by=users["bank"]))
+        if i % 3 == 0:
+            events.append(LoanEvent(loan=loan, kind="register", to_status=LoanStatus.ACTIVE, by=users["bank"]))
     PledgedRight.objects.bulk_create(rights, batch_size=BATCH)
     Repayment.objects.bulk_create(repayments, batch_size=BATCH)
     LoanEvent.objects.bulk_create(events, batch_size=BATCH)
@@ -212,11 +214,21 @@ def load(seed: int = 6) -> Big:
     IdempotencyRecord.objects.bulk_create(
         [IdempotencyRecord(bank=banks[i % 5], key=f"key-{i}", request_hash="0" * 64, method="POST",
                            path="/api/v1/pledges/", response_status=201, response_body={},
-                           created_at=now - dt.timedelta(minutes=i)) for i in range(10_000)], batch_size=BATCH)
-    with connection.cursor() as cursor:
-        for table in ANALYZED:
-            cursor.execute(f"ANALYZE {table}")
+                           created_at=now - dt.timedelta(minutes=i)) for i in range(5_000)], batch_size=BATCH)
     return Big(region=region, year=year, programs=programs, banks=list(banks), townships=list(townships),
                users=users, applicant=applicants[0], application_ids=[a.pk for a in apps],
                loan_ids=[loan.pk for loan in loans], patent_numbers=patent_numbers,
                credit_code=applicants[0].credit_code)
+
+
+def vacuum_analyze() -> None:
+    """Statistics and the visibility map, as autovacuum leaves them in production (outside a transaction)."""
+    with connection.cursor() as cursor:
+        for table in ANALYZED:
+            cursor.execute(f"VACUUM ANALYZE {table}")
+
+
+def wipe() -> None:
+    """Remove everything ``load`` wrote: all of it hangs off the region and the users."""
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE applicants_region, applicants_user CASCADE")

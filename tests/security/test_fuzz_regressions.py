@@ -57,13 +57,41 @@ def test_an_unknown_page_of_a_list_is_a_json_404(page):
 
 
 @pytest.mark.parametrize("owner", ["-6.971376027764107e+301", "99999999999999999999999"])
-def test_an_ip_asset_owner_filter_past_the_integer_range_is_a_400_not_a_500(owner):
+def test_an_ip_asset_owner_filter_past_the_integer_range_is_no_server_error(owner):
     # Found as: GET /api/v1/ip-assets/?owner=-6.971376027764107e+301 -> 500 on SQLite
-    # (OverflowError: Python int too large to convert to SQLite INTEGER).
+    # (OverflowError: Python int too large to convert to SQLite INTEGER). SQLite now answers 400
+    # (api/exceptions.py); PostgreSQL matches no owner (200, empty).
     client = APIClient()
     client.force_authenticate(user_with_role("ip_office"))
 
     response = client.get("/api/v1/ip-assets/", {"owner": owner})
 
-    assert 400 <= response.status_code < 500
+    assert response.status_code in (200, 400)
     assert response["Content-Type"].startswith("application/json")
+    if response.status_code == 200:
+        assert response.json()["count"] == 0
+
+
+# --- the schema's side of the known issues: strict xfails that flip once the owners fix them, so the
+# --- fuzzer's KNOWN_ISSUES entry can then be removed (tests/security/test_schema_fuzz.py).
+
+
+def documented(path: str, method: str) -> dict:
+    client = APIClient()
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    return schema["paths"][path][method]["responses"]
+
+
+def test_the_applications_list_documents_its_400():
+    assert "400" in documented("/api/v1/applications/", "get")
+
+
+@pytest.mark.xfail(strict=True, reason="reported: the document download documents octet-stream, serves pdf/jpeg/png")
+def test_the_document_download_documents_the_content_types_it_serves():
+    content = documented("/api/v1/applications/{id}/documents/{doc_id}/", "get")["200"]["content"]
+    assert {"application/pdf", "image/jpeg", "image/png"} <= set(content)
+
+
+@pytest.mark.xfail(strict=True, reason="reported: paginated lists answer an unknown page with an undocumented 404")
+def test_paginated_lists_document_the_404_of_an_unknown_page():
+    assert "404" in documented("/api/v1/applications/", "get")

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.shortcuts import resolve_url
 from django.test import Client
 
-from tests.security.matrix import ALLOW, AUTH, DENY, HIDE, OK, Row, expect, fill, path_values, walk
+from tests.security.matrix import ALLOW, AUTH, DENY, HIDE, OK, Row, body_for, expect, fill, path_values, walk
 from tests.security.world import CALLERS, PDF_BYTES
 
 # Named URLs that are not the apps' pages: the admin, i18n, the API, its schema and docs, login/logout.
@@ -61,9 +61,22 @@ ROWS: dict[str, tuple[Row, dict]] = {
     "funding:approvals": (Row(expect(DENY, finance=OK, admin=OK)), _get()),
     "funding:budgets": (Row(expect(DENY, clerk=OK, finance=OK, fincenter=OK, admin=OK)), _get()),
     "funding:notices": (Row(expect(OK, anon=OK)), _get()),
+    # --- pledges: the financial services center and oversight staff; a bank its own loans ----
+    "pledges:loan_list": (Row(expect(DENY, bank1=OK, bank2=OK, finance=OK, fincenter=OK, admin=OK)), _get()),
+    "pledges:loan_detail": (Row(expect(DENY, bank1=OK, bank2=HIDE, finance=OK, fincenter=OK, admin=OK),
+                                path={"pk": "loan"}), _get()),
+    "pledges:loan_cancel": (Row(expect(DENY, fincenter=ALLOW, admin=ALLOW), path={"pk": "loan"},
+                                body={"reason": "登记有误"}), {"method": "POST"}),
     # --- reports ---------------------------------------------------------------------------
     "reports:budget": (Row(expect(DENY, finance=OK, admin=OK)), _get()),
     "reports:budget_download": (Row(expect(DENY, finance=OK, admin=OK)), _get("?format=csv&year={year}")),
+    "reports:jobs": (Row(expect(DENY, finance=OK, admin=OK)), _get()),
+    "reports:job_create": (Row(expect(DENY, finance=ALLOW, admin=ALLOW), body={"year": "{year}", "format": "csv"}),
+                           {"method": "POST"}),
+    "reports:job": (Row(expect(DENY, finance=OK, admin=OK), path={"job_id": "report_job"}), _get()),
+    "reports:job_progress": (Row(expect(DENY, finance=OK, admin=OK), path={"job_id": "report_job"}), _get()),
+    # Still queued: finance and admin are sent back to the job's page with a message.
+    "reports:job_download": (Row(expect(DENY, finance=ALLOW, admin=ALLOW), path={"job_id": "report_job"}), _get()),
 }
 
 CASES = [(name, caller) for name in ROWS for caller in CALLERS]
@@ -106,7 +119,7 @@ def test_page_matrix(secworld, name, caller):
         upload = SimpleUploadedFile("scan.pdf", PDF_BYTES, content_type="application/pdf")
         response = client.post(url, {"kind": "专利证书", "file": upload})
     else:
-        response = client.post(url, row.body or {})
+        response = client.post(url, body_for(row, secworld.objects) or {})
     assert _page_ok(expected, response), (
         f"{how['method']} {url} as {caller}: expected {expected}, got {response.status_code} "
         f"{response.get('Location', '')}"

@@ -15,6 +15,7 @@ from funding import documents
 from funding import services as funding_services
 from funding.workflow import ProgramCode, Transition
 from pledges import services as pledge_services
+from reports import jobs as report_jobs
 from tests import factories
 from tests.pledges.helpers import loan_body
 
@@ -77,9 +78,11 @@ def build_security_world() -> SecWorld:
     loan = pledge_services.loan_register(
         by=world.bank1_user, data=loan_body(borrower_credit_code=world.enterprise1.credit_code),
     )
+    # A queued budget-report job of finance's (it never runs: the world is never committed).
+    job = report_jobs.request_report_job(by=world.finance, year=year, fmt="csv")
     sec.objects = {
         "app_draft": draft.pk, "app_submitted": submitted.pk, "app_review": review.pk, "document": doc.pk,
         "loan": loan.pk, "free_patent": patents[3], "year": year, "today": timezone.localdate().isoformat(),
-        "program": ProgramCode.APPLICATION_SUBSIDY,
+        "program": ProgramCode.APPLICATION_SUBSIDY, "report_job": job.pk,
     }
     return sec

@@ -1,0 +1,198 @@
+"""A tamper-evident hash chain over the rows of one audit table (generic: models are passed in).
+
+Each chained row carries ``seq`` (1, 2, 3… unique and gapless within its table), ``prev_hash``
+(the ``hash`` of row ``seq - 1``; 64 zeros for the first) and ``hash`` = SHA-256 over a canonical
+JSON of ``{"seq", "prev", "row"}``, where ``row`` holds the table's business fields with ids,
+datetimes in ISO UTC, dates in ISO, Decimals as strings and JSON with sorted keys.
+
+A per-chain head row (``head_model``: fields ``chain``, ``seq``, ``hash``) holds the tail. Appending
+locks it (``select_for_update``; on SQLite the IMMEDIATE transaction already serializes writers) in
+the transaction of the change being recorded, so concurrent writers queue for the head, and a
+rolled-back change leaves neither its row nor a moved head. The head also makes a deleted *last*
+row visible.
+
+Lock order: a transaction that appends to several chains takes the heads in the order of
+``LOCK_ORDER`` (application transitions before loan events), always after its business rows.
+
+Limits: whoever can rewrite every row after an edit *and* the head can forge a consistent chain;
+``verify`` prints each head's hash so that it can be anchored outside the database (the annual
+report, a printed register).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+GENESIS = "0" * 64
+LOCK_ORDER = ("transition_log", "loan_event")  # heads taken in this order within one transaction
+MAX_LISTED = 20  # unchained rows listed one by one before summarising
+
+
+@dataclass(frozen=True)
+class Chain:
+    """One audit table's chain: ``fields`` are the attnames hashed (ids as ``*_id``)."""
+
+    name: str
+    label: str
+    model: type[models.Model]
+    head_model: type[models.Model]
+    fields: tuple[str, ...]
+
+
+# --- hashing -----------------------------------------------------------------------------------
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, str):
+        return str(value)  # TextChoices members hash as their value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def canonical(seq: int, prev_hash: str, row: dict[str, Any]) -> bytes:
+    body = {"seq": seq, "prev": prev_hash, "row": _plain(row)}
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def row_hash(seq: int, prev_hash: str, row: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical(seq, prev_hash, row)).hexdigest()
+
+
+# --- appending ---------------------------------------------------------------------------------
+
+def _tail(chain: Chain) -> tuple[int, str]:
+    last = (chain.model.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", "hash").first())
+    return (last[0], last[1]) if last else (0, GENESIS)
+
+
+def _locked_head(chain: Chain) -> models.Model:
+    heads = chain.head_model.objects
+    head = heads.select_for_update().filter(chain=chain.name).first()
+    if head is None:
+        # First use (or a flushed test database): start from the table's chained tail, if any.
+        seq, last_hash = _tail(chain)
+        heads.get_or_create(chain=chain.name, defaults={"seq": seq, "hash": last_hash})
+        head = heads.select_for_update().get(chain=chain.name)
+    return head
+
+
+def append(chain: Chain, **values: Any) -> models.Model:
+    """Create one row of ``chain.model`` from ``values`` as the next link; inside the caller's transaction."""
+    with transaction.atomic(savepoint=False):
+        head = _locked_head(chain)
+        row = chain.model(**values)
+        seq, prev = head.seq + 1, head.hash
+        row.seq, row.prev_hash = seq, prev
+        row.hash = row_hash(seq, prev, {name: getattr(row, name) for name in chain.fields})
+        row.save(force_insert=True)
+        chain.head_model.objects.filter(pk=head.pk).update(seq=seq, hash=row.hash)
+    return row
+
+
+def seal_unchained(chain: Chain, *, batch: int = 2000) -> int:
+    """Chain the rows written without a link (legacy rows, bulk loaders) in id order; returns how many."""
+    model = chain.model
+    sealed = 0
+    with transaction.atomic(savepoint=False):
+        head = _locked_head(chain)
+        seq, prev = head.seq, head.hash
+        while True:
+            rows = list(model.objects.filter(seq__isnull=True).order_by("pk").values("pk", *chain.fields)[:batch])
+            if not rows:
+                break
+            updates = []
+            for row in rows:
+                seq += 1
+                digest = row_hash(seq, prev, {name: row[name] for name in chain.fields})
+                updates.append(model(pk=row["pk"], seq=seq, prev_hash=prev, hash=digest))
+                prev = digest
+            model.objects.bulk_update(updates, ["seq", "prev_hash", "hash"])
+            sealed += len(updates)
+        if sealed:
+            chain.head_model.objects.filter(pk=head.pk).update(seq=seq, hash=prev)
+    return sealed
+
+
+# --- verifying ---------------------------------------------------------------------------------
+
+def _rows(chain: Chain) -> Iterator[dict[str, Any]]:
+    qs = chain.model.objects.filter(seq__isnull=False).order_by("seq", "pk")
+    return qs.values("pk", "seq", "prev_hash", "hash", *chain.fields).iterator(chunk_size=5000)
+
+
+def verify(chain: Chain) -> list[str]:
+    """Every finding (in Chinese) about ``chain``: edited, deleted, inserted or unchained rows; [] when intact."""
+    label = chain.label
+    findings: list[str] = []
+    expected, prev, last_seq = 1, GENESIS, 0
+    for row in _rows(chain):
+        seq, pk = row["seq"], row["pk"]
+        if seq == last_seq:
+            findings.append(_("%(chain)s：序号 %(seq)s 重复（记录 #%(id)s），疑似插入伪造记录")
+                            % {"chain": label, "seq": seq, "id": pk})
+        elif seq > expected:
+            findings.append(_("%(chain)s：缺少序号 %(a)s–%(b)s 的记录，疑似被删除")
+                            % {"chain": label, "a": expected, "b": seq - 1})
+        if row["prev_hash"] != prev:
+            findings.append(_("%(chain)s：记录 #%(id)s（序号 %(seq)s）的前序哈希与上一条不符，前面的记录被删除、插入或改动")
+                            % {"chain": label, "id": pk, "seq": seq})
+        if row_hash(seq, row["prev_hash"], {name: row[name] for name in chain.fields}) != row["hash"]:
+            findings.append(_("%(chain)s：记录 #%(id)s（序号 %(seq)s）的内容与其哈希不符，已被篡改")
+                            % {"chain": label, "id": pk, "seq": seq})
+        expected, prev, last_seq = seq + 1, row["hash"], seq
+    findings.extend(_head_findings(chain, last_seq, prev))
+    findings.extend(_unchained_findings(chain))
+    return findings
+
+
+def _head_findings(chain: Chain, last_seq: int, last_hash: str) -> list[str]:
+    head = chain.head_model.objects.filter(chain=chain.name).values("seq", "hash").first()
+    if head is None:
+        if last_seq:
+            return [_("%(chain)s：链头记录缺失，无法确认末尾记录是否完整") % {"chain": chain.label}]
+        return []
+    if head["seq"] != last_seq or head["hash"] != last_hash:
+        return [_("%(chain)s：链头记录为序号 %(head)s，而表中最后一条为序号 %(last)s 或哈希不符，末尾记录被删除或改动")
+                % {"chain": chain.label, "head": head["seq"], "last": last_seq}]
+    return []
+
+
+def _unchained_findings(chain: Chain) -> list[str]:
+    ids = list(chain.model.objects.filter(seq__isnull=True).order_by("pk").values_list("pk", flat=True)[:MAX_LISTED + 1])
+    if not ids:
+        return []
+    total = chain.model.objects.filter(seq__isnull=True).count() if len(ids) > MAX_LISTED else len(ids)
+    shown = "、".join(f"#{pk}" for pk in ids[:MAX_LISTED])
+    return [_("%(chain)s：%(n)d 条记录未入链（绕过审计写入）：%(ids)s") % {"chain": chain.label, "n": total, "ids": shown}]
+
+
+def head_of(chain: Chain) -> tuple[int, str]:
+    """The chain's current tail (seq, hash), for anchoring outside the database."""
+    head = chain.head_model.objects.filter(chain=chain.name).values_list("seq", "hash").first()
+    return (head[0], head[1]) if head else (0, GENESIS)
+
+
+def verify_all(chains: Iterable[Chain]) -> list[str]:
+    findings: list[str] = []
+    for chain in chains:
+        findings.extend(verify(chain))
+    return findings
