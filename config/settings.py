@@ -174,6 +174,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.document_pagination_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "IPAssetKindEnum": "applicants.models.IPAsset.Kind",
         "PledgedRightKindEnum": "pledges.models.PledgedRight.Kind",

@@ -99,7 +99,7 @@ INTAKE_STATES = (State.SUBMITTED, State.ACCEPTED, State.UNDER_REVIEW, State.PUBL
 
 
 def intake_queue(user) -> QuerySet[Application]:
-    codes = [code for code, wf in WORKFLOWS.items() if user.has_role(wf.intake_role)]
+    codes = [code for code, wf in WORKFLOWS.items() if user.has_role(wf.intake_role, Role.ADMIN)]
     return applications_visible_to(user).filter(state__in=INTAKE_STATES, program__code__in=codes)
 
 

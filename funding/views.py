@@ -56,13 +56,16 @@ def review_queue(request):
 
 @role_required(Role.FINANCE, Role.ADMIN)
 def approval_queue(request):
-    budgets = {(b.program_id, b.year): b.fig_available for b in selectors.budgets_for(request.user, None)}
+    queue = selectors.finance_queue(request.user)
+    # Only the budgets the queue draws on: the figures sum the ledger, so no other year is read.
+    in_queue = selectors.budgets_for(request.user, None).filter(year__in=queue.values("fiscal_year"))
+    budgets = {(b.program_id, b.year): b.fig_available for b in in_queue}
 
     def decorate(apps):
         for app in apps:
             app.budget_room = budgets.get((app.program_id, app.fiscal_year))
 
-    return application_list_page(request, selectors.finance_queue(request.user), title=_("审批与拨付"),
+    return application_list_page(request, queue, title=_("审批与拨付"),
                                  filename="approvals.xlsx", extra={"show_room": True}, decorate=decorate)
 
 

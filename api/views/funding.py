@@ -2,6 +2,7 @@
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
@@ -207,7 +208,8 @@ class DocumentUpload(APIView):
 
 
 class DocumentDownload(APIView):
-    @extend_schema(responses={(200, "application/octet-stream"): bytes, **error_responses(404)})
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, (200, "image/jpeg"): OpenApiTypes.BINARY,
+                              (200, "image/png"): OpenApiTypes.BINARY, **error_responses(404)})
     def get(self, request, pk: int, doc_id: int):
         app = selectors.application_for(request.user, pk)
         doc = Document.objects.filter(application=app, pk=doc_id).first()

@@ -26,7 +26,7 @@ def run_verify_audit(*args: str) -> tuple[int, str]:
 
 
 def approved_subsidy(world):
-    """An application subsidy taken to ``approved``: five transition-log rows."""
+    """An application subsidy taken to ``approved``: four transition-log rows."""
     no_publicity(world)
     app = subsidy_app(world)
     step(app, "submit", world.applicant1)

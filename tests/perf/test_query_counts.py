@@ -159,10 +159,7 @@ CASES = [
     ("bank1_user", "/api/v1/pledges/{loan}/", "repayments"),
     # pages
     *[(who, "/funding/", "apps") for who in API_APPLICATION_ROLES],
-    *[(who, "/funding/intake/", "apps") for who in ["clerk", "fincenter"]],
-    pytest.param("admin", "/funding/intake/", "apps", marks=pytest.mark.xfail(reason=(
-        "funding.selectors.intake_queue keeps the programs whose WORKFLOWS intake_role the user has; admin has "
-        "none, so the admin's intake queue (page and nav entry allowed) is always empty"))),
+    *[(who, "/funding/intake/", "apps") for who in ["clerk", "fincenter", "admin"]],
     ("expert", "/funding/reviews/", "apps"),
     *[(who, "/funding/approvals/", "apps") for who in ["finance", "admin"]],
     ("finance", "/funding/approvals/", "budgets"),  # budgets_for(user, None) feeds the "room" column

@@ -113,7 +113,7 @@ def test_detail_shows_rights_repayments_and_events(client, world):
     response = _login(client, world.fincenter).get(f"{LIST}{loan.pk}/")
     text = response.content.decode()
     assert loan.rights.first().number in text
-    assert "registered" in text and "repayment" in text
+    assert "已登记" in text and "还款" in text  # the event kinds' labels (pledges/templatetags)
     assert response.context["cancel_form"] is not None
 
 

@@ -86,23 +86,9 @@ def strategy_for(operation, objects: dict):
     return st.one_of(strategies)
 
 
-# Reported to the owners (issue 7 report), each pinned by a test in test_fuzz_regressions.py; the
-# fuzzer tolerates exactly these (operation, failure, status) and nothing else.
-KNOWN_ISSUES = {
-    # A PDF is served as application/pdf (a scan as image/jpeg or image/png); the schema says octet-stream.
-    ("GET /api/v1/applications/{id}/documents/{doc_id}/", "Undocumented Content-Type", 200):
-        "api/views/funding.py DocumentDownload.get",
-}
-
-
 def known_issue(case, response, title: str) -> bool:
-    status = getattr(response, "status_code", None)
-    if (case.operation.label, title, status) in KNOWN_ISSUES:
-        return True
-    # DRF's paginated lists answer an unknown page (?page=abc, ?page=999) with 404 "无效页面",
-    # which no list's schema documents (api/pagination.py or a schema hook).
-    return (title == "Undocumented status code" and status == 404 and case.method.upper() == "GET"
-            and "page" in (case.query or {}))
+    """Nothing is tolerated: every failure the fuzzer finds is a bug (see test_fuzz_regressions.py)."""
+    return False
 
 
 def failure_keys(exc: BaseException, response_status: int | None) -> list[tuple[str, int | None]]:

@@ -1,0 +1,67 @@
+"""Human labels for values the funding pages would otherwise show raw: program detail keys,
+states and transitions. The labels come from the models (verbose names, choices); nothing here
+holds a business rule."""
+
+from django import template
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import gettext_lazy as _
+
+from funding.workflow import State, Transition
+
+register = template.Library()
+
+# Detail keys that are not a plain field of a detail model (lists and links to other records).
+EXTRA_DETAIL_LABELS = {
+    "patents": _("申请所涉专利"),
+    "patent": _("专利号"),
+    "loans": _("贴息贷款"),
+    "loan": _("质押贷款"),
+}
+
+
+def _detail_field(application, key: str):
+    """The model field behind a program detail key: first the one-to-one detail models of the
+    application (subsidy claim, award nomination, plan, …), then its one-to-many ones."""
+    relations = sorted(application._meta.related_objects, key=lambda rel: not rel.one_to_one)
+    for rel in relations:
+        if not (rel.one_to_one or rel.one_to_many):
+            continue
+        try:
+            field = rel.related_model._meta.get_field(key)
+        except FieldDoesNotExist:
+            continue
+        if getattr(field, "concrete", False) and not field.is_relation:
+            return field
+    return None
+
+
+@register.simple_tag
+def detail_rows(application, details: dict) -> list[dict]:
+    """``details`` (a handler's ``details()``) as rows of key, translated label and display value."""
+    rows = []
+    for key, value in (details or {}).items():
+        field = None if key in EXTRA_DETAIL_LABELS else _detail_field(application, key)
+        label = EXTRA_DETAIL_LABELS.get(key) or (field.verbose_name if field is not None else key)
+        if field is not None and field.choices and value is not None:
+            value = dict(field.flatchoices).get(value, value)
+        elif isinstance(value, list | tuple) and key != "patents":
+            value = "、".join(str(item) for item in value) or None
+        rows.append({"key": key, "label": label, "value": value})
+    return rows
+
+
+@register.filter
+def state_label(value) -> str:
+    """``State`` label of a stored state value (the value itself if unknown, e.g. empty)."""
+    try:
+        return State(value).label
+    except ValueError:
+        return value or "—"
+
+
+@register.filter
+def transition_label(value) -> str:
+    try:
+        return Transition(value).label
+    except ValueError:
+        return value
