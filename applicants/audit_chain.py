@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils.translation import gettext as _
 
 GENESIS = "0" * 64
@@ -119,17 +119,31 @@ def seal_unchained(chain: Chain, *, batch: int = 2000) -> int:
             rows = list(model.objects.filter(seq__isnull=True).order_by("pk").values("pk", *chain.fields)[:batch])
             if not rows:
                 break
-            updates = []
+            links = []
             for row in rows:
                 seq += 1
                 digest = row_hash(seq, prev, {name: row[name] for name in chain.fields})
-                updates.append(model(pk=row["pk"], seq=seq, prev_hash=prev, hash=digest))
+                links.append((row["pk"], seq, prev, digest))
                 prev = digest
-            model.objects.bulk_update(updates, ["seq", "prev_hash", "hash"])
-            sealed += len(updates)
+            _write_links(model, links)
+            sealed += len(links)
         if sealed:
             chain.head_model.objects.filter(pk=head.pk).update(seq=seq, hash=prev)
     return sealed
+
+
+def _write_links(model: type[models.Model], links: list[tuple[int, int, str, str]]) -> None:
+    """One ``UPDATE … FROM (VALUES …)`` per batch (PostgreSQL, SQLite ≥ 3.33): bulk_update's CASE is ~10× slower."""
+    quote = connection.ops.quote_name
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    values = ", ".join(["(CAST(%s AS bigint), CAST(%s AS bigint), %s, %s)"] * len(links))
+    params = [value for link in links for value in link]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH v(id, seq, prev, hash) AS (VALUES {values}) "
+            f"UPDATE {table} SET seq = v.seq, prev_hash = v.prev, hash = v.hash FROM v WHERE {table}.{pk} = v.id",
+            params,
+        )
 
 
 # --- verifying ---------------------------------------------------------------------------------

@@ -10,3 +10,12 @@ def role_groups(transactional_db):
 
     for role in Role.values:
         Group.objects.get_or_create(name=role)
+
+
+@pytest.fixture(autouse=True)
+def _chinese():
+    """Findings are asserted in Chinese, whatever language an earlier test left active."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        yield

@@ -7,6 +7,7 @@ two workers on 127.0.0.1; ~50 concurrent approve / disburse / pledge-register re
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -88,6 +89,8 @@ def _call(port: int, token: str, path: str, body: dict) -> int | str:
 @pytest.fixture
 def kill_db():
     """A dedicated, migrated PostgreSQL database; its DATABASE_URL. Dropped afterwards."""
+    if shutil.which("psql") is None or not Path(PYTHON).with_name("gunicorn").exists():
+        pytest.skip("needs psql and gunicorn")
     base = connection.settings_dict
     name = f"ipfund_audit_kill_{uuid.uuid4().hex[:8]}"
     _psql(base, f'CREATE DATABASE "{name}"')

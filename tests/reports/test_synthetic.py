@@ -36,6 +36,10 @@ def test_ledger_is_clean_after_generation(generated):
     call_command("verify_ledger", stdout=StringIO())  # raises CommandError (exit 1) on any violation
 
 
+def test_audit_chains_are_clean_after_generation(generated):
+    call_command("verify_audit", stdout=StringIO())  # raises CommandError (exit 1) on any finding
+
+
 def test_identifiers_are_valid(generated):
     for code in Applicant.objects.exclude(credit_code=None).values_list("credit_code", flat=True):
         assert check_credit_code(code) == code
