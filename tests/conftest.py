@@ -65,16 +65,6 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def _default_language_after_each_test():
-    """LocaleMiddleware leaves a request's language (e.g. English from a cookie) active in the thread;
-    reset it so the next test sees the default (zh-hans) whatever ran before it."""
-    from django.utils import translation
-
-    yield
-    translation.deactivate()
-
-
-@pytest.fixture(autouse=True)
 def _chinese_by_default():
     """Each test starts in the default language: a request with Accept-Language: en must not leak."""
     from django.utils import translation

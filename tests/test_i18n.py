@@ -20,13 +20,6 @@ CATALOGUES = sorted(LOCALE.glob("*/LC_MESSAGES/django.po"))
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w*\}")
 
 
-@pytest.fixture(autouse=True)
-def _back_to_the_default_language():
-    """LocaleMiddleware leaves the request's language active in this thread; later tests expect Chinese."""
-    yield
-    translation.deactivate()
-
-
 def _unquote(text: str) -> str:
     return bytes(text.strip()[1:-1], "utf-8").decode("unicode_escape").encode("latin-1").decode("utf-8")
 

@@ -15,7 +15,8 @@ EXTRA_DETAIL_LABELS = {
     "patents": _("申请所涉专利"),
     "patent": _("专利号"),
     "loans": _("贴息贷款"),
-    "loan": _("质押贷款"),
+    "interest_paid": _("当年已付利息"),
+    "loan": _("贷款编号"),
 }
 
 
@@ -45,7 +46,7 @@ def detail_rows(application, details: dict) -> list[dict]:
         if field is not None and field.choices and value is not None:
             value = dict(field.flatchoices).get(value, value)
         elif isinstance(value, list | tuple) and key != "patents":
-            value = "、".join(str(item) for item in value) or None
+            value = ", ".join(str(item) for item in value) or None
         rows.append({"key": key, "label": label, "value": value})
     return rows
 
