@@ -139,6 +139,7 @@ def part_report(small: bool) -> dict:
         info = build(backend, n, url)
         floor = worker(url, "sqlfloor", str(year))
         floor["startup_seconds"] = startup_floor(url)
+        floor["inprocess"] = worker(url, "inprocess", str(year))
         formats = {fmt: time_report(url, fmt, year) for fmt in FORMATS}
         log(f"report {backend} {n:,}: floor {floor['seconds']:.3f}s, " +
             ", ".join(f"{f} {r['seconds']:.2f}s" for f, r in formats.items()))

@@ -1,6 +1,7 @@
 """In-Django helpers for bench/run.py, one task per invocation, JSON on stdout's last line.
 
     python bench/worker.py sqlfloor YEAR      time the report's selectors evaluated alone (median of 3)
+    python bench/worker.py inprocess YEAR     time building + rendering each format in this process (median of 3)
     python bench/worker.py setup N            bench users + tokens, N submitted applications to accept
     python bench/worker.py pages              busiest list pages: p50/p95 over 20 requests + query counts
     python bench/worker.py queries            query counts per API list endpoint at page sizes 20 and 100
@@ -51,6 +52,21 @@ def sqlfloor(year: int) -> dict:
     return {"seconds": statistics.median(runs), "runs": runs, "selectors": len(calls) + 2}
 
 
+def inprocess(year: int) -> dict:
+    """The report's own cost without interpreter start-up: the same calls the command makes, timed here."""
+    from reports import services
+
+    timings = {}
+    for fmt in ("csv", "xlsx", "pdf"):
+        runs = []
+        for _ in range(3):
+            started = time.perf_counter()
+            services.render(services.budget_report(year=year, region_code=REGION), fmt)
+            runs.append(time.perf_counter() - started)
+        timings[fmt] = {"seconds": statistics.median(runs), "runs": runs}
+    return timings
+
+
 def noop() -> dict:
     """Process start-up floor: Django plus the report's modules (pandas, reportlab, openpyxl)."""
     from reports import csv, pdf, services, xlsx  # noqa: F401
@@ -87,6 +103,8 @@ def setup(n: int) -> dict:
                     title=f"压测申请 {i}", requested_amount="1000.00", state=State.SUBMITTED)
         for i in range(n)
     ], batch_size=1000)
+    with connection.cursor() as cursor:  # as autovacuum would after such a load: fresh planner statistics
+        cursor.execute("ANALYZE")
     enterprise = Applicant.objects.filter(region=region, kind="enterprise").order_by("pk").first()
     loans = list(PledgeLoan.objects.filter(bank=bank).values_list("pk", flat=True)[:500])
     return {
@@ -157,6 +175,7 @@ def queries() -> dict:
 
 if __name__ == "__main__":
     task, *args = sys.argv[1:]
-    result = {"sqlfloor": lambda: sqlfloor(int(args[0])), "setup": lambda: setup(int(args[0])),
+    result = {"sqlfloor": lambda: sqlfloor(int(args[0])), "inprocess": lambda: inprocess(int(args[0])),
+              "setup": lambda: setup(int(args[0])),
               "pages": pages, "queries": queries, "noop": noop}[task]()
     print(json.dumps(result, default=str))

@@ -199,6 +199,7 @@ LOGGING = {
 }
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request when it is missing
 
 # --- Login lockout (django-axes) and Content-Security-Policy (django-csp) ------------
 # Appended as one block so the lists above stay as they were. AxesMiddleware goes last (it only

@@ -98,3 +98,44 @@ def test_home_page_counts_tasks(world):
     step(subsidy_app(world), "submit", world.applicant1)
     page = client_for(world.clerk).get("/").content.decode()
     assert "待受理" in page
+
+
+def test_industrialization_runs_through_the_pages_with_three_experts_and_two_tranches(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    patent = factories.PatentFactory(owner=world.enterprise1)
+    Program.objects.filter(pk=world.programs["industrialization"].pk).update(required_documents=["项目计划书"])
+    me = client_for(world.applicant1)
+    r = me.post("/funding/new/industrialization/", {
+        "title": "巫山脆李冷链加工产业化", "requested_amount": "300000.00", "patents": patent.number,
+        "total_investment": "2000000.00", "self_funding": "1200000.00", "expected_output_value": "8000000.00",
+        "jobs": "25"})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    app = Application.objects.get(title="巫山脆李冷链加工产业化")
+    r = me.post(f"/funding/{app.pk}/transitions/submit/", follow=True)
+    assert "项目计划书" in r.content.decode() and Application.objects.get(pk=app.pk).state == "draft"
+    pdf = SimpleUploadedFile("计划书.pdf", b"%PDF-1.4\n%test\n", content_type="application/pdf")
+    me.post(f"/funding/{app.pk}/documents/", {"kind": "项目计划书", "file": pdf})
+    me.post(f"/funding/{app.pk}/transitions/submit/")
+    clerk = client_for(world.clerk)
+    clerk.post(f"/funding/{app.pk}/transitions/accept/")
+    clerk.post(f"/funding/{app.pk}/transitions/send_to_review/", {"experts": ""})
+    for expert, score in zip(world.experts, (88, 82, 90), strict=True):
+        client_for(expert).post(f"/funding/{app.pk}/review/", {"score": str(score),
+                                                               "recommended_amount": "250000.00", "comment": "可行"})
+    clerk.post(f"/funding/{app.pk}/transitions/publish/")
+    assert Application.objects.get(pk=app.pk).state == "publicity"
+    Program.objects.filter(pk=world.programs["industrialization"].pk).update(publicity_days=0)
+    finance = client_for(world.finance)
+    finance.post(f"/funding/{app.pk}/transitions/approve/", {"approved_amount": "250000.00"})
+    finance.post(f"/funding/{app.pk}/transitions/disburse/", {"amount": "150000.00", "voucher_no": "IND-1"})
+    r = finance.post(f"/funding/{app.pk}/transitions/disburse/", {"amount": "100000.00", "voucher_no": "IND-2"},
+                     follow=True)
+    assert "验收" in r.content.decode()  # the rest waits for the acceptance check
+    finance.post(f"/funding/{app.pk}/completed/")
+    finance.post(f"/funding/{app.pk}/transitions/disburse/", {"amount": "100000.00", "voucher_no": "IND-2"})
+    app = Application.objects.get(pk=app.pk)
+    assert (app.state, app.approved_amount, app.disbursed_amount) == ("disbursed", Decimal("250000.00"),
+                                                                      Decimal("250000.00"))
+    assert app.reviews.count() == 3
+    assert ledger_violations() == []
