@@ -5,22 +5,21 @@ from django.test import Client
 
 from tests import factories
 
+PG_ONLY = "needs PostgreSQL: set DATABASE_URL (CI does)"
+
 
 def pytest_collection_modifyitems(config, items):
     if connection.vendor == "postgresql":
         return
-    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (CI does)")
-    skipped = 0
+    skip = pytest.mark.skip(reason=PG_ONLY)
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
-            skipped += 1
-    if skipped:
-        config._ipfund_pg_skipped = skipped
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    skipped = getattr(config, "_ipfund_pg_skipped", 0)
+    # Counted from the reports, so it works under xdist too (collection happens in the workers).
+    skipped = sum(PG_ONLY in str(report.longrepr) for report in terminalreporter.stats.get("skipped", []))
     if skipped:
         terminalreporter.write_line(
             f"{skipped} PostgreSQL-only tests skipped on SQLite; run with DATABASE_URL=postgres://… to include them."
