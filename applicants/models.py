@@ -232,7 +232,3 @@ class IPAsset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
-
-    @property
-    def is_high_value(self) -> bool:
-        return self.kind == self.Kind.PATENT and self.patent_type == PatentType.INVENTION and bool(self.high_value_grounds)

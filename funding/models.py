@@ -147,7 +147,7 @@ class LedgerEntry(models.Model):
             models.CheckConstraint(condition=~Q(debit_account=F("credit_account")), name="ledger_two_accounts"),
         ]
         indexes = [
-            models.Index(fields=["budget", "kind"]), models.Index(fields=["application", "kind"]),
+            models.Index(fields=["application", "kind"]),
             # Budget figures and the report's breakdowns read only these columns: index-only scans (PostgreSQL).
             models.Index(fields=["budget", "kind"], name="ledger_budget_figures_idx",
                          include=["debit_account", "credit_account", "amount", "application", "booked_on", "id"]),

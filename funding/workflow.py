@@ -48,9 +48,8 @@ class ProgramCode(models.TextChoices):
     RISK_COMPENSATION = "risk_compensation", _("知识产权质押融资风险补偿")
 
 
-# States from which nothing moves any more, and those in which an application holds a claim
-# on its patents (a rejected or withdrawn application frees them for another claim).
-FINAL_STATES = frozenset({State.DISBURSED, State.REJECTED, State.WITHDRAWN})
+# States in which an application no longer holds a claim on its patents (a rejected or withdrawn
+# application frees them for another claim).
 RELEASING_STATES = frozenset({State.REJECTED, State.WITHDRAWN})
 COMMENT_REQUIRED = frozenset({Transition.RETURN_FOR_REVISION, Transition.REJECT, Transition.REVOKE})
 

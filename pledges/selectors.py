@@ -40,26 +40,25 @@ def loans_visible_to(user: User) -> QuerySet[PledgeLoan]:
     return qs.none()
 
 
+# filter name (API query parameter / page form field) -> ORM lookup
+LOAN_FILTERS = {
+    "status": "status",
+    "bank": "bank",
+    "borrower_credit_code": "borrower__credit_code",
+    "industry": "borrower__industry",
+    "township": "borrower__township",
+    "start_date_after": "start_date__gte",
+    "start_date_before": "start_date__lte",
+}
+
+
 def loan_list(user: User, filters: dict | None = None) -> QuerySet[PledgeLoan]:
     """Visible loans with bank, borrower and rights loaded (a fixed number of queries per page)."""
     filters = filters or {}
     qs = loans_visible_to(user).select_related("bank", "borrower", "borrower__township").prefetch_related(
         Prefetch("rights", queryset=PledgedRight.objects.order_by("id"))
     )
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
-    if filters.get("bank"):
-        qs = qs.filter(bank=filters["bank"])
-    if filters.get("borrower_credit_code"):
-        qs = qs.filter(borrower__credit_code=filters["borrower_credit_code"])
-    if filters.get("industry"):
-        qs = qs.filter(borrower__industry=filters["industry"])
-    if filters.get("township"):
-        qs = qs.filter(borrower__township=filters["township"])
-    if filters.get("start_date_after"):
-        qs = qs.filter(start_date__gte=filters["start_date_after"])
-    if filters.get("start_date_before"):
-        qs = qs.filter(start_date__lte=filters["start_date_before"])
+    qs = qs.filter(**{lookup: filters[name] for name, lookup in LOAN_FILTERS.items() if filters.get(name)})
     return qs.order_by("-id")
 
 
