@@ -12,7 +12,12 @@ rolled-back change leaves neither its row nor a moved head. The head also makes 
 row visible.
 
 Lock order: a transaction that appends to several chains takes the heads in the order of
-``LOCK_ORDER`` (application transitions before loan events), always after its business rows.
+``LOCK_ORDER``, always after its business rows (docs/architecture.md, "Lock order"); ``append``
+refuses an append that would take a head out of that order, so a deadlock shows as a test failure.
+
+Every chain is registered (``register``) by the app that owns its table; ``registered()`` is what
+``verify_audit`` checks. ``Chain.optional`` fields are hashed only when not None, so a field added
+to a chain later leaves the hashes of the rows written before it valid.
 
 Limits: whoever can rewrite every row after an edit *and* the head can forge a consistent chain;
 ``verify`` prints each head's hash so that it can be anchored outside the database (the annual
@@ -29,11 +34,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils.translation import gettext as _
 
 GENESIS = "0" * 64
-LOCK_ORDER = ("transition_log", "loan_event")  # heads taken in this order within one transaction
+# Heads are taken in this order within one transaction (business rows first: application → loan → budget).
+LOCK_ORDER = ("program_rule", "transition_log", "ledger_entry", "repayment", "recovery", "loan_event")
 MAX_LISTED = 20  # unchained rows listed one by one before summarising
 
 
@@ -46,6 +53,36 @@ class Chain:
     model: type[models.Model]
     head_model: type[models.Model]
     fields: tuple[str, ...]
+    optional: tuple[str, ...] = ()  # hashed only when not None (added after rows existed)
+
+    def hashed(self, get) -> dict[str, Any]:
+        """The row's hashed values; ``get(name)`` reads one field."""
+        row = {name: get(name) for name in self.fields}
+        for name in self.optional:
+            value = get(name)
+            if value is not None:
+                row[name] = value
+        return row
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.fields + self.optional
+
+
+_REGISTRY: dict[str, Chain] = {}
+
+
+def register(chain: Chain) -> Chain:
+    """Make ``chain`` known to ``verify_audit`` (call at import of the module that defines it)."""
+    if chain.name not in LOCK_ORDER:
+        raise ValueError(f"audit chain {chain.name!r} has no place in LOCK_ORDER")
+    _REGISTRY[chain.name] = chain
+    return chain
+
+
+def registered() -> list[Chain]:
+    """Every registered chain, in lock order."""
+    return [_REGISTRY[name] for name in LOCK_ORDER if name in _REGISTRY]
 
 
 # --- hashing -----------------------------------------------------------------------------------
@@ -95,14 +132,35 @@ def _locked_head(chain: Chain) -> models.Model:
     return head
 
 
+def _check_lock_order(chain: Chain) -> None:
+    """Refuse to take a head that comes before one this transaction already holds (deadlock-prone)."""
+    if not getattr(settings, "IPFUND_CHECK_LOCK_ORDER", False):
+        return
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block or not conn.atomic_blocks:
+        return
+    marker = id(conn.atomic_blocks[0])
+    taken = getattr(conn, "_ipfund_chain_heads", None)
+    if taken is None or taken[0] != marker:
+        taken = (marker, set())
+        conn._ipfund_chain_heads = taken
+        transaction.on_commit(lambda: setattr(conn, "_ipfund_chain_heads", None))
+    rank = LOCK_ORDER.index(chain.name)
+    later = [name for name in taken[1] if LOCK_ORDER.index(name) > rank]
+    if later:
+        raise RuntimeError(f"audit chain {chain.name!r} appended after {later}: against LOCK_ORDER {LOCK_ORDER}")
+    taken[1].add(chain.name)
+
+
 def append(chain: Chain, **values: Any) -> models.Model:
     """Create one row of ``chain.model`` from ``values`` as the next link; inside the caller's transaction."""
     with transaction.atomic(savepoint=False):
+        _check_lock_order(chain)
         head = _locked_head(chain)
         row = chain.model(**values)
         seq, prev = head.seq + 1, head.hash
         row.seq, row.prev_hash = seq, prev
-        row.hash = row_hash(seq, prev, {name: getattr(row, name) for name in chain.fields})
+        row.hash = row_hash(seq, prev, chain.hashed(lambda name: getattr(row, name)))
         row.save(force_insert=True)
         chain.head_model.objects.filter(pk=head.pk).update(seq=seq, hash=row.hash)
     return row
@@ -116,13 +174,13 @@ def seal_unchained(chain: Chain, *, batch: int = 2000) -> int:
         head = _locked_head(chain)
         seq, prev = head.seq, head.hash
         while True:
-            rows = list(model.objects.filter(seq__isnull=True).order_by("pk").values("pk", *chain.fields)[:batch])
+            rows = list(model.objects.filter(seq__isnull=True).order_by("pk").values("pk", *chain.columns)[:batch])
             if not rows:
                 break
             links = []
             for row in rows:
                 seq += 1
-                digest = row_hash(seq, prev, {name: row[name] for name in chain.fields})
+                digest = row_hash(seq, prev, chain.hashed(row.__getitem__))
                 links.append((row["pk"], seq, prev, digest))
                 prev = digest
             _write_links(model, links)
@@ -150,7 +208,7 @@ def _write_links(model: type[models.Model], links: list[tuple[int, int, str, str
 
 def _rows(chain: Chain) -> Iterator[dict[str, Any]]:
     qs = chain.model.objects.filter(seq__isnull=False).order_by("seq", "pk")
-    return qs.values("pk", "seq", "prev_hash", "hash", *chain.fields).iterator(chunk_size=5000)
+    return qs.values("pk", "seq", "prev_hash", "hash", *chain.columns).iterator(chunk_size=5000)
 
 
 def verify(chain: Chain) -> list[str]:
@@ -169,7 +227,7 @@ def verify(chain: Chain) -> list[str]:
         if row["prev_hash"] != prev:
             findings.append(_("%(chain)s：记录 #%(id)s（序号 %(seq)s）的前序哈希与上一条不符，前面的记录被删除、插入或改动")
                             % {"chain": label, "id": pk, "seq": seq})
-        if row_hash(seq, row["prev_hash"], {name: row[name] for name in chain.fields}) != row["hash"]:
+        if row_hash(seq, row["prev_hash"], chain.hashed(row.__getitem__)) != row["hash"]:
             findings.append(_("%(chain)s：记录 #%(id)s（序号 %(seq)s）的内容与其哈希不符，已被篡改")
                             % {"chain": label, "id": pk, "seq": seq})
         expected, prev, last_seq = seq + 1, row["hash"], seq

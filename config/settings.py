@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "core",
     "applicants",
     "funding",
     "pledges",
@@ -258,3 +259,7 @@ TASKS = {
 IPFUND_REPORT_DIR = Path(os.environ.get("IPFUND_REPORT_DIR", VAR_DIR / "reports"))
 IPFUND_REPORT_JOB_STALE_MINUTES = int(os.environ.get("IPFUND_REPORT_JOB_STALE_MINUTES", "30"))
 IPFUND_REPORT_JOBS_PER_USER = int(os.environ.get("IPFUND_REPORT_JOBS_PER_USER", "3"))
+
+# Audit chains: refuse (RuntimeError) an append that takes chain heads out of LOCK_ORDER. On in
+# development and tests, where a wrong order must fail loudly; production relies on the tests.
+IPFUND_CHECK_LOCK_ORDER = env_bool("IPFUND_CHECK_LOCK_ORDER", DEBUG)

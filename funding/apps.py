@@ -9,7 +9,7 @@ class FundingConfig(AppConfig):
     def ready(self) -> None:
         from applicants.dashboard import register_nav, register_tasks
 
-        from . import dashboard, handlers  # noqa: F401  registers the funding programs
+        from . import audit, dashboard, handlers  # noqa: F401  registers the funding programs and audit chains
 
         register_nav(dashboard.nav)
         register_tasks(dashboard.tasks)

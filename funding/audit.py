@@ -7,14 +7,14 @@ rows; ``manage.py verify_audit`` recomputes the chain.
 
 from django.utils.translation import gettext_lazy as _
 
-from applicants.audit_chain import Chain, append
+from applicants.audit_chain import Chain, append, register
 
 from .models import Application, AuditChainHead, TransitionLog
 
 # Hashed fields: never reorder or rename without re-sealing (a migration), or every row will mismatch.
 CHAIN_FIELDS = ("application_id", "transition", "from_state", "to_state", "by_id", "at", "comment")
-CHAIN = Chain(name="transition_log", label=_("申请流转记录"), model=TransitionLog, head_model=AuditChainHead,
-              fields=CHAIN_FIELDS)
+CHAIN = register(Chain(name="transition_log", label=_("申请流转记录"), model=TransitionLog,
+                       head_model=AuditChainHead, fields=CHAIN_FIELDS, optional=("amount", "voucher_no")))
 
 
 def record(application: Application, *, transition: str, from_state: str, to_state: str, by, comment: str = "",

@@ -7,6 +7,6 @@ class PledgesConfig(AppConfig):
     verbose_name = "知识产权质押融资"
 
     def ready(self) -> None:
-        from . import dashboard, handlers  # noqa: F401  handlers registers interest_subsidy and risk_compensation
+        from . import audit, dashboard, handlers  # noqa: F401  programs interest_subsidy, risk_compensation; chains
 
         dashboard.register()

@@ -7,15 +7,15 @@ is always taken before this one (``applicants.audit_chain.LOCK_ORDER``).
 
 from django.utils.translation import gettext_lazy as _
 
-from applicants.audit_chain import Chain, append
+from applicants.audit_chain import Chain, append, register
 from funding.models import AuditChainHead
 
 from .models import LoanEvent, PledgeLoan
 
 # Hashed fields: never reorder or rename without re-sealing (a migration), or every row will mismatch.
 CHAIN_FIELDS = ("loan_id", "kind", "from_status", "to_status", "detail", "by_id", "at")
-CHAIN = Chain(name="loan_event", label=_("贷款事件记录"), model=LoanEvent, head_model=AuditChainHead,
-              fields=CHAIN_FIELDS)
+CHAIN = register(Chain(name="loan_event", label=_("贷款事件记录"), model=LoanEvent, head_model=AuditChainHead,
+                       fields=CHAIN_FIELDS))
 
 
 def record_loan_event(loan: PledgeLoan, *, kind: str, by=None, from_status: str = "", to_status: str = "",

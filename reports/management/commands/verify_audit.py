@@ -6,10 +6,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from applicants import audit_chain
-from funding.audit import CHAIN as TRANSITION_CHAIN
-from pledges.audit import CHAIN as LOAN_EVENT_CHAIN
-
-CHAINS = (TRANSITION_CHAIN, LOAN_EVENT_CHAIN)
 
 
 class Command(BaseCommand):
@@ -24,6 +20,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        CHAINS = audit_chain.registered()
         if options["seal_unchained"]:
             for chain in CHAINS:
                 sealed = audit_chain.seal_unchained(chain)
