@@ -137,19 +137,17 @@ def _check_lock_order(chain: Chain) -> None:
     if not getattr(settings, "IPFUND_CHECK_LOCK_ORDER", False):
         return
     conn = transaction.get_connection()
-    if not conn.in_atomic_block or not conn.atomic_blocks:
+    # The outermost block that is not a test case's wrapper: one use case's transaction. Its set
+    # lives on the block itself (``with transaction.atomic()`` makes a new one per call).
+    outer = next((block for block in conn.atomic_blocks if not getattr(block, "_from_testcase", False)), None)
+    if outer is None:
         return
-    marker = id(conn.atomic_blocks[0])
-    taken = getattr(conn, "_ipfund_chain_heads", None)
-    if taken is None or taken[0] != marker:
-        taken = (marker, set())
-        conn._ipfund_chain_heads = taken
-        transaction.on_commit(lambda: setattr(conn, "_ipfund_chain_heads", None))
+    taken = outer.__dict__.setdefault("_ipfund_chain_heads", set())
     rank = LOCK_ORDER.index(chain.name)
-    later = [name for name in taken[1] if LOCK_ORDER.index(name) > rank]
+    later = [name for name in taken if LOCK_ORDER.index(name) > rank]
     if later:
         raise RuntimeError(f"audit chain {chain.name!r} appended after {later}: against LOCK_ORDER {LOCK_ORDER}")
-    taken[1].add(chain.name)
+    taken.add(chain.name)
 
 
 def append(chain: Chain, **values: Any) -> models.Model:

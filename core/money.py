@@ -122,6 +122,8 @@ def plain_decimal(value: Decimal | int | None, *, min_places: int = 0) -> str:
     if value is None:
         return ""
     number = Decimal(value)
+    if not number:
+        number = abs(number)  # a zero is never "-0" (SQLite sums leave -1.7E-12 for a nil balance)
     text = format(number.normalize(), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
@@ -135,7 +137,8 @@ def format_amount(amount: Decimal | int | None) -> str:
     """``1,234,567.89`` (no unit; table cells whose header carries 元)."""
     if amount is None:
         return "—"
-    return f"{quantize(Decimal(amount)):,.2f}"
+    fen = quantize(Decimal(amount))
+    return f"{fen if fen else abs(fen):,.2f}"  # never "-0.00"
 
 
 def format_money(amount: Decimal | int | None) -> str:
@@ -150,3 +153,24 @@ def format_percent(fraction: Decimal | int | None) -> str:
     if fraction is None:
         return "—"
     return f"{plain_decimal(Decimal(fraction) * 100)}%"
+
+
+def format_number(value: Decimal | int | None) -> str:
+    """A plain quantity for people, grouped by thousands, without exponent or superfluous zeros:
+    ``Decimal("2E+5")`` → ``200,000``, ``Decimal("997.250")`` → ``997.25`` (indicators, targets)."""
+    if value is None:
+        return "—"
+    whole, dot, fraction = plain_decimal(value).partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    return f"{sign}{int(whole.lstrip('-')):,}{dot}{fraction}"
+
+
+def format_wan(amount: Decimal | int | None, *, places: int = 2, unit: bool = True) -> str:
+    """An amount in 万元 (ten thousand yuan), half up to ``places``, trailing zeros dropped:
+    1234567.89 → ``123.46 万元``, 50000 → ``5 万元``; ``unit=False`` for axis labels under a
+    "万元" caption. For charts and summaries, where 元 to the fen would not be read."""
+    if amount is None:
+        return "—"
+    wan = (Decimal(amount) / 10000).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = format_number(wan)
+    return _("%(amount)s 万元") % {"amount": text} if unit else text

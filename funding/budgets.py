@@ -10,24 +10,9 @@ from applicants.models import Role, User
 
 from . import ledger
 from .models import Budget, EntryKind, LedgerEntry, Program
+from .program_rules import _program, program_update  # noqa: F401  re-exported
 from .rules import money
-
-# Program fields that PATCH /programs/{code}/ and the admin may change.
-EDITABLE_PROGRAM_FIELDS = (
-    "name_zh", "name_en", "description", "is_open", "publicity_days", "expert_review", "min_reviews",
-    "cap_per_project", "cap_per_applicant_year", "subsidy_standards", "fee_share", "grant_years_back",
-    "award_levels", "first_tranche_share", "interest_ratio", "risk_share", "required_documents",
-)
-
-
-def _program(by: User, code: str) -> Program:
-    qs = Program.objects.filter(code=code)
-    if by.region_id:
-        qs = qs.filter(region_id=by.region_id)
-    program = qs.first()
-    if program is None:
-        raise Invalid(_("没有代码为 %(code)s 的资金项目") % {"code": code}, field="program")
-    return program
+from .ruleset import EDITABLE_PROGRAM_FIELDS  # noqa: F401  re-exported
 
 
 def budget_allocate(*, by: User | None, program: Program, year: int, amount: Decimal, memo: str = "") -> Budget:
@@ -66,53 +51,3 @@ def budget_adjust(*, by: User, program_code: str, year: int, amount: Decimal, re
                                            "paid": figures.disbursed},
                     code="budget_cut_too_deep")
         return ledger.post(budget=budget, kind=EntryKind.ADJUSTMENT, amount=amount, by=by, memo=reason)
-
-
-def _check_rule_shapes(changes: dict) -> None:
-    """JSON rules are read by the handlers: keep them in the shape they expect."""
-    errors: dict[str, list[str]] = {}
-
-    def amounts_ok(mapping) -> bool:
-        if not isinstance(mapping, dict):
-            return False
-        for value in mapping.values():
-            try:
-                money(value, "x", allow_zero=True)
-            except Invalid:
-                return False
-        return True
-
-    if "subsidy_standards" in changes:
-        value = changes["subsidy_standards"]
-        if not isinstance(value, dict) or not all(amounts_ok(v) for v in value.values()):
-            errors["subsidy_standards"] = [_("格式应为 {专利类型: {国家代码或\"*\": \"金额\"}}")]
-    if "award_levels" in changes and not amounts_ok(changes["award_levels"]):
-        errors["award_levels"] = [_("格式应为 {等级: \"金额\"}")]
-    if "required_documents" in changes:
-        value = changes["required_documents"]
-        if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v) <= 40 for v in value):
-            errors["required_documents"] = [_("应为材料类型名称的列表")]
-    if errors:
-        raise Invalid(errors=errors)
-
-
-def program_update(*, by: User, code: str, changes: dict) -> Program:
-    if not by.has_role(Role.ADMIN):
-        raise NotAllowed(_("只有资金管理员可以修改项目规则"))
-    unknown = sorted(set(changes) - set(EDITABLE_PROGRAM_FIELDS))
-    if unknown:
-        raise Invalid(errors={name: [_("该字段不可修改")] for name in unknown})
-    _check_rule_shapes(changes)
-    with transaction.atomic():
-        program = _program(by, code)
-        program = Program.objects.select_for_update().get(pk=program.pk)
-        for name, value in changes.items():
-            setattr(program, name, value)
-        from django.core.exceptions import ValidationError
-
-        try:
-            program.full_clean()
-        except ValidationError as exc:
-            raise Invalid(errors={k: [str(m) for m in v] for k, v in exc.message_dict.items()}) from None
-        program.save(update_fields=list(changes) or None)
-    return program

@@ -34,7 +34,7 @@ def requirements_met(app) -> bool:
 
 @condition("no_expert_review", lambda app: _("该项目不需要专家评审"))
 def program_uses_experts(app) -> bool:
-    return app.program.expert_review
+    return app.rules.expert_review
 
 
 @condition("no_public_notice", lambda app: _("该项目不公示，可直接审批"))
@@ -45,18 +45,24 @@ def has_public_notice(app) -> bool:
 def _reviews_message(app) -> str:
     if app.state == State.ACCEPTED:
         return _("该项目需先送专家评审")
-    return _("专家评审尚未完成：需要 %(need)d 份，已有 %(have)d 份") % {
-        "need": app.program.min_reviews,
-        "have": app.reviews.count(),
+    return _("第 %(round)d 轮专家评审尚未完成：需要 %(need)d 份，已有 %(have)d 份") % {
+        "round": app.review_round,
+        "need": app.rules.min_reviews,
+        "have": current_round_reviews(app),
     }
+
+
+def current_round_reviews(app) -> int:
+    """Reviews of the current round: only they count (a return or re-entry starts a new round)."""
+    return app.reviews.filter(round=app.review_round).count()
 
 
 @condition("reviews_incomplete", _reviews_message)
 def review_stage_done(app) -> bool:
     if app.state == State.ACCEPTED:
-        return not app.program.expert_review
+        return not app.rules.expert_review
     if app.state == State.UNDER_REVIEW:
-        return app.reviews.count() >= app.program.min_reviews
+        return current_round_reviews(app) >= app.rules.min_reviews
     return True
 
 
@@ -67,15 +73,18 @@ def ready_for_decision(app) -> bool:
 
 
 def publicity_ends_on(app):
+    """The notice's end, fixed when it was published (computed for notices published before that)."""
+    if app.publicity_ends_on is not None:
+        return app.publicity_ends_on
     if app.publicity_started_on is None:
         return None
-    return add_working_days(app.publicity_started_on, app.program.publicity_days)
+    return add_working_days(app.publicity_started_on, app.rules.publicity_days)
 
 
 @condition(
     "publicity_not_elapsed",
-    lambda app: _("公示期未满：%(start)s 起公示 %(days)d 个工作日，%(end)s 后方可批准")
-    % {"start": app.publicity_started_on, "days": app.program.publicity_days, "end": publicity_ends_on(app)},
+    lambda app: _("公示期未满：%(start)s 起公示，%(end)s 结束后方可批准")
+    % {"start": app.publicity_started_on, "end": publicity_ends_on(app)},
 )
 def publicity_elapsed(app) -> bool:
     if app.state != State.PUBLICITY:

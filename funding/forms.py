@@ -1,19 +1,17 @@
 """Page forms: one per program's details, the transition form, reviews, documents, adjustments."""
 
-from decimal import Decimal
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from core.forms import MoneyField
 
 from .models import AwardLevel
 from .workflow import ProgramCode
 
-MONEY_ATTRS = {"class": "form-control", "inputmode": "decimal", "step": "0.01"}
 
-
-def money_field(label, required=True, min_value=Decimal("0.01")):
-    return forms.DecimalField(label=label, required=required, max_digits=14, decimal_places=2, min_value=min_value,
-                              widget=forms.NumberInput(attrs=MONEY_ATTRS))
+def money_field(label, required=True, *, allow_zero=False, allow_negative=False) -> MoneyField:
+    """An amount in 元 through ``core.money.parse_money`` (cleaned to a Decimal, None when left empty)."""
+    return MoneyField(label=label, required=required, allow_zero=allow_zero, allow_negative=allow_negative)
 
 
 class BootstrapMixin:
@@ -58,8 +56,8 @@ class AwardForm(ApplicationForm):
 class IndustrializationForm(ApplicationForm):
     patents = PatentListField(label=_("实施的专利（每行一件）"))
     total_investment = money_field(_("总投资（元）"))
-    self_funding = money_field(_("自筹资金（元）"), min_value=Decimal("0"))
-    expected_output_value = money_field(_("预期产值（元）"), min_value=Decimal("0"))
+    self_funding = money_field(_("自筹资金（元）"), allow_zero=True)
+    expected_output_value = money_field(_("预期产值（元）"), allow_zero=True)
     jobs = forms.IntegerField(label=_("新增就业（人）"), min_value=0)
     detail_names = ("patents", "total_investment", "self_funding", "expected_output_value", "jobs")
 
@@ -87,7 +85,7 @@ class TransitionForm(BootstrapMixin, forms.Form):
 
 class ReviewForm(BootstrapMixin, forms.Form):
     score = forms.IntegerField(label=_("评分（0–100）"), min_value=0, max_value=100)
-    recommended_amount = money_field(_("建议金额（元）"), min_value=Decimal("0"))
+    recommended_amount = money_field(_("建议金额（元）"), allow_zero=True)
     comment = forms.CharField(label=_("评审意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -99,6 +97,5 @@ class DocumentForm(BootstrapMixin, forms.Form):
 class AdjustmentForm(BootstrapMixin, forms.Form):
     program = forms.ChoiceField(label=_("资金项目"), choices=ProgramCode.choices)
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
-    amount = forms.DecimalField(label=_("调整金额（元，负数为调减）"), max_digits=14, decimal_places=2,
-                                widget=forms.NumberInput(attrs=MONEY_ATTRS))
+    amount = money_field(_("调整金额（元，负数为调减）"), allow_negative=True)
     reason = forms.CharField(label=_("理由"), max_length=200)

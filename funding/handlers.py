@@ -6,10 +6,11 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from applicants.errors import Conflict, Invalid
+from core.money import format_money, format_percent
 
 from .models import AwardLevel, AwardNomination, IndustrializationPlan, PatentClaim, SubsidyClaim
 from .programs import ProgramHandler, register
-from .rules import ZERO, applicant_year_total, money, patent_assets, quantize
+from .rules import ZERO, money, patent_assets, quantize
 from .workflow import ProgramCode
 
 
@@ -42,37 +43,20 @@ def _claimed_patents(application) -> list[dict]:
     ]
 
 
-def _cap_note(application, amount: Decimal, field: str = "requested_amount") -> Decimal:
-    """The applicant's yearly cap in this program, minus what it already holds this year."""
-    cap = application.program.cap_per_applicant_year
-    if cap is None:
-        return amount
-    room = cap - applicant_year_total(application)
-    if room <= 0:
-        raise Invalid(_("已达到本项目每主体每年上限 %(cap)s 元，本年度不能再申请") % {"cap": cap}, field=field)
-    return min(amount, room)
-
-
 class SubsidyHandler(ProgramHandler):
     code = ProgramCode.APPLICATION_SUBSIDY
     detail_fields = ("patents", "official_fees_paid")
-
-    def standard_for(self, program, patent) -> Decimal | None:
-        by_country = (program.subsidy_standards or {}).get(patent.patent_type)
-        if not by_country:
-            return None
-        value = by_country.get(patent.country) or by_country.get("*")
-        return Decimal(str(value)) if value is not None else None
+    formula = True
 
     def create_details(self, application, data: dict, *, by) -> None:
         fees = money(data.get("official_fees_paid"), "official_fees_paid")
         patents = patent_assets(data.get("patents"), "patents", application.applicant)
-        program = application.program
+        rules = application.rules
         errors: list[str] = []
         standards: dict[int, Decimal] = {}
-        first = application.fiscal_year - program.grant_years_back
+        first = application.fiscal_year - rules.grant_years_back
         for patent in patents:
-            standard = self.standard_for(program, patent)
+            standard = rules.subsidy_standard(patent.patent_type, patent.country)
             if standard is None:
                 errors.append(_("专利 %(no)s 为%(type)s专利，本项目只资助已授权的发明专利")
                               % {"no": patent.number, "type": patent.get_patent_type_display()})
@@ -84,21 +68,27 @@ class SubsidyHandler(ProgramHandler):
                 standards[patent.pk] = standard
         if errors:
             raise Invalid(errors={"patents": errors})
-        fee_cap = quantize(program.fee_share * fees)
-        requested = getattr(application, "requested_by_claimant", None)
-        if requested is not None and requested > fee_cap:
-            raise Invalid(_("资助总额不得超过已缴官费的 %(share)s%%（%(cap)s 元）")
-                          % {"share": quantize(program.fee_share * 100), "cap": fee_cap}, field="requested_amount")
         SubsidyClaim.objects.update_or_create(application=application, defaults={"official_fees_paid": fees})
         claim_patents(application, patents, standards)
 
-    def computed_amount(self, application) -> Decimal | None:
+    def rule_amount(self, application) -> Decimal | None:
+        """Σ the standard of each claimed patent under the case's rules, at most fee_share × fees paid."""
         claim = SubsidyClaim.objects.filter(application=application).first()
         if claim is None:
             return None
-        total = sum((c.standard_amount for c in application.patent_claims.all()), ZERO)
-        amount = min(total, quantize(application.program.fee_share * claim.official_fees_paid))
-        return quantize(_cap_note(application, amount))
+        rules = application.rules
+        total = ZERO
+        for patent_claim in application.patent_claims.select_related("patent"):
+            patent = patent_claim.patent
+            total += rules.subsidy_standard(patent.patent_type, patent.country) or ZERO
+        return quantize(min(total, rules.fee_share * claim.official_fees_paid))
+
+    def explain(self, application) -> str:
+        claim = SubsidyClaim.objects.filter(application=application).first()
+        if claim is None:
+            return ""
+        return _("各专利资助标准之和，且不超过已缴官费 %(fees)s 的 %(share)s") % {
+            "fees": format_money(claim.official_fees_paid), "share": format_percent(application.rules.fee_share)}
 
     def details(self, application) -> dict:
         claim = getattr(application, "subsidy_claim", None)
@@ -109,21 +99,23 @@ class SubsidyHandler(ProgramHandler):
 class AwardHandler(ProgramHandler):
     code = ProgramCode.PATENT_AWARD
     detail_fields = ("patent", "level")
+    formula = True
 
     def create_details(self, application, data: dict, *, by) -> None:
         level = data.get("level")
-        levels = application.program.award_levels or {}
-        if level not in AwardLevel.values or level not in levels:
+        amount = application.rules.award_amount(level) if isinstance(level, str) else None
+        if level not in AwardLevel.values or amount is None:
             raise Invalid(_("奖项等级应为 gold（金奖）、silver（银奖）或 excellence（优秀奖）"), field="level")
         patent = patent_assets(data.get("patent"), "patent", application.applicant)[0]
         AwardNomination.objects.update_or_create(application=application, defaults={"level": level})
-        claim_patents(application, [patent], {patent.pk: Decimal(str(levels[level]))})
+        claim_patents(application, [patent], {patent.pk: amount})
 
-    def computed_amount(self, application) -> Decimal | None:
+    def rule_amount(self, application) -> Decimal | None:
+        """The level's amount under the case's rules (0 if the level was dropped from the rules)."""
         nomination = AwardNomination.objects.filter(application=application).first()
         if nomination is None:
             return None
-        return quantize(Decimal(str(application.program.award_levels[nomination.level])))
+        return quantize(application.rules.award_amount(nomination.level) or ZERO)
 
     def details(self, application) -> dict:
         nomination = getattr(application, "award_nomination", None)
@@ -151,19 +143,16 @@ class IndustrializationHandler(ProgramHandler):
         if own > total:
             raise Invalid(_("自筹资金不能超过总投资"), field="self_funding")
         patents = patent_assets(data.get("patents"), "patents", application.applicant)
-        program = application.program
-        amount = application.requested_amount
-        if program.cap_per_project is not None and amount > program.cap_per_project:
-            raise Invalid(_("申请金额超过单项上限 %(cap)s 元") % {"cap": program.cap_per_project},
-                          field="requested_amount")
-        if amount > total - own:
-            raise Invalid(_("申请金额不得超过总投资减自筹资金（%(gap)s 元）") % {"gap": total - own},
-                          field="requested_amount")
-        if _cap_note(application, amount) < amount:
-            raise Invalid(_("申请金额超过本年度每主体上限的剩余额度"), field="requested_amount")
         IndustrializationPlan.objects.update_or_create(application=application, defaults={
             "total_investment": total, "self_funding": own, "expected_output_value": output, "jobs": jobs})
         claim_patents(application, patents)
+
+    def rule_amount(self, application) -> Decimal | None:
+        """The funding gap: total investment − self-funding (the fund never pays for what is funded)."""
+        plan = IndustrializationPlan.objects.filter(application=application).first()
+        if plan is None:
+            return None
+        return quantize(max(ZERO, plan.total_investment - plan.self_funding))
 
     def details(self, application) -> dict:
         plan = getattr(application, "industrialization_plan", None)

@@ -7,6 +7,8 @@ Each entry moves an amount from one account to another, so balances always sum t
     allocated (= money in from SOURCE) = available + committed + paid.
 
 Callers hold the budget row lock (``select_for_update``) when a posting depends on a balance.
+Every entry is the next link of the ``ledger_entry`` audit chain: a direct SQL insert, edit or
+delete of an entry is a finding of ``manage.py verify_audit``.
 """
 
 from dataclasses import dataclass
@@ -14,10 +16,19 @@ from decimal import Decimal
 
 from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
-from .models import Account, Budget, EntryKind, LedgerEntry
+from applicants.audit_chain import Chain, append, register
+from core.money import ZERO
 
-ZERO = Decimal("0.00")
+from .models import Account, AuditChainHead, Budget, EntryKind, LedgerEntry
+
+# Hashed fields: never reorder or rename without re-sealing (a migration), or every row will mismatch.
+CHAIN_FIELDS = ("budget_id", "application_id", "kind", "debit_account", "credit_account", "amount",
+                "voucher_no", "memo", "booked_on", "created_by_id")
+CHAIN = register(Chain(name="ledger_entry", label=gettext_lazy("预算分录"), model=LedgerEntry,
+                       head_model=AuditChainHead, fields=CHAIN_FIELDS))
 
 # kind -> (credit: where the money comes from, debit: where it goes)
 MOVES: dict[str, tuple[str, str]] = {
@@ -52,10 +63,11 @@ def post(*, budget: Budget, kind: str, amount: Decimal, by=None, application=Non
         amount = abs(amount)
     else:
         credit, debit = MOVES[kind]
-    extra = {"booked_on": booked_on} if booked_on else {}
-    return LedgerEntry.objects.create(
-        budget=budget, application=application, kind=kind, debit_account=debit, credit_account=credit,
-        amount=amount, created_by=by, memo=memo[:200], voucher_no=voucher_no, **extra,
+    return append(
+        CHAIN, budget=budget, application=application, kind=str(kind), debit_account=str(debit),
+        credit_account=str(credit), amount=Decimal(amount).quantize(Decimal("0.01")),
+        created_by=by if getattr(by, "pk", None) else None, memo=memo[:200], voucher_no=voucher_no,
+        booked_on=booked_on or timezone.localdate(),
     )
 
 

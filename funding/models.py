@@ -13,7 +13,8 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 from applicants.models import Applicant, Bank, IPAsset, Region
 
 from . import conditions as cond
-from .workflow import ProgramCode, State, Transition, may_take
+from .ruleset import RuleSet
+from .workflow import ProgramCode, State, Transition, add_working_days, may_take
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 RATIO = {"max_digits": 6, "decimal_places": 4}
@@ -137,6 +138,10 @@ class LedgerEntry(models.Model):
     booked_on = models.DateField(_("记账日期"), default=timezone.localdate)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The hash chain (applicants.audit_chain, written by funding.ledger.post); null = written around it.
+    seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    prev_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("分录")
@@ -145,6 +150,7 @@ class LedgerEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive"),
             models.CheckConstraint(condition=~Q(debit_account=F("credit_account")), name="ledger_two_accounts"),
+            models.UniqueConstraint(fields=["seq"], name="ledger_entry_seq_unique"),
         ]
         indexes = [
             models.Index(fields=["application", "kind"]),
@@ -176,7 +182,12 @@ class Application(ConcurrentTransitionMixin, models.Model):
     state = FSMField(_("状态"), default=State.DRAFT, choices=State.choices, protected=True, max_length=16)
     accepted_after_completion = models.BooleanField(_("已验收"), default=False)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    # The program's rules as they stood at submission: the case is judged by these (funding.ruleset).
+    frozen_rules = models.JSONField(_("提交时的项目规则"), null=True, blank=True, editable=False)
+    # The current expert-review round (0 = never sent); only its reviews count.
+    review_round = models.PositiveSmallIntegerField(_("评审轮次"), default=0)
     publicity_started_on = models.DateField(_("公示开始日"), null=True, blank=True)
+    publicity_ends_on = models.DateField(_("公示截止日"), null=True, blank=True)
     decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -215,6 +226,13 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def outstanding_amount(self) -> Decimal:
         return (self.approved_amount or ZERO) - self.disbursed_amount
 
+    @property
+    def rules(self) -> RuleSet:
+        """The rules this case is judged by: frozen at submission, the program's current ones before."""
+        if self.frozen_rules:
+            return RuleSet.from_json(self.frozen_rules, self.program)
+        return RuleSet.of_program(self.program)
+
     # --- transitions: declared once; permissions and conditions read the program's data ---
     # Side effects (ledger, audit, claims) live in funding.services, in the same transaction.
 
@@ -249,7 +267,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
                 permission=lambda app, user: may_take(Transition.PUBLISH, app, user),
                 conditions=[cond.has_public_notice, cond.review_stage_done])
     def publish(self) -> None:
+        # The notice's end is fixed now: a later rule change never shortens or lengthens it.
         self.publicity_started_on = timezone.localdate()
+        self.publicity_ends_on = add_working_days(self.publicity_started_on, self.rules.publicity_days)
 
     @transition(field=state, source=[State.SUBMITTED, State.ACCEPTED, State.UNDER_REVIEW, State.PUBLICITY],
                 target=State.REJECTED, permission=lambda app, user: may_take(Transition.REJECT, app, user))
@@ -349,16 +369,19 @@ class PatentClaim(models.Model):
 class ReviewAssignment(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="review_assignments")
     expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_assignments")
+    round = models.PositiveSmallIntegerField(_("评审轮次"), default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["application", "expert"], name="review_assignment_unique")]
+        constraints = [models.UniqueConstraint(fields=["application", "expert", "round"],
+                                               name="review_assignment_unique_per_round")]
         indexes = [models.Index(fields=["expert", "application"])]
 
 
 class Review(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="reviews")
     expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews")
+    round = models.PositiveSmallIntegerField(_("评审轮次"), default=1)
     score = models.PositiveSmallIntegerField(_("评分"), validators=[MaxValueValidator(100)])
     recommended_amount = models.DecimalField(_("建议金额"), **MONEY)
     comment = models.TextField(_("评审意见"), blank=True)
@@ -368,7 +391,7 @@ class Review(models.Model):
         verbose_name = _("专家评审")
         verbose_name_plural = _("专家评审")
         constraints = [
-            models.UniqueConstraint(fields=["application", "expert"], name="review_once_per_expert"),
+            models.UniqueConstraint(fields=["application", "expert", "round"], name="review_once_per_expert_round"),
             models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=100), name="review_score_0_100"),
             models.CheckConstraint(condition=Q(recommended_amount__gte=0), name="review_amount_not_negative"),
         ]
@@ -397,39 +420,4 @@ class Document(models.Model):
         ordering = ["id"]
 
 
-class TransitionLog(models.Model):
-    """The audit row of a state change, written in the same transaction as the change."""
-
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="history")
-    transition = models.CharField(max_length=24)
-    from_state = models.CharField(max_length=16)
-    to_state = models.CharField(max_length=16)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    comment = models.TextField(blank=True)
-    # The hash chain (applicants.audit_chain, written by funding.audit.record); null = not chained.
-    seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
-    prev_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
-    hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
-
-    class Meta:
-        verbose_name = _("流转记录")
-        verbose_name_plural = _("流转记录")
-        ordering = ["id"]
-        indexes = [models.Index(fields=["application", "id"])]
-        constraints = [models.UniqueConstraint(fields=["seq"], name="transition_log_seq_unique")]
-
-
-class AuditChainHead(models.Model):
-    """The tail of one audit hash chain (``applicants.audit_chain``); locked to append a row."""
-
-    chain = models.CharField(max_length=32, unique=True)
-    seq = models.PositiveBigIntegerField(default=0)
-    hash = models.CharField(max_length=64, default="0" * 64)
-
-    class Meta:
-        verbose_name = _("审计链头")
-        verbose_name_plural = _("审计链头")
-
-    def __str__(self) -> str:
-        return f"{self.chain} #{self.seq}"
+from .models_audit import AuditChainHead, ProgramRuleChange, TransitionLog  # noqa: E402,F401  (one models module for Django)

@@ -8,7 +8,7 @@ from applicants.errors import NotFound
 from applicants.models import Role
 
 from . import ledger
-from .models import Application, Budget, Program, ReviewAssignment
+from .models import Application, Budget, Program, ProgramRuleChange, Review, ReviewAssignment
 from .workflow import WORKFLOWS, State, Transition, may_take
 
 STAFF_WITH_REGION = (Role.IP_OFFICE, Role.FINANCE, Role.FIN_CENTER, Role.ADMIN)
@@ -105,9 +105,11 @@ def intake_queue(user) -> QuerySet[Application]:
 
 
 def review_queue(user) -> QuerySet[Application]:
-    return applications_visible_to(user).filter(
-        state=State.UNDER_REVIEW, review_assignments__expert=user
-    ).exclude(reviews__expert=user)
+    """Cases under review assigned to this expert in their current round and not yet reviewed in it."""
+    assigned = ReviewAssignment.objects.filter(application_id=OuterRef("pk"), expert_id=user.pk,
+                                               round=OuterRef("review_round"))
+    reviewed = Review.objects.filter(application_id=OuterRef("pk"), expert_id=user.pk, round=OuterRef("review_round"))
+    return applications_visible_to(user).filter(Exists(assigned), state=State.UNDER_REVIEW).exclude(Exists(reviewed))
 
 
 def finance_queue(user) -> QuerySet[Application]:
@@ -119,3 +121,13 @@ def finance_queue(user) -> QuerySet[Application]:
 def public_notices() -> QuerySet[Application]:
     return Application.objects.filter(state=State.PUBLICITY).select_related("program", "applicant").order_by(
         "-publicity_started_on", "-id")
+
+
+def program_rule_history(user, code: str) -> QuerySet[ProgramRuleChange]:
+    """Every change of a program's rules (newest first), for staff of the program's region."""
+    if not user.has_role(*STAFF_WITH_REGION) and not user.is_superuser:
+        raise NotFound(_("资金项目不存在"))
+    program = programs_for(user).filter(code=code).first()
+    if program is None:
+        raise NotFound(_("资金项目不存在"))
+    return ProgramRuleChange.objects.filter(program=program).select_related("by").order_by("-id")

@@ -4,6 +4,7 @@ Lock order is always application → budget. Budget services live in ``funding.b
 documents in ``funding.documents``; both are re-exported here so callers need one import.
 """
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -12,13 +13,16 @@ from django.utils.translation import gettext as _
 
 from applicants.errors import Conflict, Invalid, NotAllowed, NotFound
 from applicants.models import Applicant, Bank, Role, User
+from core.money import CENT, ZERO, format_money, format_percent, quantize
+from core.text import clean_text
 
-from . import audit, ledger, notify
+from . import audit, bounds, ledger, notify
 from .budgets import budget_adjust, budget_allocate, program_update  # noqa: F401  re-exported
 from .documents import document_attach  # noqa: F401  re-exported
 from .models import Application, Budget, EntryKind, LedgerEntry, PatentClaim, Program, Review, ReviewAssignment
 from .programs import handler_for
 from .rules import money
+from .ruleset import RuleSet
 from .selectors import is_visible
 from .workflow import COMMENT_REQUIRED, RELEASING_STATES, State, Transition, may_take, workflow_for
 
@@ -49,36 +53,68 @@ def application_create(*, by: User, program_code: str, title: str, requested_amo
             raise NotAllowed(_("只有申请主体本身可以申报"))
     if not program.is_open:
         raise Conflict(_("资金项目「%(name)s」目前不接受申报") % {"name": program.name_zh}, code="program_closed")
-    title = (title or "").strip()
-    if not title:
-        raise Invalid(_("请填写项目名称"), field="title")
+    title = clean_text(title, "title", max_length=200, required=True, label=_("项目名称"))
     requested = money(requested_amount, "requested_amount", required=False)
     handler = handler_for(program.code)
     year = fiscal_year or timezone.localdate().year
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise Invalid(_("资金年度应为 2000–2100 之间的整数"), field="fiscal_year")
     with transaction.atomic():
         app = Application.objects.create(
-            program=program, applicant=applicant, claimant_bank=claimant_bank, fiscal_year=year, title=title[:200],
-            requested_amount=requested or Decimal("0.01"), created_by=by if by.pk else None,
+            program=program, applicant=applicant, claimant_bank=claimant_bank, fiscal_year=year, title=title,
+            requested_amount=requested or CENT, created_by=by if by.pk else None,
         )
-        _store_details(app, handler, details or {}, requested, by=by)
+        handler.create_details(app, dict(details or {}), by=by)
+        _settle_request(app, handler, requested, current=None)
     return app
 
 
-def _store_details(app: Application, handler, details: dict, requested: Decimal | None, *, by) -> None:
-    app.requested_by_claimant = requested  # transient: what the claimant asked for (None = leave it to the rule)
-    handler.create_details(app, dict(details), by=by)
-    computed = handler.computed_amount(app)
-    if computed is not None:
-        if computed <= 0:
+def _settle_request(app: Application, handler, requested: Decimal | None, *, current: Decimal | None) -> None:
+    """After every edit of a draft: store only a request the rules would give (400 otherwise).
+
+    ``requested`` is what the claimant sent now (None: not sent); ``current`` the stored request
+    (None at creation). Formula programs take the rule amount (a request above it is a 400: the
+    rule wins); others must ask, and the rule and caps bound the request.
+    """
+    rules = app.rules
+    rule = handler.rule_amount(app)
+    yearly = bounds.yearly_limit(app)
+    if handler.formula:
+        if rule is None or rule <= 0:
             raise Invalid(_("按规则计算的资助金额为 0，不能申请"), field="requested_amount")
-        app.requested_amount = computed
-    elif requested is None:
-        raise Invalid(_("请填写申请金额"), field="requested_amount")
-    Application.objects.filter(pk=app.pk).update(requested_amount=app.requested_amount)
+        if requested is not None and requested > rule:
+            raise Invalid(_("申请金额 %(x)s 超过按规则计算的金额 %(rule)s") % {"x": format_money(requested),
+                                                                    "rule": format_money(rule)},
+                          field="requested_amount")
+        amount = rule
+        if rules.cap_per_project is not None:
+            amount = min(amount, rules.cap_per_project)
+        if yearly is not None:
+            if yearly.amount <= 0:
+                raise Invalid(_("已达到本项目每主体每年上限 %(cap)s，本年度不能再申请")
+                              % {"cap": format_money(rules.cap_per_applicant_year)}, field="requested_amount")
+            amount = min(amount, yearly.amount)
+    else:
+        amount = requested if requested is not None else current
+        if amount is None:
+            raise Invalid(_("请填写申请金额"), field="requested_amount")
+        if rules.cap_per_project is not None and amount > rules.cap_per_project:
+            raise Invalid(_("申请金额 %(x)s 超过单项上限 %(cap)s") % {"x": format_money(amount),
+                                                             "cap": format_money(rules.cap_per_project)},
+                          field="requested_amount")
+        if rule is not None and amount > rule:
+            raise Invalid(_("申请金额 %(x)s 不得超过总投资减自筹资金（%(gap)s）")
+                          % {"x": format_money(amount), "gap": format_money(rule)}, field="requested_amount")
+        if yearly is not None and amount > yearly.amount:
+            raise Invalid(_("申请金额超过本年度每主体上限的剩余额度：%(limit)s") % {"limit": yearly.label},
+                          field="requested_amount")
+    app.requested_amount = amount
+    Application.objects.filter(pk=app.pk).update(requested_amount=amount)
 
 
 def application_update_draft(*, application_id: int, by: User, title: str | None = None,
                              requested_amount: Decimal | None = None, details: dict | None = None) -> Application:
+    """Edit a draft or a returned case; the program's handler runs again on every edit."""
     with transaction.atomic():
         app = _locked(application_id, by)
         if not may_take(Transition.SUBMIT, app, by):
@@ -87,14 +123,12 @@ def application_update_draft(*, application_id: int, by: User, title: str | None
             raise Conflict(_("只有草稿或退回补正的申请可以修改"), code="invalid_state")
         requested = money(requested_amount, "requested_amount", required=False)
         if title is not None:
-            if not title.strip():
-                raise Invalid(_("请填写项目名称"), field="title")
-            app.title = title.strip()[:200]
-        if requested is not None:
-            app.requested_amount = requested
-        Application.objects.filter(pk=app.pk).update(title=app.title, requested_amount=app.requested_amount)
-        if details is not None:
-            _store_details(app, handler_for(app.program.code), details, requested, by=by)
+            app.title = clean_text(title, "title", max_length=200, required=True, label=_("项目名称"))
+            Application.objects.filter(pk=app.pk).update(title=app.title)
+        handler = handler_for(app.program.code)
+        if details:
+            handler.create_details(app, dict(details), by=by)
+        _settle_request(app, handler, requested, current=app.requested_amount)
     return app
 
 
@@ -127,46 +161,154 @@ def _check_conditions(app: Application, meta) -> None:
             raise Conflict(str(condition.message(app)), code=condition.code)
 
 
+# --- what each transition needs before it runs, and what it does after (one table each) --------
+
+@dataclass
+class Step:
+    """What a transition's preparation settled: the fsm method's arguments and the money involved."""
+
+    kwargs: dict = field(default_factory=dict)
+    amount: Decimal | None = None
+    voucher: str | None = None
+    budget: Budget | None = None
+
+
+# The body fields each transition takes besides ``comment``; any other is a 400 naming it.
+TRANSITION_FIELDS: dict[str, frozenset[str]] = {
+    Transition.APPROVE: frozenset({"approved_amount"}),
+    Transition.DISBURSE: frozenset({"amount", "voucher_no"}),
+    Transition.SEND_TO_REVIEW: frozenset({"experts"}),
+}
+
+
+def _prepare_submit(app: Application, data: dict, by: User) -> Step:
+    if app.frozen_rules is None:  # a resubmission after a return keeps the rules of the first submission
+        app.frozen_rules = RuleSet.of_program(app.program).as_json()
+    handler = handler_for(app.program.code)
+    if app.rules.cap_per_applicant_year is not None:
+        bounds.lock_applicant(app)
+    if handler.formula:  # re-derived under the rules frozen now
+        rule = handler.rule_amount(app) or ZERO
+        app.requested_amount = min(app.requested_amount, rule)
+        if app.requested_amount <= 0:
+            raise Conflict(_("按提交时的规则计算，可申请金额为 0"), code="above_rule_amount")
+    bounds.check_request_within_year(app)
+    return Step(amount=app.requested_amount)
+
+
+def _prepare_send_to_review(app: Application, data: dict, by: User) -> Step:
+    app.review_round += 1  # each entry to review is a new round; only its reviews count
+    _assign_experts(app, data.get("experts"))
+    return Step()
+
+
+def _prepare_approve(app: Application, data: dict, by: User) -> Step:
+    asked = money(data.get("approved_amount"), "approved_amount", required=False)
+    if app.rules.cap_per_applicant_year is not None:
+        bounds.lock_applicant(app)
+    budget = _budget_locked(app)
+    available = ledger.budget_figures(budget).available
+    amount = bounds.approval_amount(app, asked=asked, available=available, year=budget.year,
+                                    partial_by_budget=handler_for(app.program.code).cap_by_budget_room)
+    return Step(kwargs={"amount": amount}, amount=amount, budget=budget)
+
+
+def _prepare_disburse(app: Application, data: dict, by: User) -> Step:
+    amount = money(data.get("amount"), "amount")
+    voucher = clean_text(data.get("voucher_no"), "voucher_no", max_length=40, required=True, label=_("凭证号"))
+    outstanding = app.outstanding_amount
+    if amount > outstanding:
+        raise Conflict(_("拨付金额 %(amount)s 超过未拨付的批准金额 %(left)s")
+                       % {"amount": format_money(amount), "left": format_money(outstanding)}, code="over_disbursement")
+    share = app.rules.first_tranche_share
+    if share < 1 and not app.accepted_after_completion:
+        limit = quantize(app.approved_amount * share)
+        if app.disbursed_amount + amount > limit:
+            raise Conflict(
+                _("验收前最多拨付批准金额的 %(pct)s（%(limit)s），已拨付 %(paid)s；其余须验收后拨付")
+                % {"pct": format_percent(share), "limit": format_money(limit),
+                   "paid": format_money(app.disbursed_amount)},
+                code="tranche_limit")
+    if LedgerEntry.objects.filter(voucher_no=voucher).exists():
+        raise Conflict(_("凭证号 %(no)s 已使用") % {"no": voucher}, code="duplicate_voucher")
+    return Step(kwargs={"amount": amount}, amount=amount, voucher=voucher, budget=_budget_locked(app))
+
+
+def _prepare_revoke(app: Application, data: dict, by: User) -> Step:
+    # The budget is locked before the audit row: application → budget → chain heads, as everywhere.
+    budget = _budget_locked(app)
+    return Step(amount=ledger.application_balances(app.pk)["committed"], budget=budget)
+
+
+PREPARE = {
+    Transition.SUBMIT: _prepare_submit,
+    Transition.SEND_TO_REVIEW: _prepare_send_to_review,
+    Transition.APPROVE: _prepare_approve,
+    Transition.DISBURSE: _prepare_disburse,
+    Transition.REVOKE: _prepare_revoke,
+}
+
+
+def _commit(app: Application, step: Step, by: User) -> None:
+    ledger.post(budget=step.budget, kind=EntryKind.COMMIT, amount=step.amount, by=by, application=app,
+                memo=_("批准 #%(id)s") % {"id": app.pk})
+
+
+def _pay(app: Application, step: Step, by: User) -> None:
+    ledger.post(budget=step.budget, kind=EntryKind.PAYMENT, amount=step.amount, by=by, application=app,
+                voucher_no=step.voucher, memo=_("拨付 #%(id)s") % {"id": app.pk})
+
+
+def _complete_when_paid(app: Application, step: Step, by: User) -> None:
+    if app.state == State.DISBURSED:
+        handler_for(app.program.code).on_disbursed(app, by=by)
+
+
+def _release(app: Application, step: Step, by: User) -> None:
+    if step.amount and step.amount > 0:
+        ledger.post(budget=step.budget, kind=EntryKind.RELEASE, amount=step.amount, by=by, application=app,
+                    memo=_("撤销批准 #%(id)s") % {"id": app.pk})
+
+
+EFFECTS = {
+    Transition.APPROVE: (_commit,),
+    Transition.DISBURSE: (_pay, _complete_when_paid),
+    Transition.REVOKE: (_release,),
+}
+
+
 def application_transition(*, application_id: int, name: str, by: User, comment: str = "",
                            data: dict | None = None) -> Application:
-    data = data or {}
-    comment = (comment or "").strip()
+    """The one way a case changes state: checks (403, 409, conditions), then in one transaction the
+    fsm transition, the save, the chained audit row with its money, the ledger effects and hooks.
+
+    Lock order: application → applicant (yearly cap) → the handler's rows (loan) → budget → chain heads.
+    """
+    data = dict(data or {})
+    comment = clean_text(comment, "comment", max_length=2000)
     with transaction.atomic():
         app = _locked(application_id, by)
         method, meta = _check_may(app, name, by)
+        extra = sorted(set(data) - TRANSITION_FIELDS.get(name, frozenset()))
+        if extra:
+            raise Invalid(errors={key: [_("「%(name)s」不接受此字段") % {"name": Transition(name).label}]
+                                  for key in extra})
         if name in COMMENT_REQUIRED and not comment:
             raise Invalid(_("请填写意见（退回、不予通过、撤销须说明理由）"), field="comment")
         _check_conditions(app, meta)
-        from_state = app.state
         handler = handler_for(app.program.code)
-        if name == Transition.APPROVE:
-            budget, amount = _approval_amount(app, data, handler)
-            method(amount=amount)
-        elif name == Transition.DISBURSE:
-            budget, amount, voucher = _disbursement(app, data)
-            method(amount=amount)
-        else:
-            if name == Transition.SEND_TO_REVIEW:
-                _assign_experts(app, data.get("experts"))
-            method()
+        handler.lock_related(app)
+        step = PREPARE.get(name, lambda *_args: Step())(app, data, by)
+        from_state = app.state
+        method(**step.kwargs)
         app.save()
-        audit.record(app, transition=name, from_state=from_state, to_state=app.state, by=by, comment=comment)
-        if name == Transition.APPROVE:
-            ledger.post(budget=budget, kind=EntryKind.COMMIT, amount=amount, by=by, application=app,
-                        memo=_("批准 #%(id)s") % {"id": app.pk})
-        elif name == Transition.DISBURSE:
-            ledger.post(budget=budget, kind=EntryKind.PAYMENT, amount=amount, by=by, application=app,
-                        voucher_no=voucher, memo=_("拨付 #%(id)s") % {"id": app.pk})
-            if app.state == State.DISBURSED:
-                handler.on_disbursed(app)
-        elif name == Transition.REVOKE:
-            outstanding = ledger.application_balances(app.pk)["committed"]
-            if outstanding > 0:
-                ledger.post(budget=_budget_locked(app), kind=EntryKind.RELEASE, amount=outstanding, by=by,
-                            application=app, memo=_("撤销批准 #%(id)s") % {"id": app.pk})
+        audit.record(app, transition=name, from_state=from_state, to_state=app.state, by=by, comment=comment,
+                     amount=step.amount, voucher_no=step.voucher)
+        for effect in EFFECTS.get(name, ()):
+            effect(app, step, by)
         if app.state in RELEASING_STATES:
             PatentClaim.objects.filter(application=app).update(live=False)
-            handler.on_released(app)
+            handler.on_released(app, by=by)
         notify.after_commit(app, Transition(name).label, comment)
     return app
 
@@ -177,49 +319,6 @@ def _budget_locked(app: Application) -> Budget:
         raise Conflict(_("%(year)s 年度「%(program)s」尚无预算") % {"year": app.fiscal_year, "program": app.program.name_zh},
                        code="no_budget")
     return budget
-
-
-def _approval_amount(app: Application, data: dict, handler) -> tuple[Budget, Decimal]:
-    amount = money(data.get("approved_amount"), "approved_amount", required=False) or app.requested_amount
-    if amount > app.requested_amount:
-        raise Invalid(_("批准金额不能超过申请金额 %(req)s 元") % {"req": app.requested_amount}, field="approved_amount")
-    cap = app.program.cap_per_project
-    if cap is not None and amount > cap:
-        raise Invalid(_("批准金额不能超过单项上限 %(cap)s 元") % {"cap": cap}, field="approved_amount")
-    budget = _budget_locked(app)
-    available = ledger.budget_figures(budget).available
-    if handler.cap_by_budget_room:
-        amount = min(amount, available)
-        if amount <= 0:
-            raise Conflict(_("预算已用尽：可用余额 0 元"), code="budget_exhausted")
-    elif amount > available:
-        raise Conflict(_("预算余额不足：%(year)s 年度可用 %(available)s 元，不足以批准 %(amount)s 元")
-                       % {"year": budget.year, "available": available, "amount": amount}, code="budget_exhausted")
-    return budget, amount
-
-
-def _disbursement(app: Application, data: dict) -> tuple[Budget, Decimal, str]:
-    amount = money(data.get("amount"), "amount")
-    voucher = str(data.get("voucher_no") or "").strip()
-    if not voucher:
-        raise Invalid(_("请填写凭证号"), field="voucher_no")
-    if len(voucher) > 40:
-        raise Invalid(_("凭证号最多 40 个字符"), field="voucher_no")
-    outstanding = app.outstanding_amount
-    if amount > outstanding:
-        raise Conflict(_("拨付金额 %(amount)s 元超过未拨付的批准金额 %(left)s 元") % {"amount": amount, "left": outstanding},
-                       code="over_disbursement")
-    share = app.program.first_tranche_share
-    if share < 1 and not app.accepted_after_completion:
-        limit = (app.approved_amount * share).quantize(Decimal("0.01"))
-        if app.disbursed_amount + amount > limit:
-            raise Conflict(
-                _("验收前最多拨付批准金额的 %(pct)s%%（%(limit)s 元），已拨付 %(paid)s 元；其余须验收后拨付")
-                % {"pct": (share * 100).normalize(), "limit": limit, "paid": app.disbursed_amount},
-                code="tranche_limit")
-    if LedgerEntry.objects.filter(voucher_no=voucher).exists():
-        raise Conflict(_("凭证号 %(no)s 已使用") % {"no": voucher}, code="duplicate_voucher")
-    return _budget_locked(app), amount, voucher
 
 
 def _assign_experts(app: Application, usernames) -> None:
@@ -236,11 +335,12 @@ def _assign_experts(app: Application, usernames) -> None:
             raise Invalid(_("专家与申请单位存在关联，须回避：%(names)s") % {"names": "、".join(tied)}, field="experts")
     else:
         chosen = list(experts.exclude(applicant_id=app.applicant_id).distinct())
-    if len(chosen) < app.program.min_reviews:
+    need = app.rules.min_reviews
+    if len(chosen) < need:
         raise Conflict(_("可分配的评审专家 %(have)d 名，少于所需的 %(need)d 名")
-                       % {"have": len(chosen), "need": app.program.min_reviews}, code="not_enough_experts")
+                       % {"have": len(chosen), "need": need}, code="not_enough_experts")
     for expert in chosen:
-        ReviewAssignment.objects.get_or_create(application=app, expert=expert)
+        ReviewAssignment.objects.get_or_create(application=app, expert=expert, round=app.review_round)
 
 
 def review_submit(*, application_id: int, by: User, score: int, recommended_amount: Decimal,
@@ -251,24 +351,25 @@ def review_submit(*, application_id: int, by: User, score: int, recommended_amou
             raise NotAllowed(_("只有评审专家可以评审"))
         if by.applicant_id is not None and by.applicant_id == app.applicant_id:
             raise NotAllowed(_("您与申请单位存在关联，须回避"))
-        if not ReviewAssignment.objects.filter(application=app, expert=by).exists():
-            raise NotAllowed(_("该申请未分配给您评审"))
+        if not ReviewAssignment.objects.filter(application=app, expert=by, round=app.review_round).exists():
+            raise NotAllowed(_("该申请本轮未分配给您评审"))
         if app.state != State.UNDER_REVIEW:
             raise Conflict(_("该申请当前不在专家评审阶段"), code="invalid_state")
         if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 100:
             raise Invalid(_("评分应为 0–100 的整数"), field="score")
         amount = money(recommended_amount, "recommended_amount", allow_zero=True)
         if amount > app.requested_amount:
-            raise Invalid(_("建议金额不能超过申请金额 %(req)s 元") % {"req": app.requested_amount},
+            raise Invalid(_("建议金额不能超过申请金额 %(req)s") % {"req": format_money(app.requested_amount)},
                           field="recommended_amount")
-        if Review.objects.filter(application=app, expert=by).exists():
-            raise Conflict(_("您已评审过该申请"), code="already_reviewed")
+        comment = clean_text(comment, "comment", max_length=4000)
+        if Review.objects.filter(application=app, expert=by, round=app.review_round).exists():
+            raise Conflict(_("您已评审过本轮"), code="already_reviewed")
         try:
             with transaction.atomic():
-                return Review.objects.create(application=app, expert=by, score=score, recommended_amount=amount,
-                                             comment=comment or "")
+                return Review.objects.create(application=app, expert=by, round=app.review_round, score=score,
+                                             recommended_amount=amount, comment=comment)
         except IntegrityError:
-            raise Conflict(_("您已评审过该申请"), code="already_reviewed") from None
+            raise Conflict(_("您已评审过本轮"), code="already_reviewed") from None
 
 
 def application_mark_completed(*, application_id: int, by: User) -> Application:
@@ -279,6 +380,13 @@ def application_mark_completed(*, application_id: int, by: User) -> Application:
             raise NotAllowed(_("只有财政局可以登记验收"))
         if app.state != State.APPROVED:
             raise Conflict(_("只有已批准的项目可以验收"), code="invalid_state")
+        if app.accepted_after_completion:
+            raise Conflict(_("该项目已登记验收"), code="already_completed")
         Application.objects.filter(pk=app.pk).update(accepted_after_completion=True)
         app.accepted_after_completion = True
+        audit.record(app, transition=ACCEPTANCE, from_state=app.state, to_state=app.state, by=by,
+                     comment=_("验收通过"))
     return app
+
+
+ACCEPTANCE = "mark_completed"  # the audit row of 验收 (a real transition in the structure issue)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from applicants.errors import NotFound
 from applicants.models import Role
 from applicants.web import excel_response, role_required, run_service
+from core.money import quantize
 
 from . import selectors, services
 from .forms import PROGRAM_FORMS, AdjustmentForm, DocumentForm, ReviewForm, TransitionForm
@@ -211,8 +212,9 @@ def budget_overview(request):
     budgets = list(selectors.budgets_for(request.user, year))
     if request.GET.get("format") == "xlsx":
         return excel_response("budgets.xlsx", [_("资金项目"), _("年度"), _("已分配"), _("已承诺"), _("已拨付"), _("可用")],
-                              ([b.program.name_zh, b.year, b.fig_allocated, b.fig_committed, b.fig_disbursed,
-                                b.fig_available] for b in budgets), sheet=_("预算"))
+                              ([b.program.name_zh, b.year, *(quantize(v) for v in (  # numeric cells, to the fen
+                                  b.fig_allocated, b.fig_committed, b.fig_disbursed, b.fig_available))]
+                               for b in budgets), sheet=_("预算"))
     form = AdjustmentForm(request.POST or None)
     if request.method == "POST":
         if not request.user.has_role(Role.FINANCE, Role.ADMIN):

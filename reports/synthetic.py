@@ -339,11 +339,9 @@ class Generator:
 
     def seal_audit_chains(self) -> None:
         """Bulk-written audit rows join the tamper-evident chains, so verify_audit stays clean."""
-        from applicants.audit_chain import seal_unchained
-        from funding.audit import CHAIN as TRANSITION_CHAIN
-        from pledges.audit import CHAIN as LOAN_EVENT_CHAIN
+        from applicants.audit_chain import registered, seal_unchained
 
-        for chain in (TRANSITION_CHAIN, LOAN_EVENT_CHAIN):
+        for chain in registered():  # every chained table: transitions, ledger, repayments, recoveries, events
             seal_unchained(chain)
 
     def run(self) -> dict[str, int]:

@@ -4,8 +4,11 @@ holds a business rule."""
 
 from django import template
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.money import format_money, format_percent
+from core.templatetags.money import as_decimal
 from funding.workflow import State, Transition
 
 register = template.Library()
@@ -18,6 +21,8 @@ EXTRA_DETAIL_LABELS = {
     "interest_paid": _("当年已付利息"),
     "loan": _("贷款编号"),
 }
+# Extra keys that hold an amount in 元.
+EXTRA_MONEY_KEYS = {"interest_paid"}
 
 
 def _detail_field(application, key: str):
@@ -45,10 +50,24 @@ def detail_rows(application, details: dict) -> list[dict]:
         label = EXTRA_DETAIL_LABELS.get(key) or (field.verbose_name if field is not None else key)
         if field is not None and field.choices and value is not None:
             value = dict(field.flatchoices).get(value, value)
+        elif key in EXTRA_MONEY_KEYS or isinstance(field, models.DecimalField):
+            value = _number(value, percent=isinstance(field, models.DecimalField) and field.decimal_places != 2)
         elif isinstance(value, list | tuple) and key != "patents":
             value = ", ".join(str(item) for item in value) or None
         rows.append({"key": key, "label": label, "value": value})
     return rows
+
+
+def _number(value, *, percent: bool) -> str | None:
+    """A detail amount (a DecimalField with two places) as money, a fraction (more places:
+    shares, rates) as a percentage; the details carry them as decimal strings."""
+    try:
+        number = as_decimal(value)
+    except ValueError:
+        return value
+    if number is None:
+        return None
+    return format_percent(number) if percent else format_money(number)
 
 
 @register.filter

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from applicants.models import PatentType
@@ -65,8 +66,8 @@ def _subsidy_flow(world, api):
     clerk = api(world.clerk)
     assert go(clerk, app_id, "accept").json()["state"] == "accepted"
     assert go(clerk, app_id, "publish").json()["state"] == "publicity"
-    assert api(world.admin).patch("/api/v1/programs/application_subsidy/", {"publicity_days": 0},
-                                  format="json").status_code == 200
+    # The notice's end is fixed at publication (a rule change does not end it): let it run out.
+    Application.objects.filter(pk=app_id).update(publicity_ends_on=timezone.localdate())
     finance = api(world.finance)
     r = go(finance, app_id, "approve")
     assert r.status_code == 200 and r.json()["approved_amount"] == "21000.00"
@@ -75,7 +76,8 @@ def _subsidy_flow(world, api):
     history = me.get(f"/api/v1/applications/{app_id}/history/").json()["results"]
     assert [h["transition"] for h in history] == ["submit", "accept", "publish", "approve", "disburse"]
     assert history[1] | {"at": None, "id": None} == {"id": None, "transition": "accept", "from_state": "submitted",
-                                                     "to_state": "accepted", "by": "clerk", "at": None, "comment": ""}
+                                                     "to_state": "accepted", "by": "clerk", "at": None, "comment": "",
+                                                     "amount": None, "voucher_no": None}
     assert ledger_violations() == []
 
 
@@ -102,7 +104,7 @@ def test_industrialization_runs_through_expert_review_and_tranches(world, api):
     finance = api(world.finance)
     assert go(finance, app_id, "approve", approved_amount="350000.00").json()["approved_amount"] == "350000.00"
     r = go(finance, app_id, "disburse", amount="250000.00", voucher_no="IND-1")
-    assert r.status_code == 409 and r.json()["code"] == "tranche_limit" and "210000.00" in r.json()["detail"]
+    assert r.status_code == 409 and r.json()["code"] == "tranche_limit" and "210,000.00 元" in r.json()["detail"]
     r = go(finance, app_id, "disburse", amount="210000.00", voucher_no="IND-1")
     assert r.json()["state"] == "approved" and r.json()["disbursed_amount"] == "210000.00"
     from funding import services
@@ -254,7 +256,7 @@ def test_a_withdrawn_claim_frees_the_patent(world, api):
 
 def test_yearly_cap_per_applicant_limits_the_subsidy(world, api):
     Program.objects.filter(pk=world.programs["application_subsidy"].pk).update(cap_per_applicant_year="1500.00")
-    subsidy_app(world)
+    step(subsidy_app(world), "submit", world.applicant1)  # a submitted request is held; a draft is not
     assert subsidy_app(world).requested_amount == Decimal("500.00")
 
 
@@ -301,21 +303,23 @@ def test_approval_beyond_available_budget_is_409_with_figures(world, api):
     from funding import services
 
     for expert in world.experts:
-        services.review_submit(application_id=app.pk, by=expert, score=70, recommended_amount=Decimal("1.00"))
+        services.review_submit(application_id=app.pk, by=expert, score=70, recommended_amount=Decimal("300000.00"))
     step(app, "publish", world.clerk)
     no_publicity(world, "industrialization")
     r = go(api(world.finance), app.pk, "approve")
     assert r.status_code == 409 and r.json()["code"] == "budget_exhausted"
-    assert "100000.00" in r.json()["detail"] and "300000.00" in r.json()["detail"]
+    assert "100,000.00 元" in r.json()["detail"] and "300,000.00 元" in r.json()["detail"]
 
 
-def test_approved_amount_above_requested_is_400(world, api):
+def test_approved_amount_above_requested_is_409_naming_the_limit(world, api):
     app = subsidy_app(world)
     no_publicity(world)
     step(app, "submit", world.applicant1)
     step(app, "accept", world.clerk)
     step(app, "publish", world.clerk)
-    assert go(api(world.finance), app.pk, "approve", approved_amount="1000.01").status_code == 400
+    r = go(api(world.finance), app.pk, "approve", approved_amount="1000.01")
+    assert r.status_code == 409 and r.json()["code"] == "above_requested_amount"
+    assert "1,000.01 元" in r.json()["detail"] and "1,000.00 元" in r.json()["detail"]
 
 
 def test_cap_by_budget_room_approves_what_is_left(world):

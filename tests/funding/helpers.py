@@ -2,8 +2,10 @@
 
 from decimal import Decimal
 
+from django.utils import timezone
+
 from funding import services
-from funding.models import Program
+from funding.models import Application, Program
 from funding.workflow import ProgramCode
 from tests import factories
 
@@ -29,7 +31,11 @@ def step(app, name, by, **kwargs):
 
 
 def no_publicity(world, code=ProgramCode.APPLICATION_SUBSIDY):
+    """No notice wait: the program's notices last 0 days, and those running now have run out (a
+    notice's end is fixed at publication, so the rule change alone would not end them)."""
     Program.objects.filter(pk=world.programs[code].pk).update(publicity_days=0)
+    Application.objects.filter(program=world.programs[code], state="publicity").update(
+        publicity_ends_on=timezone.localdate())
 
 
 def to_publicity(world, app):

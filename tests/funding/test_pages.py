@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from funding.models import Application, Program
 from funding.verify import ledger_violations
@@ -34,7 +35,7 @@ def test_subsidy_runs_through_the_pages(world):
     clerk.post(f"/funding/{app.pk}/transitions/accept/")
     clerk.post(f"/funding/{app.pk}/transitions/publish/")
     assert "页面申请" in Client().get("/funding/notices/").content.decode()
-    Program.objects.filter(pk=world.programs["application_subsidy"].pk).update(publicity_days=0)
+    Application.objects.filter(pk=app.pk).update(publicity_ends_on=timezone.localdate())  # the notice runs out
     finance = client_for(world.finance)
     assert "页面申请" in finance.get("/funding/approvals/").content.decode()
     finance.post(f"/funding/{app.pk}/transitions/approve/", {"approved_amount": ""})
@@ -83,7 +84,7 @@ def test_finance_adjusts_a_budget_on_the_budget_page(world):
     finance = client_for(world.finance)
     r = finance.post("/funding/budgets/", {"program": "patent_award", "year": world.year, "amount": "-1000.00",
                                            "reason": "年中调减"}, follow=True)
-    assert "预算已调整" in r.content.decode() and "999000.00" in r.content.decode()
+    assert "预算已调整" in r.content.decode() and "999,000.00 元" in r.content.decode()  # core.money.format_money
 
 
 @pytest.mark.parametrize("url", ["/funding/", "/funding/intake/", "/funding/approvals/", "/funding/budgets/"])
@@ -125,7 +126,7 @@ def test_industrialization_runs_through_the_pages_with_three_experts_and_two_tra
                                                                "recommended_amount": "250000.00", "comment": "可行"})
     clerk.post(f"/funding/{app.pk}/transitions/publish/")
     assert Application.objects.get(pk=app.pk).state == "publicity"
-    Program.objects.filter(pk=world.programs["industrialization"].pk).update(publicity_days=0)
+    Application.objects.filter(pk=app.pk).update(publicity_ends_on=timezone.localdate())  # the notice runs out
     finance = client_for(world.finance)
     finance.post(f"/funding/{app.pk}/transitions/approve/", {"approved_amount": "250000.00"})
     finance.post(f"/funding/{app.pk}/transitions/disburse/", {"amount": "150000.00", "voucher_no": "IND-1"})

@@ -1,0 +1,79 @@
+"""The audit tables of funding: state changes, rule changes and the chain heads.
+
+Each row is a link of a tamper-evident hash chain (``applicants.audit_chain``), written only by
+``funding.audit`` inside the transaction of the change it records.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class ChainedRow(models.Model):
+    """seq/prev_hash/hash of a chained row; null = written around the audit (a finding)."""
+
+    seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    prev_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class TransitionLog(ChainedRow):
+    """The audit row of a state change, written in the same transaction as the change."""
+
+    application = models.ForeignKey("funding.Application", on_delete=models.PROTECT, related_name="history")
+    transition = models.CharField(max_length=24)
+    from_state = models.CharField(max_length=16)
+    to_state = models.CharField(max_length=16)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True)
+    # The money the change moved (approve: committed; disburse: paid; revoke: released) and its voucher.
+    amount = models.DecimalField(_("金额"), null=True, blank=True, **MONEY)
+    voucher_no = models.CharField(_("凭证号"), max_length=40, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("流转记录")
+        verbose_name_plural = _("流转记录")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["application", "id"])]
+        constraints = [models.UniqueConstraint(fields=["seq"], name="transition_log_seq_unique")]
+
+
+class AuditChainHead(models.Model):
+    """The tail of one audit hash chain (``applicants.audit_chain``); locked to append a row."""
+
+    chain = models.CharField(max_length=32, unique=True)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("审计链头")
+        verbose_name_plural = _("审计链头")
+
+    def __str__(self) -> str:
+        return f"{self.chain} #{self.seq}"
+
+
+class ProgramRuleChange(ChainedRow):
+    """One changed rule of a program: who, when, old → new (``funding.program_rules``)."""
+
+    program = models.ForeignKey("funding.Program", on_delete=models.PROTECT, related_name="rule_changes")
+    field = models.CharField(_("规则"), max_length=40)
+    old_value = models.JSONField(_("原值"), null=True)
+    new_value = models.JSONField(_("新值"), null=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("项目规则变更")
+        verbose_name_plural = _("项目规则变更")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["program", "id"])]
+        constraints = [models.UniqueConstraint(fields=["seq"], name="program_rule_change_seq_unique")]

@@ -1,0 +1,202 @@
+"""A program's rules as one value: read from the program (live) or from the copy frozen on a case.
+
+``RULE_FIELDS`` are the program fields a rule may change; ``normalise`` is the one validation of
+their values (ranges, shapes, plain decimals) for every path that changes them (API, admin,
+commands); ``RuleSet`` is what the workflow, the handlers and the approval bound read:
+``application.rules`` — the copy frozen at submission, or the program's current rules before it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from applicants.models import PatentType
+from core.errors import Invalid
+from core.money import parse_fraction, parse_money
+from core.text import clean_text
+
+# The rules a case is judged by (frozen on it at submission). Names and texts are not rules.
+RULE_FIELDS = (
+    "publicity_days", "expert_review", "min_reviews", "cap_per_project", "cap_per_applicant_year",
+    "subsidy_standards", "fee_share", "grant_years_back", "award_levels", "first_tranche_share",
+    "interest_ratio", "risk_share", "required_documents",
+)
+TEXT_FIELDS = ("name_zh", "name_en", "description")
+EDITABLE_PROGRAM_FIELDS = (*TEXT_FIELDS, "is_open", *RULE_FIELDS)
+
+_AWARD_LEVELS = ("gold", "silver", "excellence")
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    publicity_days: int
+    expert_review: bool
+    min_reviews: int
+    cap_per_project: Decimal | None
+    cap_per_applicant_year: Decimal | None
+    subsidy_standards: dict
+    fee_share: Decimal
+    grant_years_back: int
+    award_levels: dict
+    first_tranche_share: Decimal
+    interest_ratio: Decimal
+    risk_share: Decimal
+    required_documents: list
+
+    @classmethod
+    def of_program(cls, program) -> RuleSet:
+        return cls(**{name: getattr(program, name) for name in RULE_FIELDS})
+
+    @classmethod
+    def from_json(cls, data: dict, program) -> RuleSet:
+        """The frozen copy; a rule added after the case was frozen reads the program's value."""
+        values: dict[str, Any] = {}
+        decimals = {"cap_per_project", "cap_per_applicant_year", "fee_share", "first_tranche_share",
+                    "interest_ratio", "risk_share"}
+        for name in RULE_FIELDS:
+            if name not in data:
+                values[name] = getattr(program, name)
+            elif name in decimals:
+                values[name] = None if data[name] is None else Decimal(data[name])
+            else:
+                values[name] = data[name]
+        return cls(**values)
+
+    def as_json(self) -> dict:
+        out: dict[str, Any] = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            out[item.name] = format(value, "f") if isinstance(value, Decimal) else value
+        return out
+
+    # Readers: the JSON rules hold plain decimal strings (``normalise``); these give Decimals.
+    def subsidy_standard(self, patent_type: str, country: str) -> Decimal | None:
+        by_country = (self.subsidy_standards or {}).get(patent_type)
+        if not by_country:
+            return None
+        value = by_country.get(country, by_country.get("*"))
+        return None if value is None else Decimal(str(value))
+
+    def award_amount(self, level: str) -> Decimal | None:
+        value = (self.award_levels or {}).get(level)
+        return None if value is None else Decimal(str(value))
+
+
+# --- validation of changes -----------------------------------------------------------------------
+
+def _integer(value: object, field: str, low: int, high: int, label: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise Invalid(_("%(label)s应为整数") % {"label": label}, field=field)
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit():
+        raise Invalid(_("%(label)s应为 %(low)d–%(high)d 的整数") % {"label": label, "low": low, "high": high},
+                      field=field)
+    number = int(text)
+    if not low <= number <= high:
+        raise Invalid(_("%(label)s应为 %(low)d–%(high)d 的整数") % {"label": label, "low": low, "high": high},
+                      field=field)
+    return number
+
+
+def _boolean(value: object, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(_("应为 true 或 false"), field=field)
+    return value
+
+
+def _cap(value: object, field: str) -> Decimal | None:
+    if value is None or value == "":
+        return None  # no cap
+    return parse_money(value, field, allow_zero=True)
+
+
+def _amount_text(value: object, field: str) -> str:
+    return format(parse_money(value, field, allow_zero=True), "f")
+
+
+def _standards(value: object, field: str) -> dict:
+    shape = _("格式应为 {专利类型: {国家代码或\"*\": \"金额\"}}，专利类型为 invention、utility_model 或 design")
+    if not isinstance(value, dict):
+        raise Invalid(shape, field=field)
+    out: dict[str, dict[str, str]] = {}
+    for patent_type, by_country in value.items():
+        if patent_type not in PatentType.values or not isinstance(by_country, dict):
+            raise Invalid(shape, field=field)
+        row: dict[str, str] = {}
+        for country, amount in by_country.items():
+            if not (country == "*" or (isinstance(country, str) and len(country) == 2 and country.isascii()
+                                       and country.isalpha() and country.isupper())):
+                raise Invalid(_("国家代码应为 2 位大写字母（如 US）或 \"*\"（其他国家）：%(c)s") % {"c": str(country)[:10]},
+                              field=field)
+            row[country] = _amount_text(amount, field)
+        out[patent_type] = row
+    return out
+
+
+def _levels(value: object, field: str) -> dict:
+    if not isinstance(value, dict) or not set(value) <= set(_AWARD_LEVELS):
+        raise Invalid(_("格式应为 {等级: \"金额\"}，等级为 gold、silver、excellence"), field=field)
+    return {level: _amount_text(amount, field) for level, amount in value.items()}
+
+
+def _documents(value: object, field: str) -> list:
+    if not isinstance(value, list):
+        raise Invalid(_("应为材料类型名称的列表"), field=field)
+    names = [clean_text(item, field, max_length=40, required=True, label=_("材料类型")) for item in value]
+    if len(set(names)) != len(names):
+        raise Invalid(_("材料类型重复"), field=field)
+    return names
+
+
+def _share(value: object, field: str, *, low_open: bool = False) -> Decimal:
+    return parse_fraction(value, field, low_open=low_open)
+
+
+VALIDATORS = {
+    "name_zh": lambda v, f: clean_text(v, f, max_length=100, required=True, label=_("中文名称")),
+    "name_en": lambda v, f: clean_text(v, f, max_length=100, required=True, label=_("英文名称")),
+    "description": lambda v, f: clean_text(v, f, max_length=4000),
+    "is_open": _boolean,
+    "expert_review": _boolean,
+    "publicity_days": lambda v, f: _integer(v, f, 0, 60, _("公示期")),
+    "min_reviews": lambda v, f: _integer(v, f, 1, 15, _("所需评审数")),
+    "grant_years_back": lambda v, f: _integer(v, f, 1, 10, _("授权年份范围")),
+    "cap_per_project": _cap,
+    "cap_per_applicant_year": _cap,
+    "subsidy_standards": _standards,
+    "award_levels": _levels,
+    "required_documents": _documents,
+    "fee_share": _share,
+    "interest_ratio": _share,
+    "risk_share": _share,
+    "first_tranche_share": lambda v, f: _share(v, f, low_open=True),
+}
+
+
+def normalise(changes: dict) -> dict:
+    """Validated, normalised values for ``changes``; ``Invalid`` with every field's error."""
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    for name, value in changes.items():
+        validator = VALIDATORS.get(name)
+        if validator is None:
+            errors[name] = [_("该字段不可修改")]
+            continue
+        try:
+            clean[name] = validator(value, name)
+        except Invalid as exc:
+            errors.setdefault(name, []).extend(exc.as_field_errors().get(name) or [exc.message])
+    if errors:
+        raise Invalid(next(iter(errors.values()))[0], errors=errors)
+    return clean
+
+
+def jsonable(value: Any) -> Any:
+    """A rule value as the audit row stores it (decimals as plain strings)."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
