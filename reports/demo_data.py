@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from applicants import audit_chain
 from applicants.identifiers import credit_code_check_char, patent_check_char, resident_id_check_char
 from applicants.models import (
     Applicant,
@@ -269,6 +270,7 @@ def _ensure_enterprise(spec: DemoEnterprise, region: Region, year: int) -> tuple
     return enterprise, patents, trademarks
 
 
+@audit_chain.batch
 @transaction.atomic
 def seed_base(year: int | None = None) -> DemoBase:
     """Region, stats, programs, banks, enterprises with IP, users, budgets: idempotent."""

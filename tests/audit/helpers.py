@@ -6,14 +6,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from applicants import audit_chain
-from funding.audit import CHAIN as TRANSITION_CHAIN
-from pledges.audit import CHAIN as LOAN_EVENT_CHAIN
 from tests.funding.helpers import no_publicity, step, subsidy_app
 from tests.pledges.helpers import IN_TERM, register
 
 
 def findings() -> list[str]:
-    return audit_chain.verify_all((TRANSITION_CHAIN, LOAN_EVENT_CHAIN))
+    return audit_chain.verify_all(audit_chain.registered())
 
 
 def run_verify_audit(*args: str) -> tuple[int, str]:

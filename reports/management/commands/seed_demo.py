@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 
+from applicants import audit_chain
 from funding.models import Application, Program
 from funding.workflow import ProgramCode, Transition
 from pledges.models import PledgeLoan
@@ -143,6 +144,7 @@ class _Seeder:
         return app
 
 
+@audit_chain.batch
 @transaction.atomic
 def seed_states(base: DemoBase) -> dict[str, int]:
     s = _Seeder(base)
