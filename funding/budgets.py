@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from applicants.errors import Conflict, Invalid, NotAllowed
 from applicants.models import Role, User
+from core.money import format_money
 
 from . import ledger
 from .models import Budget, EntryKind, LedgerEntry, Program
@@ -45,9 +46,10 @@ def budget_adjust(*, by: User, program_code: str, year: int, amount: Decimal, re
             figures = ledger.budget_figures(budget)
             if -amount > figures.available:
                 raise Conflict(
-                    _("调减 %(cut)s 元超过可用余额 %(available)s 元（已分配 %(allocated)s，已承诺 %(committed)s，"
-                      "已拨付 %(paid)s）") % {"cut": -amount, "available": figures.available,
-                                           "allocated": figures.allocated, "committed": figures.committed,
-                                           "paid": figures.disbursed},
+                    _("调减 %(cut)s 超过可用余额 %(available)s（已分配 %(allocated)s，已承诺 %(committed)s，"
+                      "已拨付 %(paid)s）") % {"cut": format_money(-amount), "available": format_money(figures.available),
+                                           "allocated": format_money(figures.allocated),
+                                           "committed": format_money(figures.committed),
+                                           "paid": format_money(figures.disbursed)},
                     code="budget_cut_too_deep")
         return ledger.post(budget=budget, kind=EntryKind.ADJUSTMENT, amount=amount, by=by, memo=reason)

@@ -6,6 +6,8 @@ from django.db.models import Count, DecimalField, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from core.money import format_money
+
 from . import ledger
 from .models import Account, Application, Budget, LedgerEntry
 from .workflow import State
@@ -22,11 +24,11 @@ def ledger_violations() -> list[str]:
         label = f"{budget.program.name_zh} {budget.year}"
         if f.allocated != f.available + f.committed + f.disbursed:
             problems.append(_("%(b)s：已分配 %(a)s ≠ 可用 %(v)s + 已承诺 %(c)s + 已拨付 %(p)s")
-                            % {"b": label, "a": f.allocated, "v": f.available, "c": f.committed, "p": f.disbursed})
+                            % {"b": label, "a": format_money(f.allocated), "v": format_money(f.available), "c": format_money(f.committed), "p": format_money(f.disbursed)})
         if f.available < 0:
-            problems.append(_("%(b)s：可用余额为负（%(v)s）") % {"b": label, "v": f.available})
+            problems.append(_("%(b)s：可用余额为负（%(v)s）") % {"b": label, "v": format_money(f.available)})
         if f.committed < 0:
-            problems.append(_("%(b)s：已承诺为负（%(c)s）") % {"b": label, "c": f.committed})
+            problems.append(_("%(b)s：已承诺为负（%(c)s）") % {"b": label, "c": format_money(f.committed)})
     accounts = set(Account.values)
     bad_entries = LedgerEntry.objects.filter(
         Q(amount__lte=0) | Q(debit_account=F("credit_account")) | ~Q(debit_account__in=accounts)
@@ -34,7 +36,7 @@ def ledger_violations() -> list[str]:
     ).values_list("pk", "amount", "debit_account", "credit_account")
     for pk, amount, debit, credit in bad_entries:
         problems.append(_("分录 #%(id)s 不平衡或无效：金额 %(amount)s，借 %(d)s，贷 %(c)s")
-                        % {"id": pk, "amount": amount, "d": debit, "c": credit})
+                        % {"id": pk, "amount": format_money(amount), "d": debit, "c": credit})
     problems.extend(_application_violations())
     return problems
 
@@ -62,13 +64,13 @@ def _application_violations() -> list[str]:
         committed, paid = ledger.cents(committed), ledger.cents(paid)
         approved = approved or ZERO
         if paid != disbursed:
-            problems.append(_("申请 #%(id)s：分录已拨付 %(p)s ≠ 申请记录的已拨付 %(d)s") % {"id": pk, "p": paid, "d": disbursed})
+            problems.append(_("申请 #%(id)s：分录已拨付 %(p)s ≠ 申请记录的已拨付 %(d)s") % {"id": pk, "p": format_money(paid), "d": format_money(disbursed)})
         if paid > approved:
-            problems.append(_("申请 #%(id)s：已拨付 %(p)s 超过批准金额 %(a)s") % {"id": pk, "p": paid, "a": approved})
+            problems.append(_("申请 #%(id)s：已拨付 %(p)s 超过批准金额 %(a)s") % {"id": pk, "p": format_money(paid), "a": format_money(approved)})
         if state in HOLDING_STATES and committed + paid != approved:
             problems.append(_("申请 #%(id)s：已承诺 %(c)s + 已拨付 %(p)s ≠ 批准金额 %(a)s")
-                            % {"id": pk, "c": committed, "p": paid, "a": approved})
+                            % {"id": pk, "c": format_money(committed), "p": format_money(paid), "a": format_money(approved)})
         elif state not in HOLDING_STATES and committed + paid != 0:
             problems.append(_("申请 #%(id)s（%(s)s）：仍有已承诺 %(c)s、已拨付 %(p)s，应为 0")
-                            % {"id": pk, "s": State(state).label, "c": committed, "p": paid})
+                            % {"id": pk, "s": State(state).label, "c": format_money(committed), "p": format_money(paid)})
     return problems

@@ -1,7 +1,8 @@
 """Charts for the PDF, drawn with reportlab graphics from the report's sections.
 
 Chart geometry needs plain numbers: amounts go in as whole yuan (``int``), a drawing-only
-rounding; every figure printed in the report comes from the Decimal columns.
+rounding that never reaches a reader; the axis labels are written by ``core.money.format_wan``
+under a "万元" caption, and every figure printed in the report comes from the Decimal columns.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -11,6 +12,8 @@ from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
+
+from core.money import format_wan
 
 from .document import Report, Section
 
@@ -23,7 +26,8 @@ def _yuan(value) -> int:
 
 
 def _wan(value) -> str:
-    return f"{int(value) // 10000:,}"
+    """An axis tick (reportlab hands it over as int or float) in 万元, e.g. 2500000 → "250", 5000 → "0.5"."""
+    return format_wan(Decimal(repr(value)), places=1, unit=False)
 
 
 def _bar_chart(font: str, title: str, labels: list[str], series: list[tuple[str, list[int]]]) -> Drawing:

@@ -6,9 +6,11 @@ may also hold a string such as "未录入". Renderers format; they never compute
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import pandas as pd
+
+from core.money import format_amount, format_number, format_percent, plain_decimal, quantize
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -96,7 +98,8 @@ def as_money(frame: pd.DataFrame, *keys: str) -> pd.DataFrame:
 
 
 def to_fen(value) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP) if isinstance(value, Decimal) else ZERO
+    """A Decimal fixed to the fen, half up (``core.money.quantize``); anything else is ZERO."""
+    return quantize(value) if isinstance(value, Decimal) else ZERO
 
 
 def as_int(frame: pd.DataFrame, *keys: str) -> pd.DataFrame:
@@ -113,17 +116,19 @@ def frame_of(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 
 
 def format_cell(value, kind: str, *, thousands: bool = True) -> str:
-    """Text for PDF/HTML/CSV: money with two places (thousands separators unless told), rates as %."""
+    """Text for PDF/HTML/CSV, through ``core.money``: money ``1,234,567.89`` (the headers say 元),
+    rates ``60%``/``3.85%``, quantities without exponent. ``thousands=False`` is the CSV's
+    machine-readable form: money as plain two-place decimals (``1234567.89``), no separators."""
     if value is None or (isinstance(value, float) and value != value):
         return ""
     if isinstance(value, str):
         return value
     if kind == MONEY and isinstance(value, Decimal):
-        return f"{value:,.2f}" if thousands else f"{value:.2f}"
+        return format_amount(value) if thousands else plain_decimal(to_fen(value), min_places=2)
     if kind == RATE and isinstance(value, Decimal):
-        return f"{(value * 100).quantize(Decimal('0.01'))}%"
+        return format_percent(value)
     if kind == DECIMAL and isinstance(value, Decimal):
-        return f"{value:,}" if thousands else str(value)
+        return format_number(value) if thousands else plain_decimal(value)
     if kind == INT and isinstance(value, int):
         return f"{value:,}" if thousands else str(value)
     return str(value)

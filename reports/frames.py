@@ -84,10 +84,10 @@ def budget_section(rows: list[dict]) -> Section:
     totals["rate"] = _figures(totals["allocated"], totals["committed"], totals["disbursed"],
                               totals["available"]).execution_rate
     columns = [
-        Column("name", "资金项目"), Column("initial", "年初预算", MONEY), Column("adjusted", "预算调整", MONEY),
-        Column("recovered", "追偿回流", MONEY), Column("allocated", "预算合计", MONEY),
-        Column("committed", "已承诺未拨付", MONEY), Column("disbursed", "已拨付", MONEY),
-        Column("available", "可用余额", MONEY), Column("rate", "执行率", RATE),
+        Column("name", "资金项目"), Column("initial", "年初预算（元）", MONEY), Column("adjusted", "预算调整（元）", MONEY),
+        Column("recovered", "追偿回流（元）", MONEY), Column("allocated", "预算合计（元）", MONEY),
+        Column("committed", "已承诺未拨付（元）", MONEY), Column("disbursed", "已拨付（元）", MONEY),
+        Column("available", "可用余额（元）", MONEY), Column("rate", "执行率", RATE),
     ]
     note = "预算合计 = 年初预算 + 预算调整 + 追偿回流 = 可用余额 + 已承诺未拨付 + 已拨付；执行率 = 已拨付 ÷ 预算合计。"
     return Section("budget", "一、预算执行情况（分资金项目）", columns, frame, totals, note)
@@ -98,7 +98,7 @@ def adjustments_section(rows: list[dict]) -> Section:
         columns={"budget__program__name_zh": "name", "booked_on": "date", "signed": "amount"}
     )
     frame = as_money(frame, "amount")
-    columns = [Column("name", "资金项目"), Column("date", "日期"), Column("amount", "调整金额", MONEY),
+    columns = [Column("name", "资金项目"), Column("date", "日期"), Column("amount", "调整金额（元）", MONEY),
                Column("memo", "摘要")]
     note = "" if rows else "本年度无预算调整。"
     return Section("adjustments", "二、预算调整明细（追加为正，调减为负）", columns, frame,
@@ -148,7 +148,7 @@ def breakdown_sections(rows: list[dict]) -> list[Section]:
         )
         grouped = as_money(grouped.rename(columns={by: "name"}), "committed", "disbursed")
         columns = [Column("name", header), Column("applications", "项目数", INT),
-                   Column("committed", "已承诺未拨付", MONEY), Column("disbursed", "已拨付", MONEY)]
+                   Column("committed", "已承诺未拨付（元）", MONEY), Column("disbursed", "已拨付（元）", MONEY)]
         sections.append(Section(key, title, columns, grouped,
                                 _totals(grouped, "合计", money=("committed", "disbursed"), ints=("applications",))))
     return sections
@@ -164,8 +164,8 @@ def top_section(rows: list[dict]) -> Section:
     frame["credit_code"] = [v if isinstance(v, str) else "" for v in frame["credit_code"].tolist()]
     frame.insert(0, "rank", list(range(1, len(frame) + 1)))
     columns = [Column("rank", "排名", INT, 0.5), Column("name", "资助对象"), Column("credit_code", "统一社会信用代码", weight=2.4),
-               Column("applications", "项目数", INT), Column("committed", "已承诺未拨付", MONEY),
-               Column("disbursed", "已拨付", MONEY), Column("granted", "资助合计", MONEY)]
+               Column("applications", "项目数", INT), Column("committed", "已承诺未拨付（元）", MONEY),
+               Column("disbursed", "已拨付（元）", MONEY), Column("granted", "资助合计（元）", MONEY)]
     totals = _totals(frame, "前 10 名合计", money=("committed", "disbursed", "granted"), ints=("applications",),
                      first="rank")
     return Section("top", "六、主要资助对象（前 10 名）", columns, frame, totals)
@@ -178,7 +178,7 @@ def tranches_section(rows: list[dict]) -> Section:
     frame = as_money(as_int(frame, "count"), "amount")
     frame["month"] = [m.strftime("%Y-%m") if hasattr(m, "strftime") else "" for m in frame["month"].tolist()]
     columns = [Column("name", "资金项目"), Column("month", "拨付月份"), Column("count", "拨付笔数", INT),
-               Column("amount", "拨付金额", MONEY)]
+               Column("amount", "拨付金额（元）", MONEY)]
     return Section("tranches", "七、资金拨付（按月，含分期拨付）", columns, frame,
                    _totals(frame, "合计", money=("amount",), ints=("count",)))
 
@@ -193,7 +193,7 @@ def loans_section(new_rows: list[dict], lent_rows: list[dict], repaid_rows: list
                                  index=frame.index, dtype=object)
     frame = frame.sort_values("bank__code").rename(columns={"bank__name": "name"}).reset_index(drop=True)
     columns = [Column("name", "贷款银行"), Column("new_count", "当年新增笔数", INT),
-               Column("new_principal", "当年新增本金", MONEY), Column("balance", "年末贷款余额", MONEY)]
+               Column("new_principal", "当年新增本金（元）", MONEY), Column("balance", "年末贷款余额（元）", MONEY)]
     note = "年末贷款余额：截至 12 月 31 日已放款、未结清且未违约贷款的本金减去已还本金。"
     return Section("loans", "八、知识产权质押贷款（按银行）", columns, frame,
                    _totals(frame, "合计", money=("new_principal", "balance"), ints=("new_count",)), note)
@@ -204,7 +204,7 @@ def rights_section(rows: list[dict]) -> Section:
     frame = as_money(as_int(frame, "count"), "valuation")
     labels = dict(PledgedRight.Kind.choices)
     frame["kind"] = [str(labels.get(v, v)) for v in frame["kind"].tolist()]
-    columns = [Column("kind", "质押权利类型"), Column("count", "件数", INT), Column("valuation", "评估价值", MONEY)]
+    columns = [Column("kind", "质押权利类型"), Column("count", "件数", INT), Column("valuation", "评估价值（元）", MONEY)]
     return Section("rights", "九、当年新增质押的专利权和商标权", columns, frame,
                    _totals(frame, "合计", money=("valuation",), ints=("count",), first="kind"))
 
@@ -228,7 +228,7 @@ def support_section(budgets: list[dict], events: dict) -> Section:
         {"item": "其中：按比例分回资金池", "count": "", "amount": to_fen(events["recovered_pool"])},
     ]
     frame = as_money(frame_of(rows, ["item", "count", "amount"]), "amount")
-    columns = [Column("item", "项目"), Column("count", "笔数", INT), Column("amount", "金额", MONEY)]
+    columns = [Column("item", "项目"), Column("count", "笔数", INT), Column("amount", "金额（元）", MONEY)]
     return Section("support", "十、贴息与风险补偿", columns, frame)
 
 

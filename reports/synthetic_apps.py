@@ -231,6 +231,8 @@ class AppBuilder:
         for r in recs:
             app = r.app
             app_id, live = app["id"], app["state"] not in RELEASED
+            if r.reviews or app["state"] == S.UNDER_REVIEW:
+                app["review_round"] = 1  # reviewed (or being reviewed) in one round
             apps.add(**app)
             for model, row in r.details:
                 t(model).add(application_id=app_id, **row)
@@ -242,9 +244,9 @@ class AppBuilder:
                            standard_amount=standard, live=live)
             if r.reviews or app["state"] == S.UNDER_REVIEW:
                 for i, expert in enumerate(self.rng.sample(r.ctx.experts, 3)):
-                    assignments.add(application_id=app_id, expert_id=expert)
+                    assignments.add(application_id=app_id, expert_id=expert, round=1)
                     if i < r.reviews:
-                        reviews.add(application_id=app_id, expert_id=expert, score=self.rng.randrange(55, 98),
+                        reviews.add(application_id=app_id, expert_id=expert, round=1, score=self.rng.randrange(55, 98),
                                     recommended_amount=app["requested_amount"], comment="同意推荐")
             for name, before, to, by, day in r.logs:
                 logs.add(application_id=app_id, transition=name, from_state=before, to_state=to, by_id=by,

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from core.money import format_money
 from funding import services as funding_services
 from funding.models import Application
 from funding.workflow import ProgramCode, State, Transition
@@ -173,12 +174,12 @@ def test_applicant_sees_the_payment_on_its_application(ui, world, subsidy_now):
     page.goto(ui.url("/funding/"))
     row = page.locator("main table tbody tr", has_text=app.title)
     expect(row).to_contain_text(str(State.DISBURSED.label))
-    expect(row).to_contain_text(str(SUBSIDY))
+    expect(row).to_contain_text(format_money(SUBSIDY))  # "1,000.00 元"
     ui.shot(page, "my-applications")
     row.locator(f"a[href$='/funding/{app.pk}/']").first.click()
     page.wait_for_load_state()
     expect(_state_badge(page)).to_have_text(str(State.DISBURSED.label))
-    expect(page.locator("section[aria-labelledby=h-info] dl")).to_contain_text(str(SUBSIDY))
+    expect(page.locator("section[aria-labelledby=h-info] dl")).to_contain_text(format_money(SUBSIDY))
     expect(page.locator("section[aria-labelledby=h-pay] table")).to_contain_text("CZ-BOOT-0001")
     ui.shot(page, "detail-paid")
     ui.check_mobile(known=DETAIL_OVERFLOW)

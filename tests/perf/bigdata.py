@@ -166,9 +166,11 @@ def load(seed: int = 6) -> Big:
         [TransitionLog(application=a, transition="submit", from_state="draft", to_state="submitted",
                        by=users["applicant"]) for a in apps[::3]], batch_size=BATCH)
     reviewable = (ProgramCode.INDUSTRIALIZATION, ProgramCode.PATENT_AWARD)
-    ReviewAssignment.objects.bulk_create(
-        [ReviewAssignment(application=a, expert=users["expert"]) for a in apps
-         if a.program.code in reviewable and (a.state == State.UNDER_REVIEW or a.pk % 10 == 0)], batch_size=BATCH)
+    assigned = [a for a in apps
+                if a.program.code in reviewable and (a.state == State.UNDER_REVIEW or a.pk % 10 == 0)]
+    ReviewAssignment.objects.bulk_create([ReviewAssignment(application=a, expert=users["expert"]) for a in assigned],
+                                         batch_size=BATCH)
+    Application.objects.filter(pk__in=[a.pk for a in assigned]).update(review_round=1)  # their first round
     subsidy = [a for a in apps if a.program.code == ProgramCode.APPLICATION_SUBSIDY]
     PatentClaim.objects.bulk_create(
         [PatentClaim(application=a, program=a.program, patent=patents[n], standard_amount=Decimal("1000.00"),
