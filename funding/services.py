@@ -91,8 +91,8 @@ def _settle_request(app: Application, handler, requested: Decimal | None, *, cur
             amount = min(amount, rules.cap_per_project)
         if yearly is not None:
             if yearly.amount <= 0:
-                raise Invalid(_("已达到本项目每主体每年上限 %(cap)s，本年度不能再申请")
-                              % {"cap": format_money(rules.cap_per_applicant_year)}, field="requested_amount")
+                raise Conflict(_("已达到本项目每主体每年上限 %(cap)s，本年度不能再申请")
+                               % {"cap": format_money(rules.cap_per_applicant_year)}, code="above_yearly_cap")
             amount = min(amount, yearly.amount)
     else:
         amount = requested if requested is not None else current

@@ -128,11 +128,13 @@ def application_detail(request, pk: int):
         "history": selectors.application_history(app),
         "payments": selectors.application_payments(app),
         "documents": app.documents.all(),
-        "reviews": app.reviews.select_related("expert") if request.user.has_role(*STAFF) else [],
+        "reviews": app.reviews.select_related("expert").order_by("-round", "id") if request.user.has_role(*STAFF)
+        else [],
         "can_upload": app.state in (State.DRAFT, State.RETURNED) and may_take(Transition.SUBMIT, app, request.user),
         "document_form": DocumentForm(),
-        "can_review": app.state == State.UNDER_REVIEW and app.review_assignments.filter(expert=request.user).exists()
-        and not app.reviews.filter(expert=request.user).exists(),
+        "can_review": app.state == State.UNDER_REVIEW
+        and app.review_assignments.filter(expert=request.user, round=app.review_round).exists()
+        and not app.reviews.filter(expert=request.user, round=app.review_round).exists(),
         "review_form": ReviewForm(),
         "can_complete": request.user.has_role(Role.FINANCE) and app.state == State.APPROVED
         and not app.accepted_after_completion and app.program.first_tranche_share < 1,

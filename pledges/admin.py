@@ -1,5 +1,6 @@
-"""Admin for every pledges model. Loans are changed through the services (API, pages), so their
-status and amounts are read-only here; the admin is for looking, searching and fixing text."""
+"""Admin for every pledges model: for looking and searching only. Loans, rights, repayments,
+recoveries, loan events and claims change through the services (the banks' API, the pages), which
+keep the ledger and the audit chains; here nothing can be added, changed or deleted."""
 
 from django.contrib import admin
 
@@ -16,7 +17,20 @@ from .models import (
 )
 
 
-class PledgedRightInline(admin.TabularInline):
+class ReadOnly:
+    """No add, change or delete, whoever asks (superusers included)."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PledgedRightInline(ReadOnly, admin.TabularInline):
     model = PledgedRight
     extra = 0
     fields = ["kind", "number", "valuation", "ip_asset", "live"]
@@ -24,14 +38,14 @@ class PledgedRightInline(admin.TabularInline):
     can_delete = False
 
 
-class RepaymentInline(admin.TabularInline):
+class RepaymentInline(ReadOnly, admin.TabularInline):
     model = Repayment
     extra = 0
     readonly_fields = ["date", "principal", "interest", "created_at"]
     can_delete = False
 
 
-class LoanEventInline(admin.TabularInline):
+class LoanEventInline(ReadOnly, admin.TabularInline):
     model = LoanEvent
     extra = 0
     readonly_fields = ["at", "kind", "from_status", "to_status", "by", "detail"]
@@ -39,7 +53,7 @@ class LoanEventInline(admin.TabularInline):
 
 
 @admin.register(PledgeLoan)
-class PledgeLoanAdmin(admin.ModelAdmin):
+class PledgeLoanAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["contract_no", "bank", "borrower", "principal", "outstanding_principal", "status", "start_date"]
     list_filter = ["status", "bank"]
     search_fields = ["contract_no", "borrower__name", "borrower__credit_code", "pledge_registration_no",
@@ -50,12 +64,9 @@ class PledgeLoanAdmin(admin.ModelAdmin):
                        "created_by", "created_at", "updated_at"]
     inlines = [PledgedRightInline, RepaymentInline, LoanEventInline]
 
-    def has_add_permission(self, request) -> bool:
-        return False  # banks register loans over the API
-
 
 @admin.register(PledgedRight)
-class PledgedRightAdmin(admin.ModelAdmin):
+class PledgedRightAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["number", "kind", "valuation", "loan", "live"]
     list_filter = ["kind", "live"]
     search_fields = ["number", "loan__contract_no"]
@@ -64,7 +75,7 @@ class PledgedRightAdmin(admin.ModelAdmin):
 
 
 @admin.register(Repayment)
-class RepaymentAdmin(admin.ModelAdmin):
+class RepaymentAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["loan", "date", "principal", "interest"]
     list_select_related = ["loan", "loan__bank"]
     date_hierarchy = "date"
@@ -72,14 +83,14 @@ class RepaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Recovery)
-class RecoveryAdmin(admin.ModelAdmin):
+class RecoveryAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["loan", "date", "amount", "pool_share"]
     list_select_related = ["loan", "loan__bank"]
     readonly_fields = ["loan", "date", "amount", "pool_share", "created_at"]
 
 
 @admin.register(LoanEvent)
-class LoanEventAdmin(admin.ModelAdmin):
+class LoanEventAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["at", "loan", "kind", "from_status", "to_status", "by"]
     list_filter = ["kind"]
     list_select_related = ["loan", "loan__bank", "by"]
@@ -87,7 +98,7 @@ class LoanEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(admin.ModelAdmin):
+class IdempotencyRecordAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["created_at", "bank", "key", "method", "path", "response_status"]
     list_filter = ["bank"]
     search_fields = ["key"]
@@ -95,7 +106,7 @@ class IdempotencyRecordAdmin(admin.ModelAdmin):
                        "created_at"]
 
 
-class InterestSubsidyLoanInline(admin.TabularInline):
+class InterestSubsidyLoanInline(ReadOnly, admin.TabularInline):
     model = InterestSubsidyLoan
     extra = 0
     readonly_fields = ["loan", "year", "interest_paid", "live"]
@@ -103,7 +114,7 @@ class InterestSubsidyLoanInline(admin.TabularInline):
 
 
 @admin.register(InterestSubsidyClaim)
-class InterestSubsidyClaimAdmin(admin.ModelAdmin):
+class InterestSubsidyClaimAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["application", "year"]
     list_select_related = ["application"]
     readonly_fields = ["application", "year"]
@@ -111,14 +122,14 @@ class InterestSubsidyClaimAdmin(admin.ModelAdmin):
 
 
 @admin.register(InterestSubsidyLoan)
-class InterestSubsidyLoanAdmin(admin.ModelAdmin):
+class InterestSubsidyLoanAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["claim", "loan", "year", "interest_paid", "live"]
     list_select_related = ["claim", "loan", "loan__bank"]
     readonly_fields = ["claim", "loan", "year", "interest_paid", "live"]
 
 
 @admin.register(RiskCompensationClaim)
-class RiskCompensationClaimAdmin(admin.ModelAdmin):
+class RiskCompensationClaimAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["application", "loan", "outstanding_at_default", "share"]
     list_select_related = ["application", "loan", "loan__bank"]
     readonly_fields = ["application", "loan", "outstanding_at_default", "share"]

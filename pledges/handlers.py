@@ -1,12 +1,15 @@
 """The two pledge-financing programs behind funding's ``ProgramHandler`` interface.
 
 - interest_subsidy (质押贷款贴息): interest_ratio × interest the banks reported as paid in the year,
-  over the enterprise's named loans, capped per enterprise per year.
+  over the enterprise's own active or settled loans, capped per enterprise per year.
 - risk_compensation (风险补偿): risk_share × outstanding principal at default, capped per loan and
   (by funding's approve) by the budget's room; when fully paid the loan becomes compensated.
+
+Rules are read from ``application.rules`` (frozen at submission); ``rule_amount`` re-derives the
+amount from the current facts (repayment rows, loan states), never from stored figures.
 """
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -14,22 +17,29 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applicants.errors import Conflict, Invalid
-from funding.models import Application, Program
+from core.errors import Conflict, Invalid
+from core.money import quantize
 from funding.programs import ProgramHandler, register
-from funding.workflow import RELEASING_STATES, ProgramCode
+from funding.workflow import ProgramCode
 
-from .models import InterestSubsidyClaim, InterestSubsidyLoan, PledgeLoan, RiskCompensationClaim
+from .models import (
+    SUBSIDISABLE_STATUSES,
+    InterestSubsidyClaim,
+    InterestSubsidyLoan,
+    PledgeLoan,
+    Repayment,
+    RiskCompensationClaim,
+)
 
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 
-def risk_compensation_amount(program: Program, outstanding: Decimal) -> Decimal:
-    """risk_share × outstanding at default, fixed to 分, capped per loan."""
-    amount = (outstanding * program.risk_share).quantize(CENT, rounding=ROUND_HALF_UP)
-    if program.cap_per_project is not None:
-        amount = min(amount, program.cap_per_project)
+def risk_compensation_amount(rules, outstanding: Decimal) -> Decimal:
+    """risk_share × outstanding at default, fixed to 分 half up, capped per loan (``rules``: a
+    program or ``application.rules``)."""
+    amount = quantize(outstanding * rules.risk_share)
+    if rules.cap_per_project is not None:
+        amount = min(amount, rules.cap_per_project)
     return amount
 
 
@@ -62,19 +72,24 @@ def _parse_loan_ids(value: object) -> list[int]:
 class InterestSubsidyHandler(ProgramHandler):
     code = ProgramCode.INTEREST_SUBSIDY
     detail_fields = ("loans", "year")
+    formula = True  # the amount is the rule's (computed_amount defaults to rule_amount)
 
     def create_details(self, application, data: dict, *, by) -> None:
         from .selectors import live_interest_paid
 
         year = _parse_year(data.get("year"))
         loan_ids = _parse_loan_ids(data.get("loans"))
-        own = set(
-            PledgeLoan.objects.filter(pk__in=loan_ids, borrower_id=application.applicant_id).values_list("pk", flat=True)
+        own = dict(
+            PledgeLoan.objects.filter(pk__in=loan_ids, borrower_id=application.applicant_id).values_list("pk", "status")
         )
         foreign = [i for i in loan_ids if i not in own]
         if foreign:
             raise Invalid(_("贷款 %(ids)s 不存在或不是本企业的贷款") % {"ids": "、".join(map(str, foreign))},
                           field="loans")
+        ineligible = [i for i in loan_ids if own[i] not in SUBSIDISABLE_STATUSES]
+        if ineligible:
+            raise Invalid(_("贷款 %(ids)s 已撤销登记、违约或已补偿：只有正常或已结清的贷款可以申请贴息")
+                          % {"ids": "、".join(map(str, ineligible))}, field="loans")
         interest = live_interest_paid(loan_ids, year)
         unpaid = [i for i in loan_ids if not interest.get(i)]
         if unpaid:
@@ -87,14 +102,9 @@ class InterestSubsidyHandler(ProgramHandler):
         if claimed:
             raise Conflict(_("贷款 %(ids)s 的 %(y)d 年利息已申请过贴息")
                            % {"ids": "、".join(map(str, claimed)), "y": year}, code="interest_already_claimed")
-        program = application.program
-        amount = (sum(interest.values(), ZERO) * program.interest_ratio).quantize(CENT, rounding=ROUND_HALF_UP)
-        if program.cap_per_applicant_year is not None:
-            room = program.cap_per_applicant_year - self._live_amount(application, year)
-            if room <= 0:
-                raise Conflict(_("本企业 %(y)d 年贴息已达上限 %(cap)s 元")
-                               % {"y": year, "cap": program.cap_per_applicant_year}, code="cap_reached")
-            amount = min(amount, room)
+        # The yearly cap per enterprise is funding's one race-proof rule (held per program and fiscal
+        # year, checked under a lock at submission and approval): not repeated here.
+        amount = quantize(sum(interest.values(), ZERO) * application.rules.interest_ratio)
         if amount <= 0:
             raise Invalid(_("按贴息比例计算的金额为 0，无法申请"), field="loans")
         try:
@@ -111,28 +121,18 @@ class InterestSubsidyHandler(ProgramHandler):
                            code="interest_already_claimed") from None
         application.requested_amount = amount
 
-    def computed_amount(self, application) -> Decimal | None:
-        """interest_ratio × the claimed interest, fixed to 分, within the enterprise's yearly room."""
+    def rule_amount(self, application) -> Decimal | None:
+        """interest_ratio × the interest the banks reported as paid in the claim year (recomputed from
+        the repayment rows) on the claimed loans that are still the applicant's own active or settled
+        loans, fixed to 分 half up. The yearly cap is funding's (``funding.bounds``), not repeated here."""
         claim = InterestSubsidyClaim.objects.filter(application=application).first()
         if claim is None:
             return None
-        program = application.program
-        interest = claim.claim_loans.aggregate(total=Coalesce(Sum("interest_paid"), ZERO))["total"]
-        amount = (interest * program.interest_ratio).quantize(CENT, rounding=ROUND_HALF_UP)
-        if program.cap_per_applicant_year is not None:
-            amount = min(amount, max(ZERO, program.cap_per_applicant_year - self._live_amount(application, claim.year)))
-        return amount
-
-    def _live_amount(self, application, year: int) -> Decimal:
-        """What the enterprise already has live for ``year`` in other interest-subsidy applications."""
-        return (
-            Application.objects.filter(
-                program=application.program, applicant_id=application.applicant_id, interest_claim__year=year
-            )
-            .exclude(pk=application.pk)
-            .exclude(state__in=RELEASING_STATES)
-            .aggregate(total=Coalesce(Sum(Coalesce("approved_amount", "requested_amount")), ZERO))["total"]
-        )
+        interest = Repayment.objects.filter(
+            loan_id__in=claim.claim_loans.values("loan_id"), loan__borrower_id=application.applicant_id,
+            loan__status__in=SUBSIDISABLE_STATUSES, date__year=claim.year,
+        ).aggregate(total=Coalesce(Sum("interest"), ZERO))["total"]
+        return quantize(interest * application.rules.interest_ratio)
 
     def details(self, application) -> dict:
         claim = getattr(application, "interest_claim", None)
@@ -145,7 +145,7 @@ class InterestSubsidyHandler(ProgramHandler):
             "interest_paid": str(sum((row.interest_paid for row in rows), ZERO)),
         }
 
-    def on_released(self, application) -> None:
+    def on_released(self, application, by=None) -> None:
         InterestSubsidyLoan.objects.filter(claim__application=application).update(live=False)
 
 
@@ -153,22 +153,32 @@ class RiskCompensationHandler(ProgramHandler):
     code = ProgramCode.RISK_COMPENSATION
     detail_fields = ("loan",)
     cap_by_budget_room = True
+    formula = True
 
     def create_details(self, application, data: dict, *, by) -> None:
         loan = data.get("loan")
         if not isinstance(loan, PledgeLoan):
             raise Invalid(_("风险补偿申请由银行登记贷款违约时自动生成"), field="loan")
-        program = application.program
         RiskCompensationClaim.objects.create(
             application=application, loan=loan, outstanding_at_default=loan.outstanding_at_default,
-            share=program.risk_share,
+            share=application.rules.risk_share,
         )
 
-    def computed_amount(self, application) -> Decimal | None:
-        claim = getattr(application, "risk_claim", None)
+    def rule_amount(self, application) -> Decimal | None:
+        """risk_share × outstanding at default, capped per loan by cap_per_project, and never more than
+        the loan's outstanding after the repayments the bank reported (recomputed from the rows)."""
+        claim = RiskCompensationClaim.objects.filter(application=application).select_related("loan").first()
         if claim is None:
             return None
-        return risk_compensation_amount(application.program, claim.outstanding_at_default)
+        loan = claim.loan
+        repaid = loan.repayments.aggregate(total=Coalesce(Sum("principal"), ZERO))["total"]
+        base = max(ZERO, min(claim.outstanding_at_default, loan.principal - repaid))
+        return min(risk_compensation_amount(application.rules, base), base)
+
+    def lock_related(self, application) -> None:
+        """Funding's transitions lock the application, then (here) its loan, then the budget."""
+        claim_loan = RiskCompensationClaim.objects.filter(application=application).values_list("loan_id", flat=True)
+        list(PledgeLoan.objects.select_for_update().filter(pk__in=list(claim_loan)))
 
     def details(self, application) -> dict:
         claim = getattr(application, "risk_claim", None)
@@ -180,12 +190,12 @@ class RiskCompensationHandler(ProgramHandler):
             "share": str(claim.share),
         }
 
-    def on_disbursed(self, application) -> None:
+    def on_disbursed(self, application, by=None) -> None:
         from .services import loan_compensate
 
         claim = RiskCompensationClaim.objects.filter(application=application).first()
         if claim is not None:
-            loan_compensate(loan_id=claim.loan_id)
+            loan_compensate(loan_id=claim.loan_id, by=by)
 
 
 register(InterestSubsidyHandler())

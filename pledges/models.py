@@ -25,6 +25,17 @@ class LoanStatus(models.TextChoices):
 
 # A right stays pledged while its loan is live; settling, cancelling or compensation releases it.
 LIVE_STATUSES = frozenset({LoanStatus.ACTIVE, LoanStatus.DEFAULTED})
+# Loans whose interest may be subsidised (not cancelled, not defaulted or compensated).
+SUBSIDISABLE_STATUSES = frozenset({LoanStatus.ACTIVE, LoanStatus.SETTLED})
+
+
+def claim_dropped(loan: "PledgeLoan") -> bool:
+    """A defaulted loan may still be settled or cancelled once its risk-compensation claim is
+    rejected or withdrawn (no claim at all: nothing is pending either)."""
+    from funding.workflow import RELEASING_STATES
+
+    state = Application.objects.filter(risk_claim__loan_id=loan.pk).values_list("state", flat=True).first()
+    return state is None or state in RELEASING_STATES
 
 
 class PledgeLoan(ConcurrentTransitionMixin, models.Model):
@@ -72,6 +83,7 @@ class PledgeLoan(ConcurrentTransitionMixin, models.Model):
 
     # Transitions; the bank-scoping and the rights release live in pledges.services.
     @transition(field=status, source=LoanStatus.ACTIVE, target=LoanStatus.SETTLED)
+    @transition(field=status, source=LoanStatus.DEFAULTED, target=LoanStatus.SETTLED, conditions=[claim_dropped])
     def settle(self, on=None) -> None:
         self.settled_on = on or timezone.localdate()
 
@@ -85,6 +97,7 @@ class PledgeLoan(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(field=status, source=LoanStatus.ACTIVE, target=LoanStatus.CANCELLED)
+    @transition(field=status, source=LoanStatus.DEFAULTED, target=LoanStatus.CANCELLED, conditions=[claim_dropped])
     def cancel(self) -> None:
         pass
 
@@ -120,7 +133,11 @@ class Repayment(models.Model):
     date = models.DateField(_("还款日"))
     principal = models.DecimalField(_("本金"), **MONEY)
     interest = models.DecimalField(_("利息"), **MONEY)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)  # hashed, so set before saving
+    # The hash chain (applicants.audit_chain, written by pledges.audit.record_repayment); null = not chained.
+    seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    prev_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("还款")
@@ -130,7 +147,8 @@ class Repayment(models.Model):
             models.CheckConstraint(
                 condition=Q(principal__gte=0) & Q(interest__gte=0) & (Q(principal__gt=0) | Q(interest__gt=0)),
                 name="repayment_amounts_positive",
-            )
+            ),
+            models.UniqueConstraint(fields=["seq"], name="repayment_seq_unique"),
         ]
         indexes = [models.Index(fields=["loan", "date"]), models.Index(fields=["date"])]
 
@@ -142,7 +160,11 @@ class Recovery(models.Model):
     date = models.DateField(_("回收日"))
     amount = models.DecimalField(_("回收金额"), **MONEY)
     pool_share = models.DecimalField(_("补偿资金分回"), **MONEY)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)  # hashed, so set before saving
+    # The hash chain (applicants.audit_chain, written by pledges.audit.record_recovery); null = not chained.
+    seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    prev_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("追偿回收")
@@ -153,6 +175,7 @@ class Recovery(models.Model):
             models.CheckConstraint(
                 condition=Q(pool_share__gte=0) & Q(pool_share__lte=F("amount")), name="recovery_share_within_amount"
             ),
+            models.UniqueConstraint(fields=["seq"], name="recovery_seq_unique"),
         ]
 
 

@@ -27,7 +27,8 @@ def may_see_loans(user: User) -> bool:
 
 
 def loans_visible_to(user: User) -> QuerySet[PledgeLoan]:
-    """Bank staff: their bank's loans; fin_center/finance/admin: their region's; anyone else: none."""
+    """Bank staff: their bank's loans; fin_center/finance/admin: their region's — lent by a bank of the
+    region or to a borrower of it (whose county's pool compensates the loan); anyone else: none."""
     qs = PledgeLoan.objects.all()
     if not getattr(user, "is_authenticated", False):
         return qs.none()
@@ -36,7 +37,7 @@ def loans_visible_to(user: User) -> QuerySet[PledgeLoan]:
     if user.has_role(*OVERSIGHT_ROLES):
         if user.region_id is None:
             return qs if user.is_superuser else qs.none()
-        return qs.filter(bank__region_id=user.region_id)
+        return qs.filter(Q(bank__region_id=user.region_id) | Q(borrower__region_id=user.region_id))
     return qs.none()
 
 

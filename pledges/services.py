@@ -1,9 +1,13 @@
 """Every write on pledge loans: one function per use case, one transaction each.
 
-Lock order, as everywhere: application → budget → loan. Field rules live in ``validation``;
-idempotency of the bank API lives in ``idempotency`` (not here).
+Lock order, as everywhere (docs/architecture.md): business rows first — application → loan →
+budget — then the audit chain heads in ``applicants.audit_chain.LOCK_ORDER`` (ledger entry,
+repayment, recovery, loan event: so the loan event is always written last). ``loan_default``
+locks the loan before the application it creates, which no one else can see until it commits.
+Field rules live in ``validation``; idempotency of the bank API lives in ``idempotency``.
 """
 
+import datetime as dt
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -12,15 +16,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from applicants.errors import Conflict, Invalid, NotAllowed, NotFound
 from applicants.models import Applicant, Bank, IPAsset, Role, User
+from core.errors import Conflict, Invalid, NotAllowed, NotFound
+from core.money import format_money, quantize
 from funding import ledger
 from funding.models import Budget, EntryKind, Program
 from funding.workflow import ProgramCode, Transition
 
-from .audit import record_loan_event
+from .audit import record_loan_event, record_recovery, record_repayment
 from .models import LoanEvent, LoanStatus, PledgedRight, PledgeLoan, Recovery, Repayment
 from .validation import (
+    MAX_TERM_YEARS,
     Errors,
     RightData,
     parse_credit_code,
@@ -29,7 +35,8 @@ from .validation import (
     parse_rate,
     parse_registration_no,
     parse_rights,
-    share_of,
+    parse_text,
+    years_after,
 )
 
 ZERO = Decimal("0.00")
@@ -66,6 +73,9 @@ def _event(loan: PledgeLoan, kind: str, by: User | None, *, from_status: str = "
 
 def _ensure_can(loan: PledgeLoan, method, action: str) -> None:
     if not can_proceed(method):
+        if loan.status == LoanStatus.DEFAULTED and method._django_fsm.has_transition(loan.status):
+            raise Conflict(_("贷款已违约且风险补偿申请仍在办理中：申请不予通过或撤回后才能%(action)s")
+                           % {"action": action}, code="claim_pending")
         raise Conflict(
             _("贷款当前状态为「%(status)s」，不能%(action)s") % {"status": loan.get_status_display(), "action": action},
             code="invalid_state",
@@ -85,6 +95,27 @@ def _live_pledges_of(rights: list[RightData]) -> list[str]:
     return sorted(set(taken))
 
 
+def _no_later_than_today(on: dt.date, field: str, what: str) -> None:
+    today = timezone.localdate()
+    if on > today:
+        raise Invalid(_("%(what)s %(on)s 晚于今天（%(today)s），不能登记未来的日期")
+                      % {"what": what, "on": on.isoformat(), "today": today.isoformat()}, field=field)
+
+
+def _owned_by_others(rights: list[RightData], borrower: Applicant) -> list[tuple[RightData, int]]:
+    """(right, asset id) for each right; Conflict when a registered right belongs to someone else."""
+    query = Q()
+    for right in rights:
+        query |= Q(kind=right.kind, number=right.number)
+    assets = {(kind, number): (pk, owner) for kind, number, pk, owner
+              in IPAsset.objects.filter(query).values_list("kind", "number", "pk", "owner_id")}
+    foreign = [r.number for r in rights if (r.kind, r.number) in assets and assets[(r.kind, r.number)][1] != borrower.pk]
+    if foreign:
+        raise Conflict(_("%(numbers)s 已登记的权利人不是借款企业 %(name)s，不能为其质押")
+                       % {"numbers": "、".join(foreign), "name": borrower.name}, code="right_owned_by_other")
+    return [(r, assets.get((r.kind, r.number), (None, None))[0]) for r in rights]
+
+
 def _already_pledged(numbers: list[str]) -> Conflict:
     return Conflict(
         _("%(numbers)s 已在其他有效质押贷款中质押，须先结清或撤销该贷款") % {"numbers": "、".join(numbers)},
@@ -100,17 +131,10 @@ def _duplicate_contract(contract_no: str) -> Conflict:
 
 def _clean_registration(data: dict) -> dict:
     errors = Errors()
-    contract_no = data.get("contract_no")
-    if not isinstance(contract_no, str) or not contract_no.strip():
-        errors.add("contract_no", _("合同编号不能为空"))
-    elif len(contract_no.strip()) > 60:
-        errors.add("contract_no", _("合同编号最多 60 个字符"))
-    borrower_name = data.get("borrower_name")
-    if borrower_name is not None and (not isinstance(borrower_name, str) or len(borrower_name.strip()) > 100):
-        errors.add("borrower_name", _("企业名称应为不超过 100 个字符的文本"))
     clean = {
-        "contract_no": contract_no.strip() if isinstance(contract_no, str) else "",
-        "borrower_name": borrower_name.strip() if isinstance(borrower_name, str) else "",
+        "contract_no": parse_text(errors, "contract_no", data.get("contract_no"), max_length=60, required=True,
+                                  label=_("合同编号")),
+        "borrower_name": parse_text(errors, "borrower_name", data.get("borrower_name"), max_length=100),
         "credit_code": parse_credit_code(errors, "borrower_credit_code", data.get("borrower_credit_code")),
         "principal": parse_money(errors, "principal", data.get("principal")),
         "annual_rate": parse_rate(errors, "annual_rate", data.get("annual_rate")),
@@ -122,6 +146,9 @@ def _clean_registration(data: dict) -> dict:
     start, maturity = clean["start_date"], clean["maturity_date"]
     if start and maturity and maturity <= start:
         errors.add("maturity_date", _("到期日应晚于放款日（%(start)s）") % {"start": start})
+    elif start and maturity and maturity > years_after(start, MAX_TERM_YEARS):
+        errors.add("maturity_date", _("贷款期限最长 %(n)d 年：到期日不能晚于 %(last)s")
+                   % {"n": MAX_TERM_YEARS, "last": years_after(start, MAX_TERM_YEARS).isoformat()})
     errors.raise_if_any()
     return clean
 
@@ -149,6 +176,7 @@ def loan_register(*, by: User, data: dict) -> PledgeLoan:
         borrower = _borrower(clean["credit_code"], clean["borrower_name"], bank)
         if PledgeLoan.objects.filter(bank=bank, contract_no=clean["contract_no"]).exists():
             raise _duplicate_contract(clean["contract_no"])
+        owned = _owned_by_others(rights, borrower)
         taken = _live_pledges_of(rights)
         if taken:
             raise _already_pledged(taken)
@@ -162,16 +190,11 @@ def loan_register(*, by: User, data: dict) -> PledgeLoan:
                 )
         except IntegrityError:
             raise _duplicate_contract(clean["contract_no"]) from None
-        patents = [r.number for r in rights if r.kind == PledgedRight.Kind.PATENT]
-        assets = dict(
-            IPAsset.objects.filter(kind=IPAsset.Kind.PATENT, number__in=patents).values_list("number", "pk")
-        ) if patents else {}
         try:
             with transaction.atomic():
                 PledgedRight.objects.bulk_create([
-                    PledgedRight(loan=loan, kind=r.kind, number=r.number, valuation=r.valuation,
-                                 ip_asset_id=assets.get(r.number) if r.kind == PledgedRight.Kind.PATENT else None)
-                    for r in rights
+                    PledgedRight(loan=loan, kind=r.kind, number=r.number, valuation=r.valuation, ip_asset_id=asset)
+                    for r, asset in owned
                 ])
         except IntegrityError:
             # A concurrent registration won the partial unique index for one of the rights.
@@ -182,8 +205,16 @@ def loan_register(*, by: User, data: dict) -> PledgeLoan:
 
 # --- repayments, settlement, default -------------------------------------------------
 
+def _last_repayment_on(loan: PledgeLoan) -> dt.date | None:
+    return loan.repayments.order_by("-date").values_list("date", flat=True).first()
+
+
 def repayment_record(*, by: User, loan_id: int, data: dict) -> Repayment:
-    """Record principal and interest the borrower paid; lowers the outstanding principal (never below 0)."""
+    """Record principal and interest the borrower paid; lowers the outstanding principal (never below 0).
+
+    The date lies in the loan's life: not before the start, not in the future (the loan is active,
+    so not after a settlement either); after maturity is allowed (an overdue loan still repays).
+    """
     data = _require_dict(data)
     errors = Errors()
     on = parse_date(errors, "date", data.get("date"))
@@ -192,17 +223,19 @@ def repayment_record(*, by: User, loan_id: int, data: dict) -> Repayment:
     if principal == 0 and interest == 0:
         errors.add("principal", _("本金和利息不能同时为 0"))
     errors.raise_if_any()
+    _no_later_than_today(on, "date", _("还款日"))
     with transaction.atomic():
         loan = _locked_bank_loan(by, loan_id)
         if loan.status != LoanStatus.ACTIVE:
             raise Conflict(_("贷款当前状态为「%(status)s」，只有正常状态的贷款可以登记还款")
                            % {"status": loan.get_status_display()}, code="invalid_state")
         if principal > loan.outstanding_principal:
-            raise Invalid(_("还款本金 %(p)s 元超过贷款余额 %(o)s 元")
-                          % {"p": principal, "o": loan.outstanding_principal}, field="principal")
+            raise Invalid(_("还款本金 %(p)s 超过贷款余额 %(o)s")
+                          % {"p": format_money(principal), "o": format_money(loan.outstanding_principal)},
+                          field="principal")
         if on < loan.start_date:
             raise Invalid(_("还款日不能早于放款日（%(start)s）") % {"start": loan.start_date}, field="date")
-        repayment = Repayment.objects.create(loan=loan, date=on, principal=principal, interest=interest)
+        repayment = record_repayment(loan, date=on, principal=principal, interest=interest)
         loan.outstanding_principal -= principal
         loan.save(update_fields=["outstanding_principal", "updated_at"])
         _event(loan, "repayment", by, date=on.isoformat(), principal=str(principal), interest=str(interest))
@@ -210,14 +243,21 @@ def repayment_record(*, by: User, loan_id: int, data: dict) -> Repayment:
 
 
 def loan_settle(*, by: User, loan_id: int, data: dict | None = None) -> PledgeLoan:
-    """Settle an active loan; its rights are released and may be pledged again."""
+    """Settle an active loan (or a defaulted one whose claim was rejected or withdrawn); its rights
+    are released and may be pledged again. The date: not before the start or the last repayment,
+    not in the future."""
     data = _require_dict(data or {})
     errors = Errors()
     on = parse_date(errors, "date", data["date"]) if data.get("date") is not None else timezone.localdate()
     errors.raise_if_any()
+    _no_later_than_today(on, "date", _("结清日"))
     with transaction.atomic():
         loan = _locked_bank_loan(by, loan_id)
         _ensure_can(loan, loan.settle, _("结清"))
+        earliest = max(filter(None, [loan.start_date, _last_repayment_on(loan)]))
+        if on < earliest:
+            raise Invalid(_("结清日不能早于放款日或最后一次还款日（%(day)s）") % {"day": earliest.isoformat()},
+                          field="date")
         before = loan.status
         loan.settle(on=on)
         loan.outstanding_principal = ZERO
@@ -228,7 +268,11 @@ def loan_settle(*, by: User, loan_id: int, data: dict | None = None) -> PledgeLo
 
 
 def loan_default(*, by: User, loan_id: int, data: dict) -> PledgeLoan:
-    """Mark an active loan defaulted and open the bank's risk-compensation claim (submitted)."""
+    """Mark an active loan defaulted and open the bank's risk-compensation claim (submitted).
+
+    The outstanding at default is at most the outstanding after the repayments the bank reported
+    (it is never raised); the date is not before the start and not in the future.
+    """
     from funding import services as funding_services
 
     data = _require_dict(data)
@@ -236,28 +280,28 @@ def loan_default(*, by: User, loan_id: int, data: dict) -> PledgeLoan:
     on = parse_date(errors, "date", data.get("date"))
     outstanding = parse_money(errors, "outstanding_principal", data.get("outstanding_principal"))
     errors.raise_if_any()
+    _no_later_than_today(on, "date", _("违约日"))
     with transaction.atomic():
         loan = _locked_bank_loan(by, loan_id)
         _ensure_can(loan, loan.default, _("登记违约"))
-        if outstanding > loan.principal:
-            raise Invalid(_("违约时余额 %(o)s 元超过贷款本金 %(p)s 元") % {"o": outstanding, "p": loan.principal},
-                          field="outstanding_principal")
+        if outstanding > loan.outstanding_principal:
+            raise Invalid(_("违约时余额 %(o)s 超过按已报还款计算的贷款余额 %(left)s（本金 %(p)s）")
+                          % {"o": format_money(outstanding), "left": format_money(loan.outstanding_principal),
+                             "p": format_money(loan.principal)}, field="outstanding_principal")
         if on < loan.start_date:
             raise Invalid(_("违约日不能早于放款日（%(start)s）") % {"start": loan.start_date}, field="date")
         before = loan.status
         loan.default(on=on, outstanding=outstanding)
         loan.outstanding_principal = outstanding
         loan.save()
-        from .handlers import risk_compensation_amount
-
+        # The borrower's county pays (and later gets the recoveries): its program, its pool.
         program = Program.objects.filter(region_id=loan.borrower.region_id, code=ProgramCode.RISK_COMPENSATION).first()
         if program is None:
             raise Conflict(_("本地区未设立风险补偿资金项目，无法登记违约"), code="no_program")
         application = funding_services.application_create(
             by=by, program_code=ProgramCode.RISK_COMPENSATION, applicant=loan.borrower, claimant_bank=loan.bank,
             title=_("%(bank)s %(contract)s 违约风险补偿") % {"bank": loan.bank.name, "contract": loan.contract_no},
-            requested_amount=risk_compensation_amount(program, outstanding),
-            details={"loan": loan},
+            details={"loan": loan},  # the amount is the rule's (RiskCompensationHandler.rule_amount)
         )
         funding_services.application_transition(application_id=application.pk, name=Transition.SUBMIT, by=by)
         # Last: the transition-log chain head (taken by the submit above) comes before the loan-event head.
@@ -266,7 +310,9 @@ def loan_default(*, by: User, loan_id: int, data: dict) -> PledgeLoan:
 
 
 def loan_compensate(*, loan_id: int, by: User | None = None) -> PledgeLoan:
-    """The risk-compensation claim is fully paid: the loan is compensated and its rights released."""
+    """The risk-compensation claim is fully paid: the loan is compensated and its rights released.
+
+    Called by funding's disbursement, which already holds the loan lock (``lock_related``)."""
     loan = PledgeLoan.objects.select_for_update().get(pk=loan_id)
     if loan.status != LoanStatus.DEFAULTED:
         return loan
@@ -277,54 +323,75 @@ def loan_compensate(*, loan_id: int, by: User | None = None) -> PledgeLoan:
     return loan
 
 
+def pool_share_of(*, amount: Decimal, paid: Decimal, outstanding_at_default: Decimal, returned: Decimal) -> Decimal:
+    """What a recovery gives back to the pool: ``amount × paid ÷ outstanding_at_default`` (half up to
+    the cent), and never more than the pool has still to get back (``paid − returned``)."""
+    if outstanding_at_default <= 0 or paid <= 0:
+        return ZERO
+    share = quantize(amount * paid / outstanding_at_default)
+    return max(ZERO, min(share, amount, paid - returned))
+
+
 def recovery_record(*, by: User, loan_id: int, data: dict) -> Recovery:
-    """Money the bank recovered after compensation; the pool's share flows back to this year's risk budget."""
+    """Money the bank recovered after compensation; the pool's share flows back to this year's risk
+    budget of the program that paid (the borrower's county). The date: not before the default, not
+    in the future. Locks: loan → budget, then the ledger entry, the recovery row, the loan event."""
     data = _require_dict(data)
     errors = Errors()
     on = parse_date(errors, "date", data.get("date"))
     amount = parse_money(errors, "amount", data.get("amount"))
     errors.raise_if_any()
-    bank = _bank_of(by)
-    if not PledgeLoan.objects.filter(pk=loan_id, bank_id=bank.pk).exists():
-        raise NotFound(_("贷款不存在"))
+    _no_later_than_today(on, "date", _("回收日"))
     with transaction.atomic():
-        budget = (
-            Budget.objects.select_for_update()
-            .filter(program__region_id=bank.region_id, program__code=ProgramCode.RISK_COMPENSATION,
-                    year=timezone.localdate().year)
-            .first()
-        )
         loan = _locked_bank_loan(by, loan_id)
         if loan.status != LoanStatus.COMPENSATED:
             raise Conflict(_("贷款当前状态为「%(status)s」，风险补偿拨付完成后才能登记追偿回收")
                            % {"status": loan.get_status_display()}, code="invalid_state")
+        earliest = loan.defaulted_on or loan.start_date
+        if on < earliest:
+            raise Invalid(_("回收日不能早于违约日（%(day)s）") % {"day": earliest.isoformat()}, field="date")
+        claim = loan.risk_claim
+        application = claim.application
+        totals = loan.recoveries.aggregate(amount=Sum("amount"), returned=Sum("pool_share"))
+        recovered = totals["amount"] or ZERO
+        base = loan.outstanding_at_default or ZERO
+        if recovered + amount > base:
+            raise Invalid(_("累计回收 %(total)s 将超过违约时余额 %(o)s")
+                          % {"total": format_money(recovered + amount), "o": format_money(base)}, field="amount")
+        budget = (
+            Budget.objects.select_for_update()
+            .filter(program_id=application.program_id, year=timezone.localdate().year)
+            .first()
+        )
         if budget is None:
             raise Conflict(_("本年度风险补偿资金池预算尚未设立，无法入账回收款"), code="no_budget")
-        claim = loan.risk_claim
-        recovered = loan.recoveries.aggregate(total=Sum("amount"))["total"] or ZERO
-        if recovered + amount > (loan.outstanding_at_default or ZERO):
-            raise Invalid(_("累计回收 %(total)s 元将超过违约时余额 %(o)s 元")
-                          % {"total": recovered + amount, "o": loan.outstanding_at_default}, field="amount")
-        pool_share = share_of(amount, claim.share)
-        recovery = Recovery.objects.create(loan=loan, date=on, amount=amount, pool_share=pool_share)
+        paid = ledger.application_balances(application.pk)["paid"]
+        pool_share = pool_share_of(amount=amount, paid=paid, outstanding_at_default=base,
+                                   returned=totals["returned"] or ZERO)
         if pool_share > 0:
             ledger.post(budget=budget, kind=EntryKind.RECOVERY, amount=pool_share, by=by,
-                        application=claim.application, booked_on=on if on.year == budget.year else None,
+                        application=application, booked_on=on if on.year == budget.year else None,
                         memo=_("贷款 %(contract)s 追偿回收分回") % {"contract": loan.contract_no})
+        recovery = record_recovery(loan, date=on, amount=amount, pool_share=pool_share)
         _event(loan, "recovery", by, date=on.isoformat(), amount=str(amount), pool_share=str(pool_share))
     return recovery
 
 
 def loan_cancel(*, by: User, loan_id: int, reason: str) -> PledgeLoan:
-    """Cancel a registration made in error (fin_center or admin of the loan's region); rights released."""
+    """Cancel a registration made in error (fin_center or admin of the loan's region); rights released.
+
+    A defaulted loan can be cancelled once its risk-compensation claim is rejected or withdrawn."""
     if not by.has_role(Role.FIN_CENTER, Role.ADMIN):
         raise NotAllowed(_("只有金融服务中心或管理员可以撤销贷款登记"))
-    if not (reason or "").strip():
+    errors = Errors()
+    reason = parse_text(errors, "reason", reason, max_length=500)
+    errors.raise_if_any()
+    if not reason:
         raise Invalid(_("请说明撤销原因"), field="reason")
     from .selectors import loans_visible_to
 
     with transaction.atomic():
-        loan = loans_visible_to(by).select_for_update().filter(pk=loan_id).first()
+        loan = loans_visible_to(by).select_for_update(of=("self",)).filter(pk=loan_id).first()
         if loan is None:
             raise NotFound(_("贷款不存在"))
         _ensure_can(loan, loan.cancel, _("撤销登记"))
@@ -332,5 +399,5 @@ def loan_cancel(*, by: User, loan_id: int, reason: str) -> PledgeLoan:
         loan.cancel()
         loan.save()
         released = _release_rights(loan)
-        _event(loan, "cancelled", by, from_status=before, reason=reason.strip()[:500], released=released)
+        _event(loan, "cancelled", by, from_status=before, reason=reason, released=released)
     return loan

@@ -4,17 +4,24 @@ under the field's key. Services call these; the API and the pages never repeat t
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from applicants.errors import Invalid
 from applicants.identifiers import IdentifierError, check_credit_code, check_patent_number, check_trademark_number
+from core import money
+from core.errors import Invalid
+from core.text import clean_text
 
 from .models import PledgedRight
 
-CENT = Decimal("0.01")
-MAX_MONEY = Decimal("999999999999.99")
+# Every date a bank sends lies in this window; a loan runs at most MAX_TERM_YEARS.
+DATE_MIN = dt.date(1985, 1, 1)
+DATE_MAX = dt.date(2100, 12, 31)
+MAX_TERM_YEARS = 30
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ANY_RATE = Decimal("1000000")  # parse_fraction's bounds for rates; the (0, 1) range has its own messages
+_REFUSED = object()
 _REGISTRATION_DIGITS = re.compile(r"\d{13,40}")
 _REGISTRATION_ALNUM = re.compile(r"[0-9A-Z][0-9A-Z\-]{0,39}")
 
@@ -44,64 +51,69 @@ def _missing(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def parse_money(errors: Errors, field: str, value: object, *, allow_zero: bool = False) -> Decimal | None:
-    if _missing(value):
-        errors.add(field, _("该字段不能为空"))
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | Decimal | float):
-        errors.add(field, _("金额应为数字字符串，例如 \"3000000.00\""))
-        return None
+def parse_text(errors: Errors, field: str, value: object, *, max_length: int | None = None,
+               required: bool = False, label: str | None = None) -> str:
+    """``core.text.clean_text`` recording into ``errors`` (NUL, lone surrogates… are a 400 naming ``field``)."""
     try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        errors.add(field, _("请输入有效的金额"))
+        return clean_text(value, field, max_length=max_length, required=required, label=label)
+    except Invalid as exc:
+        errors.add(field, exc.message)
+        return ""
+
+
+def parse_money(errors: Errors, field: str, value: object, *, allow_zero: bool = False) -> Decimal | None:
+    """``core.money.parse_money`` (decimal strings, two places; no floats) recording into ``errors``."""
+    try:
+        return money.parse_money(value, field, allow_zero=allow_zero)
+    except Invalid as exc:
+        errors.add(field, exc.message)
         return None
-    if not amount.is_finite():
-        errors.add(field, _("请输入有效的金额"))
-        return None
-    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        errors.add(field, _("金额最多保留 2 位小数"))
-        return None
-    if amount < 0 or (amount == 0 and not allow_zero):
-        errors.add(field, _("金额不能为负数") if amount < 0 else _("金额必须大于 0"))
-        return None
-    if amount > MAX_MONEY:
-        errors.add(field, _("金额过大"))
-        return None
-    return amount.quantize(CENT)
 
 
 def parse_date(errors: Errors, field: str, value: object) -> dt.date | None:
+    """A ``YYYY-MM-DD`` date (ASCII digits) between ``DATE_MIN`` and ``DATE_MAX``."""
     if _missing(value):
         errors.add(field, _("该字段不能为空"))
         return None
     if not isinstance(value, str):
         errors.add(field, _("日期应为 YYYY-MM-DD 格式的字符串"))
         return None
-    text = value.strip()
-    try:
-        if len(text) != 10:
-            raise ValueError(text)
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        errors.add(field, _("“%(value)s” 不是有效日期，应为 YYYY-MM-DD") % {"value": value[:20]})
+    sub = Errors()
+    text = parse_text(sub, field, value)
+    if sub.errors:
+        errors.add(field, sub.errors[field][0])
         return None
+    try:
+        if not _ISO_DATE.fullmatch(text):
+            raise ValueError(text)
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        errors.add(field, _("“%(value)s” 不是有效日期，应为 YYYY-MM-DD") % {"value": text[:20]})
+        return None
+    if not DATE_MIN <= day <= DATE_MAX:
+        errors.add(field, _("日期 %(day)s 超出范围：应在 %(min)s 至 %(max)s 之间")
+                   % {"day": day.isoformat(), "min": DATE_MIN.isoformat(), "max": DATE_MAX.isoformat()})
+        return None
+    return day
+
+
+def years_after(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 def parse_rate(errors: Errors, field: str, value: object) -> Decimal | None:
+    """An annual rate as a fraction in (0, 1) with at most 6 places (``core.money.parse_fraction``)."""
     if _missing(value):
         errors.add(field, _("该字段不能为空"))
         return None
-    if isinstance(value, bool) or not isinstance(value, str | int | Decimal | float):
-        errors.add(field, _("年利率应为小数字符串，例如 \"0.0385\""))
-        return None
     try:
-        rate = Decimal(str(value).strip())
-    except InvalidOperation:
-        errors.add(field, _("年利率应为小数，例如 0.0385"))
-        return None
-    if not rate.is_finite():
-        errors.add(field, _("年利率应为小数，例如 0.0385"))
+        rate = money.parse_fraction(value, field, places=6, low=-_ANY_RATE, high=_ANY_RATE, what=_("年利率"))
+    except Invalid as exc:
+        errors.add(field, exc.message)
         return None
     if rate >= 1:
         errors.add(field, _("年利率应为小数，例如 0.0385，而不是 3.85"))
@@ -109,13 +121,25 @@ def parse_rate(errors: Errors, field: str, value: object) -> Decimal | None:
     if rate <= 0:
         errors.add(field, _("年利率必须大于 0"))
         return None
-    if rate.as_tuple().exponent < -6:  # type: ignore[operator]
-        errors.add(field, _("年利率最多保留 6 位小数"))
-        return None
     return rate
 
 
+def _clean_or_none(errors: Errors, field: str, value: object, *, where: str = "") -> object:
+    """``value`` unchanged unless it is text with forbidden characters (then recorded, None)."""
+    if not isinstance(value, str):
+        return value
+    sub = Errors()
+    parse_text(sub, field, value)
+    if sub.errors:
+        errors.add(field, where + sub.errors[field][0])
+        return _REFUSED
+    return value
+
+
 def parse_credit_code(errors: Errors, field: str, value: object) -> str | None:
+    value = _clean_or_none(errors, field, value)
+    if value is _REFUSED:
+        return None
     try:
         return check_credit_code(value)
     except IdentifierError as exc:
@@ -129,6 +153,8 @@ def parse_registration_no(errors: Errors, field: str, value: object) -> str | No
         return None
     if not isinstance(value, str):
         errors.add(field, _("质押登记号应为文本"))
+        return None
+    if _clean_or_none(errors, field, value) is _REFUSED:
         return None
     number = "".join(value.split()).upper()
     if number.isdigit():
@@ -164,8 +190,11 @@ def parse_rights(errors: Errors, field: str, value: object) -> list[RightData]:
         if kind not in PledgedRight.Kind.values:
             errors.add(field, where + _("类型应为 patent（专利）或 trademark（商标）"))
             continue
+        raw_number = _clean_or_none(errors, field, item.get("number"), where=where)
+        if raw_number is _REFUSED:
+            continue
         try:
-            number = parse_right_number(kind, item.get("number"))
+            number = parse_right_number(kind, raw_number)
         except IdentifierError as exc:
             errors.add(field, where + exc.message)
             continue
@@ -183,8 +212,8 @@ def parse_rights(errors: Errors, field: str, value: object) -> list[RightData]:
 
 
 def share_of(amount: Decimal, share: Decimal) -> Decimal:
-    """A share of an amount, fixed to 分 (the one rounding rule for pool shares)."""
-    return (amount * share).quantize(CENT, rounding=ROUND_HALF_UP)
+    """A share of an amount, fixed to 分 half up (``core.money.quantize``)."""
+    return money.quantize(amount * share)
 
 
 def format_rate(rate: Decimal | None) -> str | None:

@@ -5,14 +5,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_fsm import can_proceed
 
 from applicants.models import Role
 from applicants.web import excel_response, role_required, run_service
+from core.money import format_money, format_percent
 
 from . import selectors, services
 from .forms import CancelForm, LoanFilterForm
-from .models import LoanStatus
-from .validation import format_rate
 
 PAGE_ROLES = (Role.BANK, Role.FIN_CENTER, Role.FINANCE, Role.ADMIN)
 PAGE_SIZE = 25
@@ -37,9 +37,9 @@ def _export(loans):
     rows = (
         [loan.contract_no, loan.bank.name, loan.borrower.name, loan.borrower.credit_code,
          loan.borrower.get_industry_display(), loan.borrower.township.name if loan.borrower.township else "",
-         loan.principal, format_rate(loan.annual_rate), loan.start_date, loan.maturity_date, loan.outstanding_principal,
+         loan.principal, format_percent(loan.annual_rate), loan.start_date, loan.maturity_date, loan.outstanding_principal,
          loan.get_status_display(), loan.pledge_registration_no,
-         "、".join(f"{right.number}（{right.valuation}）" for right in loan.rights.all())]
+         "、".join(f"{right.number}（{format_money(right.valuation)}）" for right in loan.rights.all())]
         for loan in loans.iterator(chunk_size=500)
     )
     return excel_response("pledge-loans.xlsx", headers, rows, sheet=_("质押贷款"))
@@ -48,7 +48,8 @@ def _export(loans):
 @role_required(*PAGE_ROLES)
 def loan_detail(request, pk: int):
     loan = run_service(request, lambda: selectors.loan_for(request.user, pk, full=True))
-    may_cancel = request.user.has_role(Role.FIN_CENTER, Role.ADMIN) and loan.status == LoanStatus.ACTIVE
+    # Active, or defaulted with its claim rejected or withdrawn (the fsm's condition).
+    may_cancel = request.user.has_role(Role.FIN_CENTER, Role.ADMIN) and can_proceed(loan.cancel)
     return render(request, "pledges/loan_detail.html", {
         "loan": loan, "claim_application": selectors.risk_application_of(loan),
         "cancel_form": CancelForm() if may_cancel else None,

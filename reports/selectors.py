@@ -122,7 +122,8 @@ def tranche_rows(region: Region, year: int) -> list[dict]:
 
 
 def _loans(region: Region) -> QuerySet[PledgeLoan]:
-    return PledgeLoan.objects.filter(bank__region=region).exclude(status=LoanStatus.CANCELLED)
+    """The region's pledge loans: lent to its enterprises (the borrower's county funds their risk pool)."""
+    return PledgeLoan.objects.filter(borrower__region=region).exclude(status=LoanStatus.CANCELLED)
 
 
 def new_loan_rows(region: Region, year: int) -> list[dict]:
@@ -173,7 +174,7 @@ def pledge_event_totals(region: Region, year: int) -> dict:
     defaults = _loans(region).filter(defaulted_on__year=year).aggregate(
         defaulted_count=Count("id"), defaulted_amount=_money_sum("outstanding_at_default")
     )
-    recoveries = Recovery.objects.filter(loan__bank__region=region, date__year=year).aggregate(
+    recoveries = Recovery.objects.filter(loan__borrower__region=region, date__year=year).aggregate(
         recovered_count=Count("id"), recovered_amount=_money_sum("amount"), recovered_pool=_money_sum("pool_share")
     )
     return {**defaults, **recoveries}

@@ -48,4 +48,36 @@ def money(value: str) -> Decimal:
 
 
 THIS_YEAR = timezone.localdate().year
-IN_TERM = f"{THIS_YEAR}-01-15"  # inside the term of every loan_body() loan
+IN_TERM = f"{THIS_YEAR}-01-01"  # inside the term of every loan_body() loan, and never in the future
+
+
+def claim_of(loan):
+    from funding.models import Application
+
+    return Application.objects.get(risk_claim__loan_id=loan.pk)
+
+
+def defaulted(world, loan, outstanding="2000000.00", *, bank_user=None, on=IN_TERM):
+    """``loan`` defaulted through the service; returns its risk-compensation application (submitted)."""
+    services.loan_default(by=bank_user or world.bank1_user, loan_id=loan.pk,
+                          data={"date": on, "outstanding_principal": outstanding})
+    return claim_of(loan)
+
+
+def pay_claim(world, app, *, amount: str | None = None, voucher: str | None = None):
+    """Accept, approve (at the bound) and pay a risk-compensation claim in full (or ``amount``)."""
+    from funding import services as funding
+
+    funding.application_transition(application_id=app.pk, name="accept", by=world.fincenter)
+    app = funding.application_transition(application_id=app.pk, name="approve", by=world.finance)
+    return funding.application_transition(
+        application_id=app.pk, name="disburse", by=world.finance,
+        data={"amount": amount or str(app.approved_amount), "voucher_no": voucher or f"V-RC-{app.pk}"})
+
+
+def compensated(world, outstanding="2000000.00", *, bank_user=None, **loan):
+    """A loan registered, defaulted at ``outstanding`` and compensated (its claim paid in full)."""
+    bank_user = bank_user or world.bank1_user
+    registered = register(bank_user, **loan)
+    pay_claim(world, defaulted(world, registered, outstanding, bank_user=bank_user))
+    return registered

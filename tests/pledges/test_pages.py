@@ -126,7 +126,7 @@ def test_excel_export_keeps_the_filters(client, world):
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 2
     assert rows[1][0] == a.contract_no
-    assert rows[1][7] == "0.0385"
+    assert rows[1][7] == "3.85%"  # rates for people: core.money.format_percent (issue #10, item 10)
 
 
 def test_fin_center_cancels_from_the_detail_page(client, world):

@@ -43,7 +43,7 @@ def _step(app, name, user, **data):
 def test_interest_subsidy_is_the_ratio_of_interest_paid_in_the_year(world):
     loan = _loan_with_interest(world, world.enterprise1, "10000.00", "5000.01")
     services.repayment_record(by=world.bank1_user, loan_id=loan.pk,
-                              data={"date": f"{LAST_YEAR + 1}-01-05", "principal": "0", "interest": "999.00"})
+                              data={"date": IN_TERM, "principal": "0", "interest": "999.00"})  # the year after
     app = _subsidy_application(world, [loan])
     assert app.requested_amount == Decimal("7500.01")  # 0.5 × 15000.01 = 7500.005 → HALF_UP
 
@@ -112,18 +112,23 @@ def test_interest_subsidy_is_capped_per_enterprise_and_year(world):
     program.save()
     first = _loan_with_interest(world, world.enterprise1, "4000.00")
     second = _loan_with_interest(world, world.enterprise1, "4000.00")
-    assert _subsidy_application(world, [first]).requested_amount == Decimal("2000.00")
-    assert _subsidy_application(world, [second]).requested_amount == Decimal("1000.00")
+    claim = _subsidy_application(world, [first])
+    assert claim.requested_amount == Decimal("2000.00")
+    _step(claim, "submit", world.applicant1)  # a submitted claim is held against the cap; a draft is not
+    claim = _subsidy_application(world, [second])
+    assert claim.requested_amount == Decimal("1000.00")
+    _step(claim, "submit", world.applicant1)
     third = _loan_with_interest(world, world.enterprise1, "4000.00")
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as err:
         _subsidy_application(world, [third])
+    assert err.value.code == "above_yearly_cap"
 
 
 # --- risk compensation ---------------------------------------------------------------------
 
 def _default(world, loan, outstanding="2000000.00"):
     response = client_for(world.bank1_user).post(
-        f"/api/v1/pledges/{loan.pk}/default/", {"date": f"{LAST_YEAR + 1}-01-10", "outstanding_principal": outstanding},
+        f"/api/v1/pledges/{loan.pk}/default/", {"date": IN_TERM, "outstanding_principal": outstanding},
         format="json")
     assert response.status_code == 200, response.json()
     return Application.objects.get(risk_claim__loan=loan)

@@ -258,5 +258,6 @@ def _seed_loans(s: _Seeder) -> dict[str, PledgeLoan]:
     s.ps.loan_settle(by=s.u["bank1"], loan_id=loans["orange"].pk, data={"date": dt.date(y, 1, 10).isoformat()})
     food = PledgeLoan.objects.get(pk=loans["food"].pk)
     s.ps.loan_default(by=s.u["bank2"], loan_id=food.pk,
-                      data={"date": dt.date(y, 3, 1).isoformat(), "outstanding_principal": str(food.outstanding_principal)})
+                      data={"date": min(dt.date(y, 3, 1), dt.date.today()).isoformat(),
+                            "outstanding_principal": str(food.outstanding_principal)})
     return loans
