@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "pledges",
     "api",
     "reports",
+    "devtools",
+    "ops",
 ]
 
 MIDDLEWARE = [

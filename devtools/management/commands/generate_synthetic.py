@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.synthetic import CHONGQING, generate
+from devtools.synthetic import CHONGQING, generate
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""The applications half of ``reports.synthetic``: programs, states, details, reviews, history and
+"""The applications half of ``devtools.synthetic``: programs, states, details, reviews, history and
 the ledger entries each state implies, built in memory per chunk and bulk-inserted."""
 
 from __future__ import annotations

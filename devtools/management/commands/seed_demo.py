@@ -1,7 +1,7 @@
 """``manage.py seed_demo``: the idempotent demo world (contract §2).
 
 The base part (region, programs, budgets, banks, enterprises, IP, users) lives in
-``reports.demo_data``. This command adds applications and loans in a spread of states, made
+``devtools.demo_data``. This command adds applications and loans in a spread of states, made
 THROUGH the services (the same rules as the API and the pages), and prints the demo accounts.
 The states part runs once: it is skipped when the demo region already has applications or loans.
 """
@@ -20,7 +20,7 @@ from applicants import audit_chain
 from funding.models import Application, Program
 from funding.workflow import ProgramCode, Transition
 from pledges.models import PledgeLoan
-from reports.demo_data import DEMO_PASSWORD, DemoBase, accounts_table, seed_base
+from devtools.demo_data import DEMO_PASSWORD, DemoBase, accounts_table, seed_base
 
 
 class Command(BaseCommand):

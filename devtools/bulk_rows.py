@@ -1,4 +1,4 @@
-"""Fast bulk inserts for ``reports.synthetic``: rows as dicts, ids reserved up front, one
+"""Fast bulk inserts for ``devtools.synthetic``: rows as dicts, ids reserved up front, one
 ``executemany`` (SQLite) or ``COPY`` (PostgreSQL) per batch.
 
 Why not ``bulk_create``: at millions of rows Django's per-row model construction and SQL

@@ -2,7 +2,7 @@
 
 ``generate(applications=N, loans=M, seed=S)`` adds N applications and M pledge loans spread over
 programs, states, ten fiscal years, industries, townships, banks and regions. Rows are plain
-column values written in batches by ``reports.bulk_rows`` (executemany / COPY, ids reserved up
+column values written in batches by ``devtools.bulk_rows`` (executemany / COPY, ids reserved up
 front); nothing global is switched off. Everything runs in one transaction.
 
 Consistency (what ``verify_ledger`` checks): every approved/disbursed application has a commit
@@ -40,8 +40,8 @@ from applicants.models import (
 )
 from funding.models import Account, Application, Budget, EntryKind, LedgerEntry
 from pledges.models import InterestSubsidyClaim, LoanEvent, LoanStatus, PledgedRight, PledgeLoan, Repayment
-from reports.bulk_rows import Table, flush_all
-from reports.demo_data import (
+from devtools.bulk_rows import Table, flush_all
+from devtools.demo_data import (
     DEMO_BUDGETS,
     REGION_CODE,
     REGION_NAME,
@@ -53,7 +53,7 @@ from reports.demo_data import (
     patent_number,
     resident_id,
 )
-from reports.synthetic_apps import AppBuilder
+from devtools.synthetic_apps import AppBuilder
 
 # Districts and counties of Chongqing (GB/T 2260) used for extra regions, in order.
 CHONGQING = (
