@@ -38,8 +38,6 @@ from applicants.models import (
     Township,
     User,
 )
-from funding.models import Account, Application, Budget, EntryKind, LedgerEntry
-from pledges.models import InterestSubsidyClaim, LoanEvent, LoanStatus, PledgedRight, PledgeLoan, Repayment
 from devtools.bulk_rows import Table, flush_all
 from devtools.demo_data import (
     DEMO_BUDGETS,
@@ -54,6 +52,8 @@ from devtools.demo_data import (
     resident_id,
 )
 from devtools.synthetic_apps import AppBuilder
+from funding.models import Account, Application, Budget, EntryKind, LedgerEntry
+from pledges.models import InterestSubsidyClaim, LoanEvent, LoanStatus, PledgedRight, PledgeLoan, Repayment
 
 # Districts and counties of Chongqing (GB/T 2260) used for extra regions, in order.
 CHONGQING = (

@@ -211,12 +211,17 @@ class AppBuilder:
             if state == S.DISBURSED:
                 first = _q(approved * Decimal("0.6")) if code == P.INDUSTRIALIZATION else approved
                 payments = [first] + ([approved - first] if first < approved else [])
-                app["accepted_after_completion"] = code == P.INDUSTRIALIZATION
+                app["completion_grade"] = "pass" if code == P.INDUSTRIALIZATION else ""
             elif code == P.INDUSTRIALIZATION and rng.random() < 0.5:
                 payments = [_q(approved * Decimal("0.6"))]
+            state_now = S.APPROVED
             for k, amount in enumerate(payments, start=1):
                 day = min(day + dt.timedelta(days=rng.randrange(5, 60)), today)
-                rec.logs.append((T.DISBURSE, S.APPROVED, S.APPROVED, finance, day))
+                if k == 2:  # the rest is paid after 验收
+                    rec.logs.append((T.SUBMIT_COMPLETION, S.APPROVED, S.COMPLETION_REVIEW, None, day))
+                    rec.logs.append((T.PASS_COMPLETION, S.COMPLETION_REVIEW, S.COMPLETED, intake, day))
+                    state_now = S.COMPLETED
+                rec.logs.append((T.DISBURSE, state_now, state_now, finance, day))
                 rec.entries.append((EntryKind.PAYMENT, amount, day, f"SYN-{app['id']:09d}-{k}"))
             if payments and state == S.DISBURSED:
                 rec.logs[-1] = rec.logs[-1][:2] + (S.DISBURSED,) + rec.logs[-1][3:]

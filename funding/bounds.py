@@ -27,10 +27,10 @@ from core.money import ZERO, format_money, quantize
 
 from .models import Application, Review
 from .programs import handler_for
-from .workflow import State
+from .workflow import HOLDING_STATES, State
 
-# States whose approved amount the applicant holds, and states whose request it holds.
-HOLDING_STATES = (State.APPROVED, State.DISBURSED)
+# States whose approved amount the applicant holds (workflow.HOLDING_STATES), whose paid amount it
+# keeps (terminated), and whose request it holds.
 PENDING_STATES = (State.SUBMITTED, State.RETURNED, State.ACCEPTED, State.UNDER_REVIEW, State.PUBLICITY)
 _SUM = DecimalField(max_digits=16, decimal_places=2)
 
@@ -55,6 +55,7 @@ def held_by_others(application: Application) -> Decimal:
         .exclude(pk=application.pk)
         .aggregate(t=Coalesce(Sum(Case(
             When(state__in=HOLDING_STATES, then=Coalesce("approved_amount", Value(ZERO), output_field=_SUM)),
+            When(state=State.TERMINATED, then="disbursed_amount"),
             When(state__in=PENDING_STATES, then="requested_amount"),
             default=Value(ZERO), output_field=_SUM)), Value(ZERO), output_field=_SUM))["t"]
     )

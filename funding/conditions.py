@@ -6,7 +6,7 @@ from collections.abc import Callable
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .workflow import State, add_working_days, workflow_for
+from .workflow import State, add_working_days, reached_finance, workflow_for
 
 
 def condition(code: str, message: Callable[[object], str]):
@@ -69,7 +69,7 @@ def review_stage_done(app) -> bool:
 @condition("public_notice_required", lambda app: _("该项目须先公示，公示期满后方可批准"))
 def ready_for_decision(app) -> bool:
     # Straight from intake to approval only for programs without a public notice.
-    return app.state == State.PUBLICITY or not workflow_for(app.program.code).public_notice
+    return reached_finance(app)
 
 
 def publicity_ends_on(app):
@@ -93,6 +93,21 @@ def publicity_elapsed(app) -> bool:
     return ends is None or timezone.localdate() >= ends
 
 
-@condition("already_paid", lambda app: _("已有拨付，不能撤销批准"))
+@condition("already_paid", lambda app: _("已有拨付，不能撤销批准；可终止项目，未拨付部分将释放"))
 def nothing_paid_yet(app) -> bool:
     return app.disbursed_amount == 0
+
+
+@condition("no_acceptance_stage", lambda app: _("该项目一次性拨付，无需验收"))
+def paid_in_tranches(app) -> bool:
+    """Programs paid in tranches (``first_tranche_share`` < 1) are checked on completion (验收)."""
+    return app.rules.first_tranche_share < 1
+
+
+COMPLETION_REPORT = "验收报告"
+
+
+@condition("completion_report_missing",
+           lambda app: _("请先上传材料「%(kind)s」，再提交验收") % {"kind": COMPLETION_REPORT})
+def completion_report_attached(app) -> bool:
+    return app.documents.filter(kind=COMPLETION_REPORT).exists()

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from applicants.models import Role
 
 from . import selectors
-from .workflow import State
+from .workflow import State, reached_finance_q
 
 
 def nav(user) -> list[tuple[int, str, str]]:
@@ -43,8 +43,8 @@ def tasks(user) -> list[dict]:
                       "url": reverse("funding:reviews")})
     if user.has_role(Role.FINANCE):
         queue = selectors.finance_queue(user)
-        items.append({"label": _("待审批"), "count": queue.exclude(state=State.APPROVED).count(),
+        items.append({"label": _("待审批"), "count": queue.filter(reached_finance_q()).count(),
                       "url": reverse("funding:approvals")})
-        items.append({"label": _("待拨付"), "count": queue.filter(state=State.APPROVED).count(),
+        items.append({"label": _("待拨付"), "count": queue.filter(state__in=selectors.payable_states()).count(),
                       "url": reverse("funding:approvals") + "?state=approved"})
     return [{"title": _("资金申请"), "items": items}] if items else []

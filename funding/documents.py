@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 from applicants.errors import Conflict, Invalid, NotAllowed, NotFound
 from applicants.models import User
 
+from .conditions import COMPLETION_REPORT
 from .models import Application, Document
+from .selectors import is_visible
 from .workflow import State, Transition, may_take
 
 MAGIC = ((b"%PDF-", "application/pdf", ".pdf"), (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
@@ -39,14 +41,14 @@ def document_attach(*, application_id: int, by: User, kind: str, uploaded_file) 
         raise Invalid(_("请选择文件"), field="file")
     with transaction.atomic():
         app = Application.objects.select_for_update().select_related("program").filter(pk=application_id).first()
-        from .selectors import is_visible
-
         if app is None or not is_visible(by, app):
             raise NotFound(_("申请不存在"))
         if not may_take(Transition.SUBMIT, app, by):
             raise NotAllowed(_("只有申请人可以上传材料"))
-        if app.state not in (State.DRAFT, State.RETURNED):
-            raise Conflict(_("只有草稿或退回补正的申请可以上传材料"), code="invalid_state")
+        completion = app.state == State.APPROVED and kind == COMPLETION_REPORT
+        if app.state not in (State.DRAFT, State.RETURNED) and not completion:
+            raise Conflict(_("只有草稿或退回补正的申请可以上传材料；已批准的项目可上传「%(kind)s」")
+                           % {"kind": COMPLETION_REPORT}, code="invalid_state")
         size = uploaded_file.size or 0
         if size > settings.IPFUND_UPLOAD_MAX_BYTES:
             raise Invalid(_("文件过大：最大 %(mb)s MB") % {"mb": settings.IPFUND_UPLOAD_MAX_BYTES // (1024 * 1024)},

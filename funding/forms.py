@@ -75,11 +75,22 @@ class TransitionForm(BootstrapMixin, forms.Form):
     amount = money_field(_("拨付金额（元）"), required=False)
     voucher_no = forms.CharField(label=_("凭证号"), max_length=40, required=False)
     experts = forms.CharField(label=_("评审专家用户名（逗号分隔，留空为全部）"), required=False)
+    grade = forms.ChoiceField(label=_("验收等级"), required=False,
+                              choices=[("", "—"), ("excellent", _("优秀")), ("good", _("良好")), ("pass", _("合格"))])
+    output_value = money_field(_("实际产值（元）"), required=False, allow_zero=True)
+    jobs = forms.IntegerField(label=_("实际新增就业"), required=False, min_value=0, max_value=1_000_000)
+    patents_implemented = forms.IntegerField(label=_("实施专利数"), required=False, min_value=0, max_value=10_000)
+
+    OUTCOMES = ("output_value", "jobs", "patents_implemented")
 
     def data_for_service(self) -> dict:
-        d = {k: v for k, v in self.cleaned_data.items() if k != "comment" and v not in (None, "")}
+        d = {k: v for k, v in self.cleaned_data.items()
+             if k != "comment" and k not in self.OUTCOMES and v not in (None, "")}
         if "experts" in d:
             d["experts"] = [u.strip() for u in d["experts"].replace("，", ",").split(",") if u.strip()]
+        outcomes = {k: self.cleaned_data[k] for k in self.OUTCOMES if self.cleaned_data.get(k) is not None}
+        if outcomes:
+            d["outcomes"] = {k: str(v) if not isinstance(v, int) else v for k, v in outcomes.items()}
         return d
 
 

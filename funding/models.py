@@ -14,7 +14,7 @@ from applicants.models import Applicant, Bank, IPAsset, Region
 
 from . import conditions as cond
 from .ruleset import RuleSet
-from .workflow import ProgramCode, State, Transition, add_working_days, may_take
+from .workflow import CLAIMANT, FINANCE, INTAKE, ProgramCode, State, Transition, add_working_days, may, step
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 RATIO = {"max_digits": 6, "decimal_places": 4}
@@ -179,8 +179,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
     # A cache of the application's PAYMENT entries, kept in the same transaction as each payment
     # (lists and queues read it); verify_ledger checks it against the ledger.
     disbursed_amount = models.DecimalField(_("已拨付金额"), default=ZERO, **MONEY)
-    state = FSMField(_("状态"), default=State.DRAFT, choices=State.choices, protected=True, max_length=16)
-    accepted_after_completion = models.BooleanField(_("已验收"), default=False)
+    state = FSMField(_("状态"), default=State.DRAFT, choices=State.choices, protected=True, max_length=20)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     # The program's rules as they stood at submission: the case is judged by these (funding.ruleset).
     frozen_rules = models.JSONField(_("提交时的项目规则"), null=True, blank=True, editable=False)
@@ -188,6 +187,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
     review_round = models.PositiveSmallIntegerField(_("评审轮次"), default=0)
     publicity_started_on = models.DateField(_("公示开始日"), null=True, blank=True)
     publicity_ends_on = models.DateField(_("公示截止日"), null=True, blank=True)
+    # 验收: what the project reports it achieved, and the grade the intake role gave.
+    completion_outcomes = models.JSONField(_("验收成果"), null=True, blank=True)
+    completion_grade = models.CharField(_("验收等级"), max_length=10, blank=True)
     decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -227,72 +229,111 @@ class Application(ConcurrentTransitionMixin, models.Model):
         return (self.approved_amount or ZERO) - self.disbursed_amount
 
     @property
+    def accepted_after_completion(self) -> bool:
+        """验收 passed (the later tranches may be paid): kept for the API field of that name."""
+        return bool(self.completion_grade)
+
+    @property
     def rules(self) -> RuleSet:
         """The rules this case is judged by: frozen at submission, the program's current ones before."""
         if self.frozen_rules:
             return RuleSet.from_json(self.frozen_rules, self.program)
         return RuleSet.of_program(self.program)
 
-    # --- transitions: declared once; permissions and conditions read the program's data ---
-    # Side effects (ledger, audit, claims) live in funding.services, in the same transaction.
+    # --- the workflow: every transition declared once, here -----------------------------------
+    # ``custom=step(...)``: who takes it, what it asks, how it looks (funding.workflow.Step);
+    # ``conditions=``: named predicates with their Chinese message (funding.conditions);
+    # what each does to money: funding.effects (PREPARE / EFFECTS), in the same transaction.
 
     @transition(field=state, source=[State.DRAFT, State.RETURNED], target=State.SUBMITTED,
-                permission=lambda app, user: may_take(Transition.SUBMIT, app, user),
-                conditions=[cond.requirements_met])
+                permission=may(Transition.SUBMIT), conditions=[cond.requirements_met],
+                custom=step(CLAIMANT, confirm=True))
     def submit(self) -> None:
         self.submitted_at = timezone.now()
 
     @transition(field=state, source=[State.DRAFT, State.SUBMITTED, State.RETURNED], target=State.WITHDRAWN,
-                permission=lambda app, user: may_take(Transition.WITHDRAW, app, user))
+                permission=may(Transition.WITHDRAW), custom=step(CLAIMANT, style="outline-danger", confirm=True))
     def withdraw(self) -> None:
         self.decided_at = timezone.now()
 
     @transition(field=state, source=State.SUBMITTED, target=State.ACCEPTED,
-                permission=lambda app, user: may_take(Transition.ACCEPT, app, user))
+                permission=may(Transition.ACCEPT), custom=step(INTAKE))
     def accept(self) -> None:
         pass
 
     @transition(field=state, source=[State.SUBMITTED, State.ACCEPTED, State.UNDER_REVIEW], target=State.RETURNED,
-                permission=lambda app, user: may_take(Transition.RETURN_FOR_REVISION, app, user))
+                permission=may(Transition.RETURN_FOR_REVISION),
+                custom=step(INTAKE, comment_required=True, style="outline-secondary"))
     def return_for_revision(self) -> None:
         pass
 
     @transition(field=state, source=State.ACCEPTED, target=State.UNDER_REVIEW,
-                permission=lambda app, user: may_take(Transition.SEND_TO_REVIEW, app, user),
-                conditions=[cond.program_uses_experts])
+                permission=may(Transition.SEND_TO_REVIEW), conditions=[cond.program_uses_experts],
+                custom=step(INTAKE, fields=("experts",)))
     def send_to_review(self) -> None:
         pass
 
     @transition(field=state, source=[State.ACCEPTED, State.UNDER_REVIEW], target=State.PUBLICITY,
-                permission=lambda app, user: may_take(Transition.PUBLISH, app, user),
-                conditions=[cond.has_public_notice, cond.review_stage_done])
+                permission=may(Transition.PUBLISH), conditions=[cond.has_public_notice, cond.review_stage_done],
+                custom=step(INTAKE))
     def publish(self) -> None:
         # The notice's end is fixed now: a later rule change never shortens or lengthens it.
         self.publicity_started_on = timezone.localdate()
         self.publicity_ends_on = add_working_days(self.publicity_started_on, self.rules.publicity_days)
 
     @transition(field=state, source=[State.SUBMITTED, State.ACCEPTED, State.UNDER_REVIEW, State.PUBLICITY],
-                target=State.REJECTED, permission=lambda app, user: may_take(Transition.REJECT, app, user))
+                target=State.REJECTED, permission=may(Transition.REJECT),
+                custom=step(INTAKE, FINANCE, comment_required=True, style="outline-danger", confirm=True,
+                            finance_at_its_stage=True))
     def reject(self) -> None:
         self.decided_at = timezone.now()
 
     @transition(field=state, source=[State.PUBLICITY, State.ACCEPTED], target=State.APPROVED,
-                permission=lambda app, user: may_take(Transition.APPROVE, app, user),
-                conditions=[cond.ready_for_decision, cond.publicity_elapsed])
+                permission=may(Transition.APPROVE), conditions=[cond.ready_for_decision, cond.publicity_elapsed],
+                custom=step(FINANCE, fields=("approved_amount",), confirm=True))
     def approve(self, amount: Decimal) -> None:
         self.approved_amount = amount
         self.decided_at = timezone.now()
 
-    @transition(field=state, source=State.APPROVED, target=RETURN_VALUE(State.APPROVED, State.DISBURSED),
-                permission=lambda app, user: may_take(Transition.DISBURSE, app, user))
+    @transition(field=state, source=[State.APPROVED, State.COMPLETED],
+                target=RETURN_VALUE(State.APPROVED, State.COMPLETED, State.DISBURSED),
+                permission=may(Transition.DISBURSE), custom=step(FINANCE, fields=("amount", "voucher_no"), confirm=True))
     def disburse(self, amount: Decimal) -> str:
         self.disbursed_amount += amount
-        return State.DISBURSED if self.disbursed_amount >= (self.approved_amount or ZERO) else State.APPROVED
+        if self.disbursed_amount >= (self.approved_amount or ZERO):
+            return State.DISBURSED
+        return self.state
 
     @transition(field=state, source=State.APPROVED, target=State.REJECTED,
-                permission=lambda app, user: may_take(Transition.REVOKE, app, user),
-                conditions=[cond.nothing_paid_yet])
+                permission=may(Transition.REVOKE), conditions=[cond.nothing_paid_yet],
+                custom=step(FINANCE, comment_required=True, style="outline-danger", confirm=True))
     def revoke(self) -> None:
+        self.decided_at = timezone.now()
+
+    # --- after approval: 验收 (acceptance on completion) and termination ---
+
+    @transition(field=state, source=State.APPROVED, target=State.COMPLETION_REVIEW,
+                permission=may(Transition.SUBMIT_COMPLETION),
+                conditions=[cond.paid_in_tranches, cond.completion_report_attached],
+                custom=step(CLAIMANT, fields=("outcomes",), confirm=True))
+    def submit_completion(self) -> None:
+        pass
+
+    @transition(field=state, source=State.COMPLETION_REVIEW, target=State.COMPLETED,
+                permission=may(Transition.PASS_COMPLETION), custom=step(INTAKE, fields=("grade",), confirm=True))
+    def pass_completion(self) -> None:
+        pass
+
+    @transition(field=state, source=State.COMPLETION_REVIEW, target=State.APPROVED,
+                permission=may(Transition.RETURN_COMPLETION),
+                custom=step(INTAKE, comment_required=True, style="outline-secondary"))
+    def return_completion(self) -> None:
+        pass
+
+    @transition(field=state, source=[State.APPROVED, State.COMPLETION_REVIEW, State.COMPLETED],
+                target=State.TERMINATED, permission=may(Transition.TERMINATE),
+                custom=step(FINANCE, comment_required=True, style="outline-danger", confirm=True))
+    def terminate(self) -> None:
         self.decided_at = timezone.now()
 
 

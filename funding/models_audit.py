@@ -28,14 +28,16 @@ class TransitionLog(ChainedRow):
 
     application = models.ForeignKey("funding.Application", on_delete=models.PROTECT, related_name="history")
     transition = models.CharField(max_length=24)
-    from_state = models.CharField(max_length=16)
-    to_state = models.CharField(max_length=16)
+    from_state = models.CharField(max_length=20)
+    to_state = models.CharField(max_length=20)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     comment = models.TextField(blank=True)
     # The money the change moved (approve: committed; disburse: paid; revoke: released) and its voucher.
     amount = models.DecimalField(_("金额"), null=True, blank=True, **MONEY)
     voucher_no = models.CharField(_("凭证号"), max_length=40, null=True, blank=True)
+    # What else the decision fixed: the outcomes reported for 验收, the grade given.
+    detail = models.JSONField(_("明细"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("流转记录")

@@ -2,14 +2,13 @@
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
-from django_fsm import has_transition_perm
 
 from applicants.errors import NotFound
 from applicants.models import Role
 
 from . import ledger
 from .models import Application, Budget, Program, ProgramRuleChange, Review, ReviewAssignment
-from .workflow import WORKFLOWS, State, Transition, may_take
+from .workflow import INTAKE, WORKFLOWS, State, Transition, reached_finance_q, sources_of
 
 STAFF_WITH_REGION = (Role.IP_OFFICE, Role.FINANCE, Role.FIN_CENTER, Role.ADMIN)
 
@@ -56,17 +55,9 @@ def application_for(user, application_id: int) -> Application:
 
 
 def available_transitions(application: Application, user) -> list[str]:
-    """Transition names the user may take now: role, state and conditions all allow it."""
-    names: list[str] = []
-    for name in Transition.values:
-        if not may_take(name, application, user):
-            continue
-        method = getattr(application, name)
-        meta = method._django_fsm
-        if meta.has_transition(application.state) and has_transition_perm(method, user) \
-                and meta.conditions_met(application, application.state):
-            names.append(name)
-    return names
+    """Transition names the user may take now (django-fsm's own check: source, permission, conditions)."""
+    names = {t.name for t in application.get_available_user_state_transitions(user)}
+    return [name for name in Transition.values if name in names]
 
 
 def application_history(application: Application):
@@ -96,12 +87,10 @@ def programs_for(user) -> QuerySet[Program]:
 
 # --- queues per role (pages and home-page task counts) ---
 
-INTAKE_STATES = (State.SUBMITTED, State.ACCEPTED, State.UNDER_REVIEW, State.PUBLICITY)
-
-
 def intake_queue(user) -> QuerySet[Application]:
+    """Cases in a state where the program's intake role has something to do (derived from the workflow)."""
     codes = [code for code, wf in WORKFLOWS.items() if user.has_role(wf.intake_role, Role.ADMIN)]
-    return applications_visible_to(user).filter(state__in=INTAKE_STATES, program__code__in=codes)
+    return applications_visible_to(user).filter(state__in=sources_of(Application, INTAKE), program__code__in=codes)
 
 
 def review_queue(user) -> QuerySet[Application]:
@@ -112,10 +101,15 @@ def review_queue(user) -> QuerySet[Application]:
     return applications_visible_to(user).filter(Exists(assigned), state=State.UNDER_REVIEW).exclude(Exists(reviewed))
 
 
+def payable_states() -> frozenset[str]:
+    """Where ``disburse`` may start (approved: the first tranche; completed: the rest)."""
+    return frozenset(t.source for t in Application._meta.get_field("state").get_all_transitions(Application)
+                     if t.name == Transition.DISBURSE)
+
+
 def finance_queue(user) -> QuerySet[Application]:
-    return applications_visible_to(user).filter(state__in=(State.PUBLICITY, State.ACCEPTED, State.APPROVED)).exclude(
-        Q(state=State.ACCEPTED) & Q(program__code__in=[c for c, wf in WORKFLOWS.items() if wf.public_notice])
-    )
+    """Cases awaiting finance's decision (``reached_finance``) or a payment."""
+    return applications_visible_to(user).filter(reached_finance_q() | Q(state__in=payable_states()))
 
 
 def public_notices() -> QuerySet[Application]:

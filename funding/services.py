@@ -4,7 +4,6 @@ Lock order is always application → budget. Budget services live in ``funding.b
 documents in ``funding.documents``; both are re-exported here so callers need one import.
 """
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -13,18 +12,17 @@ from django.utils.translation import gettext as _
 
 from applicants.errors import Conflict, Invalid, NotAllowed, NotFound
 from applicants.models import Applicant, Bank, Role, User
-from core.money import CENT, ZERO, format_money, format_percent, quantize
+from core.money import CENT, format_money
 from core.text import clean_text
 
-from . import audit, bounds, ledger, notify
+from . import audit, bounds, effects, notify
 from .budgets import budget_adjust, budget_allocate, program_update  # noqa: F401  re-exported
 from .documents import document_attach  # noqa: F401  re-exported
-from .models import Application, Budget, EntryKind, LedgerEntry, PatentClaim, Program, Review, ReviewAssignment
+from .models import Application, PatentClaim, Program, Review, ReviewAssignment
 from .programs import handler_for
 from .rules import money
-from .ruleset import RuleSet
 from .selectors import is_visible
-from .workflow import COMMENT_REQUIRED, RELEASING_STATES, State, Transition, may_take, workflow_for
+from .workflow import RELEASING_STATES, State, Transition, comment_required, fields_of, may_take, workflow_for
 
 
 def _program_for(applicant: Applicant, code: str) -> Program:
@@ -161,126 +159,10 @@ def _check_conditions(app: Application, meta) -> None:
             raise Conflict(str(condition.message(app)), code=condition.code)
 
 
-# --- what each transition needs before it runs, and what it does after (one table each) --------
-
-@dataclass
-class Step:
-    """What a transition's preparation settled: the fsm method's arguments and the money involved."""
-
-    kwargs: dict = field(default_factory=dict)
-    amount: Decimal | None = None
-    voucher: str | None = None
-    budget: Budget | None = None
-
-
-# The body fields each transition takes besides ``comment``; any other is a 400 naming it.
-TRANSITION_FIELDS: dict[str, frozenset[str]] = {
-    Transition.APPROVE: frozenset({"approved_amount"}),
-    Transition.DISBURSE: frozenset({"amount", "voucher_no"}),
-    Transition.SEND_TO_REVIEW: frozenset({"experts"}),
-}
-
-
-def _prepare_submit(app: Application, data: dict, by: User) -> Step:
-    if app.frozen_rules is None:  # a resubmission after a return keeps the rules of the first submission
-        app.frozen_rules = RuleSet.of_program(app.program).as_json()
-    handler = handler_for(app.program.code)
-    if app.rules.cap_per_applicant_year is not None:
-        bounds.lock_applicant(app)
-    if handler.formula:  # re-derived under the rules frozen now
-        rule = handler.rule_amount(app) or ZERO
-        app.requested_amount = min(app.requested_amount, rule)
-        if app.requested_amount <= 0:
-            raise Conflict(_("按提交时的规则计算，可申请金额为 0"), code="above_rule_amount")
-    bounds.check_request_within_year(app)
-    return Step(amount=app.requested_amount)
-
-
-def _prepare_send_to_review(app: Application, data: dict, by: User) -> Step:
-    app.review_round += 1  # each entry to review is a new round; only its reviews count
-    _assign_experts(app, data.get("experts"))
-    return Step()
-
-
-def _prepare_approve(app: Application, data: dict, by: User) -> Step:
-    asked = money(data.get("approved_amount"), "approved_amount", required=False)
-    if app.rules.cap_per_applicant_year is not None:
-        bounds.lock_applicant(app)
-    budget = _budget_locked(app)
-    available = ledger.budget_figures(budget).available
-    amount = bounds.approval_amount(app, asked=asked, available=available, year=budget.year,
-                                    partial_by_budget=handler_for(app.program.code).cap_by_budget_room)
-    return Step(kwargs={"amount": amount}, amount=amount, budget=budget)
-
-
-def _prepare_disburse(app: Application, data: dict, by: User) -> Step:
-    amount = money(data.get("amount"), "amount")
-    voucher = clean_text(data.get("voucher_no"), "voucher_no", max_length=40, required=True, label=_("凭证号"))
-    outstanding = app.outstanding_amount
-    if amount > outstanding:
-        raise Conflict(_("拨付金额 %(amount)s 超过未拨付的批准金额 %(left)s")
-                       % {"amount": format_money(amount), "left": format_money(outstanding)}, code="over_disbursement")
-    share = app.rules.first_tranche_share
-    if share < 1 and not app.accepted_after_completion:
-        limit = quantize(app.approved_amount * share)
-        if app.disbursed_amount + amount > limit:
-            raise Conflict(
-                _("验收前最多拨付批准金额的 %(pct)s（%(limit)s），已拨付 %(paid)s；其余须验收后拨付")
-                % {"pct": format_percent(share), "limit": format_money(limit),
-                   "paid": format_money(app.disbursed_amount)},
-                code="tranche_limit")
-    if LedgerEntry.objects.filter(voucher_no=voucher).exists():
-        raise Conflict(_("凭证号 %(no)s 已使用") % {"no": voucher}, code="duplicate_voucher")
-    return Step(kwargs={"amount": amount}, amount=amount, voucher=voucher, budget=_budget_locked(app))
-
-
-def _prepare_revoke(app: Application, data: dict, by: User) -> Step:
-    # The budget is locked before the audit row: application → budget → chain heads, as everywhere.
-    budget = _budget_locked(app)
-    return Step(amount=ledger.application_balances(app.pk)["committed"], budget=budget)
-
-
-PREPARE = {
-    Transition.SUBMIT: _prepare_submit,
-    Transition.SEND_TO_REVIEW: _prepare_send_to_review,
-    Transition.APPROVE: _prepare_approve,
-    Transition.DISBURSE: _prepare_disburse,
-    Transition.REVOKE: _prepare_revoke,
-}
-
-
-def _commit(app: Application, step: Step, by: User) -> None:
-    ledger.post(budget=step.budget, kind=EntryKind.COMMIT, amount=step.amount, by=by, application=app,
-                memo=_("批准 #%(id)s") % {"id": app.pk})
-
-
-def _pay(app: Application, step: Step, by: User) -> None:
-    ledger.post(budget=step.budget, kind=EntryKind.PAYMENT, amount=step.amount, by=by, application=app,
-                voucher_no=step.voucher, memo=_("拨付 #%(id)s") % {"id": app.pk})
-
-
-def _complete_when_paid(app: Application, step: Step, by: User) -> None:
-    if app.state == State.DISBURSED:
-        handler_for(app.program.code).on_disbursed(app, by=by)
-
-
-def _release(app: Application, step: Step, by: User) -> None:
-    if step.amount and step.amount > 0:
-        ledger.post(budget=step.budget, kind=EntryKind.RELEASE, amount=step.amount, by=by, application=app,
-                    memo=_("撤销批准 #%(id)s") % {"id": app.pk})
-
-
-EFFECTS = {
-    Transition.APPROVE: (_commit,),
-    Transition.DISBURSE: (_pay, _complete_when_paid),
-    Transition.REVOKE: (_release,),
-}
-
-
 def application_transition(*, application_id: int, name: str, by: User, comment: str = "",
                            data: dict | None = None) -> Application:
     """The one way a case changes state: checks (403, 409, conditions), then in one transaction the
-    fsm transition, the save, the chained audit row with its money, the ledger effects and hooks.
+    fsm transition, the save, the chained audit row with its money, the effects and hooks.
 
     Lock order: application → applicant (yearly cap) → the handler's rows (loan) → budget → chain heads.
     """
@@ -289,58 +171,27 @@ def application_transition(*, application_id: int, name: str, by: User, comment:
     with transaction.atomic():
         app = _locked(application_id, by)
         method, meta = _check_may(app, name, by)
-        extra = sorted(set(data) - TRANSITION_FIELDS.get(name, frozenset()))
+        extra = sorted(set(data) - fields_of(app, name))
         if extra:
             raise Invalid(errors={key: [_("「%(name)s」不接受此字段") % {"name": Transition(name).label}]
                                   for key in extra})
-        if name in COMMENT_REQUIRED and not comment:
-            raise Invalid(_("请填写意见（退回、不予通过、撤销须说明理由）"), field="comment")
+        if comment_required(app, name) and not comment:
+            raise Invalid(_("请填写意见：「%(name)s」须说明理由") % {"name": Transition(name).label}, field="comment")
         _check_conditions(app, meta)
         handler = handler_for(app.program.code)
         handler.lock_related(app)
-        step = PREPARE.get(name, lambda *_args: Step())(app, data, by)
+        prepared = effects.prepare(app, name, data, by)
         from_state = app.state
-        method(**step.kwargs)
+        method(**prepared.kwargs)
         app.save()
         audit.record(app, transition=name, from_state=from_state, to_state=app.state, by=by, comment=comment,
-                     amount=step.amount, voucher_no=step.voucher)
-        for effect in EFFECTS.get(name, ()):
-            effect(app, step, by)
+                     amount=prepared.amount, voucher_no=prepared.voucher, detail=prepared.detail)
+        effects.run_effects(app, name, prepared, by)
         if app.state in RELEASING_STATES:
             PatentClaim.objects.filter(application=app).update(live=False)
             handler.on_released(app, by=by)
         notify.after_commit(app, Transition(name).label, comment)
     return app
-
-
-def _budget_locked(app: Application) -> Budget:
-    budget = Budget.objects.select_for_update().filter(program_id=app.program_id, year=app.fiscal_year).first()
-    if budget is None:
-        raise Conflict(_("%(year)s 年度「%(program)s」尚无预算") % {"year": app.fiscal_year, "program": app.program.name_zh},
-                       code="no_budget")
-    return budget
-
-
-def _assign_experts(app: Application, usernames) -> None:
-    experts = User.objects.filter(groups__name=Role.EXPERT, is_active=True, region_id=app.program.region_id)
-    if usernames:
-        if not isinstance(usernames, list | tuple) or not all(isinstance(u, str) for u in usernames):
-            raise Invalid(_("experts 应为专家用户名列表"), field="experts")
-        chosen = list(experts.filter(username__in=usernames))
-        unknown = sorted(set(usernames) - {u.username for u in chosen})
-        if unknown:
-            raise Invalid(_("不是本地区的在职评审专家：%(names)s") % {"names": "、".join(unknown)}, field="experts")
-        tied = [u.username for u in chosen if u.applicant_id == app.applicant_id]
-        if tied:
-            raise Invalid(_("专家与申请单位存在关联，须回避：%(names)s") % {"names": "、".join(tied)}, field="experts")
-    else:
-        chosen = list(experts.exclude(applicant_id=app.applicant_id).distinct())
-    need = app.rules.min_reviews
-    if len(chosen) < need:
-        raise Conflict(_("可分配的评审专家 %(have)d 名，少于所需的 %(need)d 名")
-                       % {"have": len(chosen), "need": need}, code="not_enough_experts")
-    for expert in chosen:
-        ReviewAssignment.objects.get_or_create(application=app, expert=expert, round=app.review_round)
 
 
 def review_submit(*, application_id: int, by: User, score: int, recommended_amount: Decimal,
@@ -370,23 +221,3 @@ def review_submit(*, application_id: int, by: User, score: int, recommended_amou
                                              recommended_amount=amount, comment=comment)
         except IntegrityError:
             raise Conflict(_("您已评审过本轮"), code="already_reviewed") from None
-
-
-def application_mark_completed(*, application_id: int, by: User) -> Application:
-    """验收: an approved project passed its acceptance check; later tranches may be paid."""
-    with transaction.atomic():
-        app = _locked(application_id, by)
-        if not may_take(Transition.DISBURSE, app, by):
-            raise NotAllowed(_("只有财政局可以登记验收"))
-        if app.state != State.APPROVED:
-            raise Conflict(_("只有已批准的项目可以验收"), code="invalid_state")
-        if app.accepted_after_completion:
-            raise Conflict(_("该项目已登记验收"), code="already_completed")
-        Application.objects.filter(pk=app.pk).update(accepted_after_completion=True)
-        app.accepted_after_completion = True
-        audit.record(app, transition=ACCEPTANCE, from_state=app.state, to_state=app.state, by=by,
-                     comment=_("验收通过"))
-    return app
-
-
-ACCEPTANCE = "mark_completed"  # the audit row of 验收 (a real transition in the structure issue)

@@ -10,7 +10,6 @@ urlpatterns = [
     path("<int:pk>/edit/", views.application_edit, name="edit"),
     path("<int:pk>/transitions/<str:name>/", views.application_transition, name="transition"),
     path("<int:pk>/review/", views.review_submit, name="review"),
-    path("<int:pk>/completed/", views.mark_completed, name="completed"),
     path("<int:pk>/documents/", views.document_upload, name="upload"),
     path("<int:pk>/documents/<int:doc_id>/", views.document_download, name="document"),
     path("intake/", views.intake_queue, name="intake"),

@@ -10,10 +10,9 @@ from core.money import format_money
 
 from . import ledger
 from .models import Account, Application, Budget, LedgerEntry
-from .workflow import State
+from .workflow import HOLDING_STATES, State
 
 ZERO = Decimal("0.00")
-HOLDING_STATES = (State.APPROVED, State.DISBURSED)
 MONEY_SUM = DecimalField(max_digits=16, decimal_places=2)
 
 
@@ -55,7 +54,7 @@ def _application_violations() -> list[str]:
     rows = (
         Application.objects.annotate(n=Count("ledger_entries"), l_committed=balance(Account.COMMITTED),
                                      l_paid=balance(Account.PAID))
-        .filter(Q(n__gt=0) | Q(disbursed_amount__gt=0) | Q(state__in=HOLDING_STATES))
+        .filter(Q(n__gt=0) | Q(disbursed_amount__gt=0) | Q(state__in=(*HOLDING_STATES, State.TERMINATED)))
         .values_list("pk", "state", "approved_amount", "disbursed_amount", "l_committed", "l_paid")
         .order_by("pk")
     )
@@ -70,7 +69,9 @@ def _application_violations() -> list[str]:
         if state in HOLDING_STATES and committed + paid != approved:
             problems.append(_("申请 #%(id)s：已承诺 %(c)s + 已拨付 %(p)s ≠ 批准金额 %(a)s")
                             % {"id": pk, "c": format_money(committed), "p": format_money(paid), "a": format_money(approved)})
-        elif state not in HOLDING_STATES and committed + paid != 0:
+        elif state == State.TERMINATED and committed != 0:
+            problems.append(_("申请 #%(id)s（已终止）：仍有已承诺 %(c)s，应已释放") % {"id": pk, "c": format_money(committed)})
+        elif state not in HOLDING_STATES and state != State.TERMINATED and committed + paid != 0:
             problems.append(_("申请 #%(id)s（%(s)s）：仍有已承诺 %(c)s、已拨付 %(p)s，应为 0")
                             % {"id": pk, "s": State(state).label, "c": format_money(committed), "p": format_money(paid)})
     return problems

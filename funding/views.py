@@ -19,7 +19,7 @@ from .forms import PROGRAM_FORMS, AdjustmentForm, DocumentForm, ReviewForm, Tran
 from .models import Document, Program
 from .pages import application_list_page
 from .programs import handler_for
-from .workflow import COMMENT_REQUIRED, State, Transition, may_take
+from .workflow import State, Transition, may_take, step_of
 
 STAFF = (Role.IP_OFFICE, Role.FINANCE, Role.FIN_CENTER, Role.ADMIN)
 
@@ -121,7 +121,11 @@ def application_edit(request, pk: int):
 def application_detail(request, pk: int):
     app = _app_or_404(request, pk)
     transitions = selectors.available_transitions(app, request.user)
-    actions = [{"name": n, "label": Transition(n).label, "needs_comment": n in COMMENT_REQUIRED} for n in transitions]
+    actions = []
+    for name in transitions:
+        declared = step_of(app, name)
+        actions.append({"name": name, "label": Transition(name).label, "needs_comment": declared.comment_required,
+                        "fields": declared.fields, "style": declared.style, "confirm": declared.confirm})
     context = {
         "application": app, "actions": actions, "transition_form": TransitionForm(),
         "details": handler_for(app.program.code).details(app),
@@ -130,14 +134,14 @@ def application_detail(request, pk: int):
         "documents": app.documents.all(),
         "reviews": app.reviews.select_related("expert").order_by("-round", "id") if request.user.has_role(*STAFF)
         else [],
-        "can_upload": app.state in (State.DRAFT, State.RETURNED) and may_take(Transition.SUBMIT, app, request.user),
+        "can_upload": (app.state in (State.DRAFT, State.RETURNED)
+                       or (app.state == State.APPROVED and app.rules.first_tranche_share < 1))  # 验收报告
+        and may_take(Transition.SUBMIT, app, request.user),
         "document_form": DocumentForm(),
         "can_review": app.state == State.UNDER_REVIEW
         and app.review_assignments.filter(expert=request.user, round=app.review_round).exists()
         and not app.reviews.filter(expert=request.user, round=app.review_round).exists(),
         "review_form": ReviewForm(),
-        "can_complete": request.user.has_role(Role.FINANCE) and app.state == State.APPROVED
-        and not app.accepted_after_completion and app.program.first_tranche_share < 1,
     }
     return render(request, "funding/application_detail.html", context)
 
@@ -173,14 +177,6 @@ def review_submit(request, pk: int):
             comment=d["comment"]), success=_("评审意见已提交"))
     else:
         messages.error(request, _("评审表填写有误：%(e)s") % {"e": form.errors.as_text()})
-    return redirect("funding:detail", pk=pk)
-
-
-@require_POST
-@role_required(Role.FINANCE)
-def mark_completed(request, pk: int):
-    run_service(request, lambda: services.application_mark_completed(application_id=pk, by=request.user),
-                success=_("已登记验收"))
     return redirect("funding:detail", pk=pk)
 
 

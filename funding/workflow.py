@@ -1,12 +1,18 @@
-"""How each program moves, declared as data in one place.
+"""How each program moves: the vocabulary of the workflow and who its actors are.
 
-The fsm transitions live once on ``Application``; what differs per program is read from here
-(who takes intake, whether there is a public notice, who claims) and from the program's
-editable rules (``expert_review``, ``min_reviews``, ``publicity_days``).
+The transitions themselves are declared once, on ``Application`` (``funding/models.py``), each with
+django-fsm's ``custom=`` carrying a ``Step``: who takes it, whether it needs a comment, which body
+fields it takes, how its button looks and whether it asks before it runs. Everything else is
+derived from those declarations (``steps``, ``may_take``, ``comment_required``, ``fields_of``, the
+queues' states). What differs per program is read from ``WORKFLOWS`` (who takes intake, whether there
+is a public notice, who claims) and from the case's rules (``application.rules``).
 """
 
-from dataclasses import dataclass
+from __future__ import annotations
+
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +28,10 @@ class State(models.TextChoices):
     UNDER_REVIEW = "under_review", _("专家评审中")
     PUBLICITY = "publicity", _("公示中")
     APPROVED = "approved", _("已批准")
+    COMPLETION_REVIEW = "completion_review", _("验收中")
+    COMPLETED = "completed", _("已验收")
     DISBURSED = "disbursed", _("已拨付")
+    TERMINATED = "terminated", _("已终止")
     REJECTED = "rejected", _("未通过")
     WITHDRAWN = "withdrawn", _("已撤回")
 
@@ -38,6 +47,10 @@ class Transition(models.TextChoices):
     APPROVE = "approve", _("批准")
     DISBURSE = "disburse", _("拨付")
     REVOKE = "revoke", _("撤销批准")
+    SUBMIT_COMPLETION = "submit_completion", _("提交验收")
+    PASS_COMPLETION = "pass_completion", _("验收通过")
+    RETURN_COMPLETION = "return_completion", _("验收退回整改")
+    TERMINATE = "terminate", _("终止项目")
 
 
 class ProgramCode(models.TextChoices):
@@ -51,7 +64,8 @@ class ProgramCode(models.TextChoices):
 # States in which an application no longer holds a claim on its patents (a rejected or withdrawn
 # application frees them for another claim).
 RELEASING_STATES = frozenset({State.REJECTED, State.WITHDRAWN})
-COMMENT_REQUIRED = frozenset({Transition.RETURN_FOR_REVISION, Transition.REJECT, Transition.REVOKE})
+# States in which money is committed to the case (approved amount held, part of it paid or not).
+HOLDING_STATES = (State.APPROVED, State.COMPLETION_REVIEW, State.COMPLETED, State.DISBURSED)
 
 
 @dataclass(frozen=True)
@@ -69,21 +83,57 @@ WORKFLOWS: dict[str, Workflow] = {
     ProgramCode.RISK_COMPENSATION: Workflow(intake_role=Role.FIN_CENTER, public_notice=False, claimant="bank"),
 }
 
+# The three kinds of actor a transition names: the claimant, the program's intake role, finance.
 CLAIMANT, INTAKE, FINANCE = "claimant", "intake", "finance"
 
-# Who may take each transition: the claimant, the program's intake role, or finance.
-TRANSITION_ACTORS: dict[str, frozenset[str]] = {
-    Transition.SUBMIT: frozenset({CLAIMANT}),
-    Transition.WITHDRAW: frozenset({CLAIMANT}),
-    Transition.ACCEPT: frozenset({INTAKE}),
-    Transition.RETURN_FOR_REVISION: frozenset({INTAKE}),
-    Transition.SEND_TO_REVIEW: frozenset({INTAKE}),
-    Transition.PUBLISH: frozenset({INTAKE}),
-    Transition.REJECT: frozenset({INTAKE, FINANCE}),
-    Transition.APPROVE: frozenset({FINANCE}),
-    Transition.DISBURSE: frozenset({FINANCE}),
-    Transition.REVOKE: frozenset({FINANCE}),
-}
+
+@dataclass(frozen=True)
+class Step:
+    """What ``custom=`` carries for one transition (the one place each of these is said)."""
+
+    actors: frozenset[str]
+    comment_required: bool = False
+    fields: tuple[str, ...] = ()  # body fields besides ``comment``: the API's and the page form's
+    style: str = "primary"  # the page's button: primary, outline-primary, outline-danger
+    confirm: bool = False  # money or a decision moves: the page asks before it runs
+    # Finance takes it only once the case has reached finance (``conditions.reached_finance``).
+    finance_at_its_stage: bool = False
+    extra: dict = field(default_factory=dict, compare=False)
+
+
+def step(*actors: str, **options) -> dict:
+    """``custom=step(INTAKE, comment_required=True)`` on a transition."""
+    return {"step": Step(actors=frozenset(actors), **options)}
+
+
+@cache
+def steps(model) -> dict[str, Step]:
+    """Every transition of ``model``'s ``state`` field, by name, with its ``Step``."""
+    declared: dict[str, Step] = {}
+    for item in model._meta.get_field("state").get_all_transitions(model):
+        declared.setdefault(item.name, item.custom["step"])
+    return declared
+
+
+def step_of(application, name: str) -> Step:
+    return steps(type(application))[name]
+
+
+def comment_required(application, name: str) -> bool:
+    return step_of(application, name).comment_required
+
+
+def fields_of(application, name: str) -> frozenset[str]:
+    return frozenset(step_of(application, name).fields)
+
+
+def sources_of(model, actor: str) -> frozenset[str]:
+    """The states from which ``actor`` may take some transition: the states of that actor's queue."""
+    states: set[str] = set()
+    for item in model._meta.get_field("state").get_all_transitions(model):
+        if actor in item.custom["step"].actors and item.source not in ("*", "+"):
+            states.add(item.source)
+    return frozenset(states)
 
 
 def workflow_for(program_code: str) -> Workflow:
@@ -121,16 +171,30 @@ def actor_kinds(application, user) -> set[str]:
     return kinds
 
 
-def may_take(transition: str, application, user) -> bool:
-    """The role check of a transition, independent of the current state (403 before 409)."""
-    allowed = TRANSITION_ACTORS[transition]
-    kinds = actor_kinds(application, user)
-    if transition == Transition.REJECT and FINANCE in kinds and INTAKE not in kinds:
-        # Finance rejects only at its own stage, once the case has reached it.
-        return application.state in {State.PUBLICITY, State.ACCEPTED} and (
-            application.state == State.PUBLICITY or not workflow_for(application.program.code).public_notice
-        )
-    return bool(allowed & kinds)
+def reached_finance(application) -> bool:
+    """The case awaits finance's decision: in its public notice, or accepted where there is none."""
+    return application.state == State.PUBLICITY or (
+        application.state == State.ACCEPTED and not workflow_for(application.program.code).public_notice)
+
+
+def reached_finance_q() -> models.Q:
+    """``reached_finance`` as a filter, for the finance queue and its home-page count."""
+    no_notice = [code for code, workflow in WORKFLOWS.items() if not workflow.public_notice]
+    return models.Q(state=State.PUBLICITY) | models.Q(state=State.ACCEPTED, program__code__in=no_notice)
+
+
+def may_take(name: str, application, user) -> bool:
+    """The role check of a transition (its ``permission=``), read from its ``Step``."""
+    declared = step_of(application, name)
+    kinds = actor_kinds(application, user) & declared.actors
+    if declared.finance_at_its_stage and kinds == {FINANCE}:
+        return reached_finance(application)
+    return bool(kinds)
+
+
+def may(name: str):
+    """``permission=may(Transition.X)``: django-fsm calls it with (instance, user)."""
+    return lambda application, user: may_take(name, application, user)
 
 
 def add_working_days(start: date, days: int) -> date:

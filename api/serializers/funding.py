@@ -3,18 +3,27 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from funding.models import AwardLevel, Budget, Document, Program, Review, TransitionLog
+from funding.models import AwardLevel, Budget, Document, Program, ProgramRuleChange, Review, TransitionLog
 from funding.programs import handler_for
 from funding.selectors import available_transitions
 from funding.workflow import ProgramCode, State
 
-from .common import MoneyField
+from .common import FractionField, MoneyField, StrictFieldsMixin, StrictSerializer
 
 
-class ProgramSerializer(serializers.ModelSerializer):
+class ProgramSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """A program and its rules; as a PATCH body only the fields it names (unknown ones are a 400),
+    money as decimal strings and shares as fractions (``"0.5000"``), never JSON numbers."""
+
     region = serializers.CharField(source="region.code", read_only=True)
     kind = serializers.CharField(source="code", read_only=True)
     name = serializers.CharField(read_only=True)
+    cap_per_project = MoneyField(allow_negative=False, required=False, allow_null=True)
+    cap_per_applicant_year = MoneyField(allow_negative=False, required=False, allow_null=True)
+    fee_share = FractionField(required=False)
+    first_tranche_share = FractionField(required=False)
+    interest_ratio = FractionField(required=False)
+    risk_share = FractionField(required=False)
 
     class Meta:
         model = Program
@@ -25,13 +34,14 @@ class ProgramSerializer(serializers.ModelSerializer):
         read_only_fields = ["code"]
 
 
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            floats = {name: [_("请用十进制字符串表示，如 \"0.5000\"")] for name, value in data.items()
-                      if isinstance(value, float) and isinstance(self.fields.get(name), serializers.DecimalField)}
-            if floats:
-                raise serializers.ValidationError(floats)
-        return super().to_internal_value(data)
+class ProgramUpdateSerializer(ProgramSerializer):
+    """``PATCH /programs/{code}/``: the rules to change, and why (kept in the program's history)."""
+
+    reason = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=200,
+                                   help_text="修改原因，记入规则变更记录")
+
+    class Meta(ProgramSerializer.Meta):
+        fields = [*ProgramSerializer.Meta.fields, "reason"]
 
 
 class BudgetSerializer(serializers.ModelSerializer):
@@ -49,7 +59,7 @@ class BudgetSerializer(serializers.ModelSerializer):
                   "recovered"]
 
 
-class AdjustmentInSerializer(serializers.Serializer):
+class AdjustmentInSerializer(StrictSerializer):
     program = serializers.ChoiceField(choices=ProgramCode.choices)
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     amount = MoneyField()
@@ -105,7 +115,7 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
         return handler_for(app.program.code).details(app)
 
 
-class ApplicationCreateSerializer(serializers.Serializer):
+class ApplicationCreateSerializer(StrictSerializer):
     """Common fields plus every program's own fields (each program's handler checks its own)."""
 
     program = serializers.ChoiceField(choices=ProgramCode.choices)
@@ -138,12 +148,22 @@ class ApplicationUpdateSerializer(ApplicationCreateSerializer):
     title = serializers.CharField(max_length=200, required=False)
 
 
-class TransitionInSerializer(serializers.Serializer):
+class OutcomesSerializer(StrictSerializer):
+    output_value = MoneyField(allow_negative=False, required=False, help_text="实际产值（元）")
+    jobs = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False, help_text="实际新增就业")
+    patents_implemented = serializers.IntegerField(min_value=0, max_value=10_000, required=False,
+                                                   help_text="实施专利数")
+
+
+class TransitionInSerializer(StrictSerializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
     approved_amount = MoneyField(positive=True, required=False)
     amount = MoneyField(positive=True, required=False)
     voucher_no = serializers.CharField(required=False, max_length=40)
     experts = serializers.ListField(child=serializers.CharField(max_length=150), required=False, max_length=50)
+    grade = serializers.ChoiceField(choices=["excellent", "good", "pass"], required=False,
+                                    help_text="pass_completion：验收等级 优秀/良好/合格")
+    outcomes = OutcomesSerializer(required=False, help_text="submit_completion：项目实际成果")
 
 
 class HistorySerializer(serializers.ModelSerializer):
@@ -151,10 +171,24 @@ class HistorySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TransitionLog
-        fields = ["id", "transition", "from_state", "to_state", "by", "at", "comment"]
+        fields = ["id", "transition", "from_state", "to_state", "by", "at", "comment", "amount", "voucher_no"]
+        extra_kwargs = {"amount": {"help_text": "该步骤涉及的金额（批准、拨付、撤销）；无则为 null"},
+                        "voucher_no": {"help_text": "拨付凭证号；无则为 null"}}
 
 
-class ReviewInSerializer(serializers.Serializer):
+class ProgramRuleChangeSerializer(serializers.ModelSerializer):
+    """One changed rule: ``old_value`` / ``new_value`` as stored (decimals as plain strings)."""
+
+    by = serializers.CharField(source="by.username", allow_null=True, default=None)
+    old_value = serializers.JSONField(allow_null=True)
+    new_value = serializers.JSONField(allow_null=True)
+
+    class Meta:
+        model = ProgramRuleChange
+        fields = ["id", "field", "old_value", "new_value", "by", "at", "reason"]
+
+
+class ReviewInSerializer(StrictSerializer):
     score = serializers.IntegerField(min_value=0, max_value=100)
     recommended_amount = MoneyField(allow_negative=False)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
@@ -165,10 +199,10 @@ class ReviewSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Review
-        fields = ["id", "application", "expert", "score", "recommended_amount", "comment", "created_at"]
+        fields = ["id", "application", "expert", "round", "score", "recommended_amount", "comment", "created_at"]
 
 
-class DocumentInSerializer(serializers.Serializer):
+class DocumentInSerializer(StrictSerializer):
     kind = serializers.CharField(max_length=40)
     file = serializers.FileField(help_text=_("PDF、JPG 或 PNG"))
 

@@ -107,9 +107,13 @@ def test_industrialization_runs_through_expert_review_and_tranches(world, api):
     assert r.status_code == 409 and r.json()["code"] == "tranche_limit" and "210,000.00 元" in r.json()["detail"]
     r = go(finance, app_id, "disburse", amount="210000.00", voucher_no="IND-1")
     assert r.json()["state"] == "approved" and r.json()["disbursed_amount"] == "210000.00"
-    from funding import services
-
-    services.application_mark_completed(application_id=app_id, by=world.finance)
+    report = SimpleUploadedFile("验收报告.pdf", b"%PDF-1.4\n%x\n", content_type="application/pdf")
+    assert me.post(f"/api/v1/applications/{app_id}/documents/", {"kind": "验收报告", "file": report},
+                   format="multipart").status_code == 201
+    r = go(me, app_id, "submit_completion",
+           outcomes={"output_value": "5200000.00", "jobs": 22, "patents_implemented": 1})
+    assert r.status_code == 200 and r.json()["state"] == "completion_review", r.json()
+    assert go(clerk, app_id, "pass_completion", grade="excellent").json()["state"] == "completed"
     r = go(finance, app_id, "disburse", amount="140000.00", voucher_no="IND-2")
     assert r.json()["state"] == "disbursed"
     assert ledger_violations() == []

@@ -133,7 +133,13 @@ def test_industrialization_runs_through_the_pages_with_three_experts_and_two_tra
     r = finance.post(f"/funding/{app.pk}/transitions/disburse/", {"amount": "100000.00", "voucher_no": "IND-2"},
                      follow=True)
     assert "验收" in r.content.decode()  # the rest waits for the acceptance check
-    finance.post(f"/funding/{app.pk}/completed/")
+    report = SimpleUploadedFile("验收报告.pdf", b"%PDF-1.4\n%test\n", content_type="application/pdf")
+    me.post(f"/funding/{app.pk}/documents/", {"kind": "验收报告", "file": report})
+    me.post(f"/funding/{app.pk}/transitions/submit_completion/",
+            {"output_value": "3200000.00", "jobs": "18", "patents_implemented": "1", "comment": "项目已完成"})
+    assert Application.objects.get(pk=app.pk).state == "completion_review"
+    clerk.post(f"/funding/{app.pk}/transitions/pass_completion/", {"grade": "good", "comment": "验收合格"})
+    assert Application.objects.get(pk=app.pk).state == "completed"
     finance.post(f"/funding/{app.pk}/transitions/disburse/", {"amount": "100000.00", "voucher_no": "IND-2"})
     app = Application.objects.get(pk=app.pk)
     assert (app.state, app.approved_amount, app.disbursed_amount) == ("disbursed", Decimal("250000.00"),

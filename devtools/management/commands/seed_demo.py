@@ -17,10 +17,10 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from applicants import audit_chain
+from devtools.demo_data import DEMO_PASSWORD, DemoBase, accounts_table, seed_base
 from funding.models import Application, Program
 from funding.workflow import ProgramCode, Transition
 from pledges.models import PledgeLoan
-from devtools.demo_data import DEMO_PASSWORD, DemoBase, accounts_table, seed_base
 
 
 class Command(BaseCommand):

@@ -1,0 +1,232 @@
+"""What each transition does besides changing state, as two tables beside the workflow.
+
+``PREPARE[name](app, data, by) -> Prepared``: validates the body, takes the locks the money needs
+(applicant for the yearly cap, budget) and settles the amounts, before the state changes.
+``EFFECTS[name]``: run in order after the fsm transition, the save and the audit row, in the same
+transaction, each given the acting user: the ledger entries and the handlers' hooks.
+
+    submit             freeze the rules, re-derive the request, check the yearly cap
+    send_to_review     a new review round, experts assigned
+    approve            the bound (funding.bounds)              → commit
+    disburse           tranche limit, voucher                  → pay, complete_when_paid
+    revoke / terminate the unpaid commitment                   → release
+    submit_completion  the outcomes;  pass_completion  the grade
+
+Lock order: application → applicant → the handler's rows (loan) → budget → audit chain heads.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from applicants.models import Role, User
+from core.errors import Conflict, Invalid
+from core.money import ZERO, format_money, format_percent, parse_money, quantize
+from core.text import clean_text
+
+from . import bounds, ledger
+from .models import Application, Budget, EntryKind, LedgerEntry, ReviewAssignment
+from .programs import handler_for
+from .rules import money
+from .ruleset import RuleSet
+from .workflow import State, Transition
+
+GRADES = {"excellent": _("优秀"), "good": _("良好"), "pass": _("合格")}
+
+
+# --- what each transition needs before it runs, and what it does after (one table each) --------
+
+@dataclass
+class Prepared:
+    """What a transition's preparation settled: the fsm method's arguments and the money involved."""
+
+    kwargs: dict = field(default_factory=dict)
+    amount: Decimal | None = None
+    voucher: str | None = None
+    budget: Budget | None = None
+    detail: dict | None = None  # what the audit row records besides money (outcomes, grade)
+
+
+def _prepare_submit(app: Application, data: dict, by: User) -> Prepared:
+    if app.frozen_rules is None:  # a resubmission after a return keeps the rules of the first submission
+        app.frozen_rules = RuleSet.of_program(app.program).as_json()
+    handler = handler_for(app.program.code)
+    if app.rules.cap_per_applicant_year is not None:
+        bounds.lock_applicant(app)
+    if handler.formula:  # re-derived under the rules frozen now
+        rule = handler.rule_amount(app) or ZERO
+        app.requested_amount = min(app.requested_amount, rule)
+        if app.requested_amount <= 0:
+            raise Conflict(_("按提交时的规则计算，可申请金额为 0"), code="above_rule_amount")
+    bounds.check_request_within_year(app)
+    return Prepared(amount=app.requested_amount)
+
+
+def _prepare_send_to_review(app: Application, data: dict, by: User) -> Prepared:
+    app.review_round += 1  # each entry to review is a new round; only its reviews count
+    _assign_experts(app, data.get("experts"))
+    return Prepared()
+
+
+def _prepare_approve(app: Application, data: dict, by: User) -> Prepared:
+    asked = money(data.get("approved_amount"), "approved_amount", required=False)
+    if app.rules.cap_per_applicant_year is not None:
+        bounds.lock_applicant(app)
+    budget = _budget_locked(app)
+    available = ledger.budget_figures(budget).available
+    amount = bounds.approval_amount(app, asked=asked, available=available, year=budget.year,
+                                    partial_by_budget=handler_for(app.program.code).cap_by_budget_room)
+    return Prepared(kwargs={"amount": amount}, amount=amount, budget=budget)
+
+
+def _prepare_disburse(app: Application, data: dict, by: User) -> Prepared:
+    amount = money(data.get("amount"), "amount")
+    voucher = clean_text(data.get("voucher_no"), "voucher_no", max_length=40, required=True, label=_("凭证号"))
+    outstanding = app.outstanding_amount
+    if amount > outstanding:
+        raise Conflict(_("拨付金额 %(amount)s 超过未拨付的批准金额 %(left)s")
+                       % {"amount": format_money(amount), "left": format_money(outstanding)}, code="over_disbursement")
+    share = app.rules.first_tranche_share
+    if share < 1 and app.state == State.APPROVED:  # before 验收: at most the first tranche
+        limit = quantize(app.approved_amount * share)
+        if app.disbursed_amount + amount > limit:
+            raise Conflict(
+                _("验收前最多拨付批准金额的 %(pct)s（%(limit)s），已拨付 %(paid)s；其余须验收后拨付")
+                % {"pct": format_percent(share), "limit": format_money(limit),
+                   "paid": format_money(app.disbursed_amount)},
+                code="tranche_limit")
+    if LedgerEntry.objects.filter(voucher_no=voucher).exists():
+        raise Conflict(_("凭证号 %(no)s 已使用") % {"no": voucher}, code="duplicate_voucher")
+    return Prepared(kwargs={"amount": amount}, amount=amount, voucher=voucher, budget=_budget_locked(app))
+
+
+def _prepare_release(app: Application, data: dict, by: User) -> Prepared:
+    """Revoke and terminate: what is still committed goes back to the budget (paid stays paid)."""
+    # The budget is locked before the audit row: application → budget → chain heads, as everywhere.
+    budget = _budget_locked(app)
+    return Prepared(amount=ledger.application_balances(app.pk)["committed"], budget=budget)
+
+
+def _count(value: object, field: str, label: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit() \
+            or not str(value).strip().isascii():
+        raise Invalid(_("%(label)s应为非负整数") % {"label": label}, field=field)
+    return int(str(value).strip())
+
+
+def _prepare_submit_completion(app: Application, data: dict, by: User) -> Prepared:
+    """The outcomes the project reports (industrialization: output value, jobs, patents implemented)."""
+    raw = data.get("outcomes") or {}
+    if not isinstance(raw, dict):
+        raise Invalid(_("outcomes 应为对象：{\"output_value\", \"jobs\", \"patents_implemented\"}"), field="outcomes")
+    unknown = sorted(set(raw) - {"output_value", "jobs", "patents_implemented"})
+    if unknown:
+        raise Invalid(errors={f"outcomes.{key}": [_("未知字段")] for key in unknown})
+    outcomes: dict[str, str | int] = {}
+    if raw.get("output_value") is not None:
+        outcomes["output_value"] = format(parse_money(raw["output_value"], "outcomes.output_value",
+                                                      allow_zero=True), "f")
+    for key, label in (("jobs", _("新增就业")), ("patents_implemented", _("实施专利数"))):
+        if raw.get(key) is not None:
+            outcomes[key] = _count(raw[key], f"outcomes.{key}", label)
+    if app.program.code == "industrialization" and set(outcomes) != {"output_value", "jobs", "patents_implemented"}:
+        raise Invalid(_("产业化项目验收须填写实际产值、新增就业和实施专利数"), field="outcomes")
+    app.completion_outcomes = outcomes
+    return Prepared(detail={"outcomes": outcomes})
+
+
+def _prepare_pass_completion(app: Application, data: dict, by: User) -> Prepared:
+    grade = data.get("grade")
+    if grade not in GRADES:
+        raise Invalid(_("验收等级应为 excellent（优秀）、good（良好）或 pass（合格）"), field="grade")
+    app.completion_grade = grade
+    return Prepared(detail={"grade": grade})
+
+
+PREPARE = {
+    Transition.SUBMIT: _prepare_submit,
+    Transition.SEND_TO_REVIEW: _prepare_send_to_review,
+    Transition.APPROVE: _prepare_approve,
+    Transition.DISBURSE: _prepare_disburse,
+    Transition.REVOKE: _prepare_release,
+    Transition.TERMINATE: _prepare_release,
+    Transition.SUBMIT_COMPLETION: _prepare_submit_completion,
+    Transition.PASS_COMPLETION: _prepare_pass_completion,
+}
+
+
+def _commit(app: Application, step: Prepared, by: User) -> None:
+    ledger.post(budget=step.budget, kind=EntryKind.COMMIT, amount=step.amount, by=by, application=app,
+                memo=_("批准 #%(id)s") % {"id": app.pk})
+
+
+def _pay(app: Application, step: Prepared, by: User) -> None:
+    ledger.post(budget=step.budget, kind=EntryKind.PAYMENT, amount=step.amount, by=by, application=app,
+                voucher_no=step.voucher, memo=_("拨付 #%(id)s") % {"id": app.pk})
+
+
+def _complete_when_paid(app: Application, step: Prepared, by: User) -> None:
+    if app.state == State.DISBURSED:
+        handler_for(app.program.code).on_disbursed(app, by=by)
+
+
+def _release(app: Application, step: Prepared, by: User) -> None:
+    if step.amount and step.amount > 0:
+        memo = _("终止项目 #%(id)s") if app.state == State.TERMINATED else _("撤销批准 #%(id)s")
+        ledger.post(budget=step.budget, kind=EntryKind.RELEASE, amount=step.amount, by=by, application=app,
+                    memo=memo % {"id": app.pk})
+
+
+EFFECTS = {
+    Transition.APPROVE: (_commit,),
+    Transition.DISBURSE: (_pay, _complete_when_paid),
+    Transition.REVOKE: (_release,),
+    Transition.TERMINATE: (_release,),
+}
+
+
+def prepare(app: Application, name: str, data: dict, by: User) -> Prepared:
+    return PREPARE.get(name, _nothing)(app, data, by)
+
+
+def _nothing(app: Application, data: dict, by: User) -> Prepared:
+    return Prepared()
+
+
+def run_effects(app: Application, name: str, prepared: Prepared, by: User) -> None:
+    for effect in EFFECTS.get(name, ()):
+        effect(app, prepared, by)
+
+
+
+def _budget_locked(app: Application) -> Budget:
+    budget = Budget.objects.select_for_update().filter(program_id=app.program_id, year=app.fiscal_year).first()
+    if budget is None:
+        raise Conflict(_("%(year)s 年度「%(program)s」尚无预算") % {"year": app.fiscal_year, "program": app.program.name_zh},
+                       code="no_budget")
+    return budget
+
+
+def _assign_experts(app: Application, usernames) -> None:
+    experts = User.objects.filter(groups__name=Role.EXPERT, is_active=True, region_id=app.program.region_id)
+    if usernames:
+        if not isinstance(usernames, list | tuple) or not all(isinstance(u, str) for u in usernames):
+            raise Invalid(_("experts 应为专家用户名列表"), field="experts")
+        chosen = list(experts.filter(username__in=usernames))
+        unknown = sorted(set(usernames) - {u.username for u in chosen})
+        if unknown:
+            raise Invalid(_("不是本地区的在职评审专家：%(names)s") % {"names": "、".join(unknown)}, field="experts")
+        tied = [u.username for u in chosen if u.applicant_id == app.applicant_id]
+        if tied:
+            raise Invalid(_("专家与申请单位存在关联，须回避：%(names)s") % {"names": "、".join(tied)}, field="experts")
+    else:
+        chosen = list(experts.exclude(applicant_id=app.applicant_id).distinct())
+    need = app.rules.min_reviews
+    if len(chosen) < need:
+        raise Conflict(_("可分配的评审专家 %(have)d 名，少于所需的 %(need)d 名")
+                       % {"have": len(chosen), "need": need}, code="not_enough_experts")
+    for expert in chosen:
+        ReviewAssignment.objects.get_or_create(application=app, expert=expert, round=app.review_round)
+
+
