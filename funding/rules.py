@@ -6,8 +6,9 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from applicants.errors import Invalid
-from applicants.identifiers import IdentifierError, check_patent_number
+from applicants.identifiers import IdentifierError
 from applicants.models import IPAsset
+from applicants.patent_numbers import normalize_any_patent_number
 from core.money import CENT, ZERO, parse_money, quantize  # noqa: F401  re-exported for the handlers
 
 
@@ -27,8 +28,8 @@ def patent_assets(numbers, field: str, applicant) -> list[IPAsset]:
     normalized: list[str] = []
     errors: list[str] = []
     for raw in numbers:
-        try:
-            normalized.append(check_patent_number(raw).number)
+        try:  # Chinese (check digit) or a foreign grant by its own format: claimable at its standard
+            normalized.append(normalize_any_patent_number(raw)[0])
         except IdentifierError as exc:
             errors.append(f"{raw}：{exc.message}")
     if errors:

@@ -266,3 +266,16 @@ def test_foreign_patent_rules_frozen_as_plain_strings(world):
     step(app, "submit", world.applicant1)
     frozen = Application.objects.get(pk=app.pk).frozen_rules
     assert frozen["fee_share"] == "0.5000" and frozen["cap_per_applicant_year"] == "100000.00"
+
+
+def test_a_foreign_grant_is_claimed_at_the_foreign_standard(world):
+    import datetime as dt
+
+    from applicants.services import ip_asset_register
+
+    ip_asset_register(by=world.applicant1, kind="patent", number="US 11,234,567 B2", title="一种保鲜装置",
+                      granted_on=dt.date(world.year - 1, 5, 1), country="US")
+    app = services.application_create(by=world.applicant1, program_code="application_subsidy", title="国外专利资助",
+                                      details={"patents": ["US11234567B2"], "official_fees_paid": "60000.00"})
+    assert app.requested_amount == Decimal("20000.00")
+    assert app.patent_claims.get().patent.number == "US11234567"
