@@ -15,7 +15,7 @@ from django.core.exceptions import (
 from django.core.exceptions import (
     ValidationError as DjangoValidationError,
 )
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError, OperationalError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from applicants.errors import Conflict, DomainError
+from applicants.web import database_error_as_domain
 
 logger = logging.getLogger(__name__)
 API_PREFIX = "/api/"
@@ -40,6 +41,9 @@ def _too_big_message() -> str:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, DataError | OperationalError):
+        # A value the column cannot hold: 400; a deadlock / serialization failure: 409. Else a 500.
+        exc = database_error_as_domain(exc) or exc
     if isinstance(exc, DomainError):
         if exc.status == 400:
             return Response(exc.as_field_errors(), status=400)

@@ -19,6 +19,6 @@ class ApplicantsConfig(AppConfig):
     verbose_name = _("申请主体与知识产权")
 
     def ready(self) -> None:
-        from .dashboard import register_nav
+        from core.dashboard import register_nav
 
         register_nav(_nav)

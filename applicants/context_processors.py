@@ -1,6 +1,7 @@
 from django.urls import NoReverseMatch, reverse
 
-from .dashboard import nav_entries
+from core.dashboard import nav_entries
+
 from .models import Role
 
 

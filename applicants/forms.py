@@ -28,11 +28,13 @@ class _Bootstrap:
 class IPAssetForm(_Bootstrap, forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=IPAsset.Kind.choices)
     number = forms.CharField(label=_("号码"), max_length=40,
-                             help_text=_("专利号如 ZL201710601862.3（ZL、点号可省）；商标填注册号"))
+                             help_text=_("专利号如 ZL201710601862.3（ZL、点号可省）；国外授权专利带国别代码，"
+                                         "如 US11234567B2、EP1234567B1、JP6543210B2、KR10-2345678；商标填注册号"))
     title = forms.CharField(label=_("名称"), max_length=200)
     granted_on = forms.DateField(label=_("授权/注册日"), required=False,
                                  widget=forms.DateInput(attrs={"type": "date"}))
-    country = forms.CharField(label=_("国家/地区"), max_length=2, min_length=2, initial="CN")
+    country = forms.CharField(label=_("国家/地区"), max_length=2, min_length=2, initial="CN",
+                              help_text=_("须与专利号一致：ZL/CN 为 CN，US… 为 US"))
     nice_class = forms.IntegerField(label=_("尼斯分类"), required=False, min_value=1, max_value=45,
                                     help_text=_("仅商标：1–45"))
 

@@ -17,12 +17,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import identifiers
+from . import identifiers, patent_numbers
 from .errors import Conflict, Invalid, NotAllowed
 from .models import Applicant, Bank, Industry, IPAsset, PatentType, Region, Role, Township, User
 
 _COUNTRY = re.compile(r"[A-Z]{2}")
-_FOREIGN_PATENT = re.compile(r"[A-Z0-9][A-Z0-9./-]{3,19}")
+FROM_NUMBER = "from_number"  # ``country`` not given: a patent's comes from its number, a trademark is CN
 _NAME_MAX = 100
 _TITLE_MAX = 200
 
@@ -46,7 +46,7 @@ def _identifier(check, raw: object, *, field: str, **kwargs):
     try:
         return check(raw, **kwargs)
     except identifiers.IdentifierError as exc:
-        raise Invalid(exc.message, field=field, code=exc.code) from exc
+        raise Invalid(exc.message, field="country" if exc.code == "country" else field, code=exc.code) from exc
 
 
 def _country(raw: object) -> str:
@@ -100,22 +100,25 @@ def ip_asset_register(
     number: object,
     title: object,
     granted_on: dt.date | None = None,
-    country: object = "CN",
+    country: object = FROM_NUMBER,
     nice_class: int | None = None,
     owner: Applicant | None = None,
     patent_type: str | None = None,
 ) -> IPAsset:
     """Register a patent or trademark for ``by.applicant`` (or, for IP-office/admin staff, ``owner``).
 
-    The number is normalized and checked (``applicants.identifiers``); a Chinese patent's type comes
-    from its number. Foreign patents (``country`` ≠ CN) keep their own numbering and take
-    ``patent_type`` (default invention). 409 ``ip_asset_owned_by_other`` / ``ip_asset_exists`` when
-    the number is already registered.
+    A patent's number decides its country (``applicants.patent_numbers``): ``ZL``/``CN`` or a bare
+    application number is Chinese (check digit enforced, type from the number); US, EP, JP, KR and WO
+    grants are checked by their own formats and stored as prefix + number without the kind code. A
+    ``country`` that contradicts the number is a 400 on ``country``; without ``country`` it is taken
+    from the number. Foreign patents whose number does not give the type take ``patent_type``
+    (default invention). 409 ``ip_asset_owned_by_other`` / ``ip_asset_exists`` when the number is
+    already registered.
     """
     owner = _asset_owner(by, owner)
     if kind not in IPAsset.Kind.values:
         raise Invalid(_("类型应为 patent（专利）或 trademark（商标）"), field="kind", code="invalid_choice")
-    country = _country(country)
+    given_country = None if country == FROM_NUMBER else _country(country)
     title = _required_text(title, field="title", label=_("名称"), max_length=_TITLE_MAX)
     if granted_on is not None:
         if not isinstance(granted_on, dt.date):
@@ -126,19 +129,16 @@ def ip_asset_register(
     if kind == IPAsset.Kind.PATENT:
         if nice_class is not None:
             raise Invalid(_("尼斯分类只适用于商标"), field="nice_class", code="not_applicable")
-        if country == "CN":
-            parsed = _identifier(identifiers.check_patent_number, number, field="number", today=timezone.localdate())
-            if patent_type and patent_type != parsed.patent_type:
-                raise Invalid(_("专利类型与专利号不符"), field="patent_type", code="mismatch")
-            normalized, patent_type = parsed.number, parsed.patent_type
-        else:
-            normalized = _identifier(identifiers.normalize, number, field="number")
-            if not _FOREIGN_PATENT.fullmatch(normalized):
-                raise Invalid(_("国外专利号应为 4–20 位字母、数字、'.'、'/' 或 '-'"), field="number", code="format")
-            patent_type = patent_type or PatentType.INVENTION
-            if patent_type not in PatentType.values:
-                raise Invalid(_("未知的专利类型"), field="patent_type", code="invalid_choice")
+        parsed = _identifier(patent_numbers.check_any_patent_number, number, field="number",
+                             country=given_country, today=timezone.localdate())
+        if parsed.patent_type and patent_type and patent_type != parsed.patent_type:
+            raise Invalid(_("专利类型与专利号不符"), field="patent_type", code="mismatch")
+        normalized, country = parsed.number, parsed.country
+        patent_type = parsed.patent_type or patent_type or PatentType.INVENTION
+        if patent_type not in PatentType.values:
+            raise Invalid(_("未知的专利类型"), field="patent_type", code="invalid_choice")
     else:
+        country = given_country or "CN"
         normalized = _identifier(identifiers.check_trademark_number, number, field="number")
         if isinstance(nice_class, bool) or not isinstance(nice_class, int) or not 1 <= nice_class <= 45:
             raise Invalid(_("商标须填写尼斯分类（1–45 的整数）"), field="nice_class", code="required")

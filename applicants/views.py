@@ -7,8 +7,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from core.dashboard import task_groups
+
 from . import selectors, services
-from .dashboard import task_groups
 from .forms import IPAssetForm, OrganisationForm, RegistryFilterForm
 from .models import STAFF_ROLES
 from .web import excel_response, run_form_service

@@ -1,5 +1,12 @@
-"""Shared helpers for server-rendered pages: domain errors as messages, Excel export, roles."""
+"""Shared helpers for server-rendered pages: domain errors as messages, Excel export, roles.
 
+``database_error_as_domain`` is the one reading of a database error the services did not
+anticipate, for the pages here and the API (``api.exceptions``): a ``DataError`` (a value the
+column cannot hold) is a 400; a deadlock, serialization failure or lock timeout is a 409
+``concurrent_modification``. Neither is a 500.
+"""
+
+import logging
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from functools import wraps
@@ -8,11 +15,45 @@ from io import BytesIO
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import DataError, OperationalError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .errors import DomainError, NotAllowed, NotFound
+from .errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
+
+logger = logging.getLogger(__name__)
+
+try:  # PostgreSQL's concurrency failures, as psycopg raises them (Django keeps them as __cause__)
+    from psycopg import errors as _pg
+
+    _PG_CONCURRENCY: tuple[type[BaseException], ...] = (
+        _pg.DeadlockDetected, _pg.SerializationFailure, _pg.LockNotAvailable)
+except ImportError:  # pragma: no cover - psycopg is in requirements.txt
+    _PG_CONCURRENCY = ()
+
+
+def is_concurrency_failure(exc: BaseException) -> bool:
+    """A deadlock, serialization failure or lock timeout (PostgreSQL), or SQLite's busy timeout."""
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    if _PG_CONCURRENCY and isinstance(cause, _PG_CONCURRENCY):
+        return True
+    return "database is locked" in str(exc)
+
+
+def database_error_as_domain(exc: BaseException) -> DomainError | None:
+    """The domain error a database error stands for, or None when it is a real fault (a 500)."""
+    if isinstance(exc, DataError):
+        logger.warning("DataError mapped to 400: %s", exc)
+        return Invalid(_("提交的数据超出了允许的范围或格式（如数值过大、文本过长或含无效字符），请检查后重试"),
+                       code="data_error")
+    if is_concurrency_failure(exc):
+        logger.warning("Concurrency failure mapped to 409: %s", exc)
+        return Conflict(_("记录已被他人同时修改，请刷新后重试"), code="concurrent_modification")
+    return None
 
 
 def role_required(*roles: str):
@@ -31,13 +72,24 @@ def role_required(*roles: str):
     return decorator
 
 
+def _domain_errors(call):
+    try:
+        return call()
+    except (DataError, OperationalError) as exc:
+        domain = database_error_as_domain(exc)
+        if domain is None:
+            raise
+        raise domain from exc
+
+
 def run_service(request, call, *, success: str | None = None, redirect_to: str | None = None):
     """Run a service call for a page: a DomainError becomes a message (400/409) or 403/404.
 
-    Returns the service's result, or None when it raised a message-worthy error.
+    Returns the service's result, or None when it raised a message-worthy error (a database
+    ``DataError`` or deadlock included: a message, not a 500).
     """
     try:
-        result = call()
+        result = _domain_errors(call)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except NotAllowed as exc:
@@ -58,7 +110,7 @@ def run_form_service(form, call):
     """Run a service call for a bound, valid form: a 400/409 DomainError becomes errors on the form's
     fields (or non-field errors), 403/404 propagate as pages. Returns the result, or None on error."""
     try:
-        return call()
+        return _domain_errors(call)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except NotAllowed as exc:

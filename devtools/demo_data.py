@@ -15,7 +15,6 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from applicants import audit_chain
 from applicants.identifiers import credit_code_check_char, patent_check_char, resident_id_check_char
 from applicants.models import (
     Applicant,
@@ -30,6 +29,7 @@ from applicants.models import (
     Township,
     User,
 )
+from core import audit_chain
 from funding.models import Budget, EntryKind, LedgerEntry, Program
 from funding.workflow import ProgramCode
 

@@ -339,7 +339,7 @@ class Generator:
 
     def seal_audit_chains(self) -> None:
         """Bulk-written audit rows join the tamper-evident chains, so verify_audit stays clean."""
-        from applicants.audit_chain import registered, seal_unchained
+        from core.audit_chain import registered, seal_unchained
 
         for chain in registered():  # every chained table: transitions, ledger, repayments, recoveries, events
             seal_unchained(chain)

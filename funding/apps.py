@@ -7,7 +7,7 @@ class FundingConfig(AppConfig):
     verbose_name = "资金项目与申请"
 
     def ready(self) -> None:
-        from applicants.dashboard import register_nav, register_tasks
+        from core.dashboard import register_nav, register_tasks
 
         from . import audit, dashboard, handlers  # noqa: F401  registers the funding programs and audit chains
 

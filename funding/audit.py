@@ -1,7 +1,7 @@
 """The audit trail of funding: the only code that writes ``TransitionLog`` and ``ProgramRuleChange`` rows.
 
 Called inside the transaction of the change it records. Each row is the next link of a
-tamper-evident hash chain (``applicants.audit_chain``), so nothing else may create these rows;
+tamper-evident hash chain (``core.audit_chain``), so nothing else may create these rows;
 ``manage.py verify_audit`` recomputes the chains.
 """
 
@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from applicants.audit_chain import Chain, append, register
+from core.audit_chain import Chain, append, register
 
 from .models import Application, AuditChainHead, Program, ProgramRuleChange, TransitionLog
 

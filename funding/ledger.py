@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from applicants.audit_chain import Chain, append, register
+from core.audit_chain import Chain, append, register
 from core.money import ZERO
 
 from .models import Account, AuditChainHead, Budget, EntryKind, LedgerEntry

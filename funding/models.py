@@ -138,7 +138,7 @@ class LedgerEntry(models.Model):
     booked_on = models.DateField(_("记账日期"), default=timezone.localdate)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # The hash chain (applicants.audit_chain, written by funding.ledger.post); null = written around it.
+    # The hash chain (core.audit_chain, written by funding.ledger.post); null = written around it.
     seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     prev_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
     hash = models.CharField(max_length=64, null=True, blank=True, editable=False)

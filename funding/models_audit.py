@@ -1,6 +1,6 @@
 """The audit tables of funding: state changes, rule changes and the chain heads.
 
-Each row is a link of a tamper-evident hash chain (``applicants.audit_chain``), written only by
+Each row is a link of a tamper-evident hash chain (``core.audit_chain``), written only by
 ``funding.audit`` inside the transaction of the change it records.
 """
 
@@ -48,7 +48,7 @@ class TransitionLog(ChainedRow):
 
 
 class AuditChainHead(models.Model):
-    """The tail of one audit hash chain (``applicants.audit_chain``); locked to append a row."""
+    """The tail of one audit hash chain (``core.audit_chain``); locked to append a row."""
 
     chain = models.CharField(max_length=32, unique=True)
     seq = models.PositiveBigIntegerField(default=0)

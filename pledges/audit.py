@@ -1,16 +1,16 @@
 """The audit trail of pledge loans: the only functions that write ``LoanEvent``, ``Repayment`` and
 ``Recovery`` rows.
 
-Each row is the next link of a tamper-evident hash chain (``applicants.audit_chain``); call them
+Each row is the next link of a tamper-evident hash chain (``core.audit_chain``); call them
 inside the transaction of the change they record, after the business rows are locked (application →
-loan → budget). Chain heads are taken in ``applicants.audit_chain.LOCK_ORDER``: transition log,
+loan → budget). Chain heads are taken in ``core.audit_chain.LOCK_ORDER``: transition log,
 ledger entry, repayment, recovery, then loan event, so a service posts its ledger entry before the
 recovery row and writes the loan event last.
 """
 
 from django.utils.translation import gettext_lazy as _
 
-from applicants.audit_chain import Chain, append, register
+from core.audit_chain import Chain, append, register
 from funding.models import AuditChainHead
 
 from .models import LoanEvent, PledgeLoan, Recovery, Repayment

@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applicants.dashboard import register_nav, register_tasks
 from applicants.models import Role
+from core.dashboard import register_nav, register_tasks
 
 from .models import LoanStatus
 from .selectors import OVERSIGHT_ROLES, loans_visible_to, may_see_loans

@@ -134,7 +134,7 @@ class Repayment(models.Model):
     principal = models.DecimalField(_("本金"), **MONEY)
     interest = models.DecimalField(_("利息"), **MONEY)
     created_at = models.DateTimeField(default=timezone.now, editable=False)  # hashed, so set before saving
-    # The hash chain (applicants.audit_chain, written by pledges.audit.record_repayment); null = not chained.
+    # The hash chain (core.audit_chain, written by pledges.audit.record_repayment); null = not chained.
     seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     prev_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
     hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
@@ -161,7 +161,7 @@ class Recovery(models.Model):
     amount = models.DecimalField(_("回收金额"), **MONEY)
     pool_share = models.DecimalField(_("补偿资金分回"), **MONEY)
     created_at = models.DateTimeField(default=timezone.now, editable=False)  # hashed, so set before saving
-    # The hash chain (applicants.audit_chain, written by pledges.audit.record_recovery); null = not chained.
+    # The hash chain (core.audit_chain, written by pledges.audit.record_recovery); null = not chained.
     seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     prev_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
     hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
@@ -189,7 +189,7 @@ class LoanEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     at = models.DateTimeField(default=timezone.now)
-    # The hash chain (applicants.audit_chain, written by pledges.audit.record_loan_event); null = not chained.
+    # The hash chain (core.audit_chain, written by pledges.audit.record_loan_event); null = not chained.
     seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     prev_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
     hash = models.CharField(max_length=64, null=True, blank=True, editable=False)

@@ -1,7 +1,7 @@
 """Every write on pledge loans: one function per use case, one transaction each.
 
 Lock order, as everywhere (docs/architecture.md): business rows first — application → loan →
-budget — then the audit chain heads in ``applicants.audit_chain.LOCK_ORDER`` (ledger entry,
+budget — then the audit chain heads in ``core.audit_chain.LOCK_ORDER`` (ledger entry,
 repayment, recovery, loan event: so the loan event is always written last). ``loan_default``
 locks the loan before the application it creates, which no one else can see until it commits.
 Field rules live in ``validation``; idempotency of the bank API lives in ``idempotency``.

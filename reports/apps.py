@@ -7,7 +7,7 @@ class ReportsConfig(AppConfig):
     verbose_name = "报表"
 
     def ready(self) -> None:
-        from applicants.dashboard import register_nav
+        from core.dashboard import register_nav
 
         register_nav(report_nav)
 

@@ -23,8 +23,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from applicants import audit_chain
 from applicants.errors import DomainError
+from core import audit_chain
 from funding import bounds, ledger, services
 from funding.models import Application, Budget, EntryKind, LedgerEntry, Program
 from funding.program_rules import program_update

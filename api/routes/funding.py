@@ -5,6 +5,7 @@ from ..views import funding as v
 urlpatterns = [
     path("programs/", v.ProgramList.as_view(), name="program-list"),
     path("programs/<str:code>/", v.ProgramDetail.as_view(), name="program-detail"),
+    path("programs/<str:code>/history/", v.ProgramHistory.as_view(), name="program-history"),
     path("budgets/", v.BudgetList.as_view(), name="budget-list"),
     path("budgets/adjustments/", v.BudgetAdjustmentCreate.as_view(), name="budget-adjustment"),
     path("applications/", v.ApplicationListCreate.as_view(), name="application-list"),

@@ -1,23 +1,13 @@
 """IP assets over the API. Serializers check shape and types only; the rules live in
 ``applicants.services`` (numbers, ownership, nice classes, dates)."""
 
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from applicants.models import IPAsset
 
+from .common import StrictFieldsMixin, StrictSerializer
 
-class StrictFieldsMixin:
-    """Refuse fields the serializer does not know (400 keyed by the unknown field), so a typo such as
-    ``grantd_on`` is reported instead of silently ignored. Other serializers may mix this in."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            writable = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = sorted(str(key) for key in data if key not in writable)
-            if unknown:
-                raise serializers.ValidationError({key: [_("未知字段")] for key in unknown})
-        return super().to_internal_value(data)
+__all__ = ["IPAssetCreateSerializer", "IPAssetSerializer", "OwnerSerializer", "StrictFieldsMixin"]
 
 
 class OwnerSerializer(serializers.Serializer):
@@ -35,13 +25,17 @@ class IPAssetSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class IPAssetCreateSerializer(StrictFieldsMixin, serializers.Serializer):
+class IPAssetCreateSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=IPAsset.Kind.choices)
     number = serializers.CharField(max_length=40, trim_whitespace=True,
-                                   help_text="专利号（ZL/CN 前缀、点号可省）或商标注册号；返回规范化的号码")
+                                   help_text="专利号：中国专利 ZL/CN 前缀、点号可省（如 ZL201710601862.3）；国外授权专利"
+                                   "带国别代码（如 US11234567B2、EP1234567B1、JP6543210B2、KR10-2345678、"
+                                   "WO2020/123456）；或商标注册号。返回规范化的号码")
     title = serializers.CharField(max_length=200)
     granted_on = serializers.DateField(required=False, allow_null=True)
-    country = serializers.CharField(required=False, default="CN", max_length=2, min_length=2)
+    country = serializers.CharField(required=False, max_length=2, min_length=2,
+                                    help_text="国家/地区代码；专利省略时按号码判断（ZL/CN 为 CN，US… 为 US），"
+                                    "与号码不符为 400；商标省略为 CN")
     nice_class = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=45,
                                           help_text="商标必填：尼斯分类 1–45")
     owner = serializers.IntegerField(required=False, min_value=1,

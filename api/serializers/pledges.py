@@ -1,15 +1,20 @@
 """Pledge loans over the API.
 
 Output serializers give the contract's shapes (money as 2-decimal strings, rates as "0.0385",
-identifiers normalized). The request serializers document the bodies in the OpenAPI schema; the
-field rules themselves (credit code, patent check digits, rate as a fraction, dates…) live once in
-``pledges.validation`` and run in the services, so the API, the pages and the admin agree.
+identifiers normalized). The request serializers document the bodies in the OpenAPI schema and
+check their shape (unknown fields, types); the field rules themselves (credit code, patent check
+digits, rate as a fraction, dates…) live once in ``pledges`` and run in the services, so the API,
+the pages and the admin agree.
 """
+
+from decimal import Decimal
 
 from rest_framework import serializers
 
 from pledges.models import LoanStatus, PledgedRight, PledgeLoan, Repayment
 from pledges.validation import format_rate
+
+from .common import FractionField, MoneyField, StrictSerializer
 
 
 class RightSerializer(serializers.ModelSerializer):
@@ -71,41 +76,50 @@ class RecoveryOutSerializer(serializers.Serializer):
     pool_share = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="按分担比例分回资金池的金额")
 
 
-# --- request bodies (documentation; the rules run in pledges.validation) -----------------
+# --- request bodies ---------------------------------------------------------------------------
+# The views validate each body with these for shape (unknown fields, types; money as decimal strings
+# parsed by core.money, never JSON numbers) before the service runs; the rules themselves (credit
+# code, check digits, ranges, dates…) live in ``pledges`` and run in the services.
 
-class RightInSerializer(serializers.Serializer):
+class RightInSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=PledgedRight.Kind.choices)
-    number = serializers.CharField(help_text="专利号（ZL/CN 前缀、点可省略）或商标注册号（纯数字）")
-    valuation = serializers.CharField(help_text='评估价值，如 "4500000.00"，> 0')
+    number = serializers.CharField(allow_blank=True, trim_whitespace=False,
+                                   help_text="专利号（ZL/CN 前缀、点可省略）或商标注册号（纯数字）")
+    valuation = MoneyField(positive=True, help_text='评估价值，如 "4500000.00"，> 0')
 
 
-class LoanRegisterSerializer(serializers.Serializer):
-    contract_no = serializers.CharField(max_length=60, help_text="合同编号，同一银行内唯一")
-    borrower_credit_code = serializers.CharField(help_text="借款企业统一社会信用代码（18 位，含校验位）")
-    borrower_name = serializers.CharField(required=False, help_text="企业名称；信用代码首次出现时必填")
-    principal = serializers.CharField(help_text='贷款本金，如 "3000000.00"，> 0，最多 2 位小数')
-    annual_rate = serializers.CharField(help_text='年利率小数，0 < r < 1，如 "0.0385"（不是 3.85）')
+class LoanRegisterSerializer(StrictSerializer):
+    contract_no = serializers.CharField(max_length=60, allow_blank=True, trim_whitespace=False,
+                                        help_text="合同编号，同一银行内唯一")
+    borrower_credit_code = serializers.CharField(allow_blank=True, trim_whitespace=False,
+                                                 help_text="借款企业统一社会信用代码（18 位，含校验位）")
+    borrower_name = serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False,
+                                          help_text="企业名称；信用代码首次出现时必填")
+    principal = MoneyField(positive=True, help_text='贷款本金，如 "3000000.00"，> 0，最多 2 位小数')
+    annual_rate = FractionField(places=6, high=Decimal("100"), what="年利率",
+                                help_text='年利率小数，0 < r < 1，如 "0.0385"（不是 3.85）')
     start_date = serializers.DateField()
     maturity_date = serializers.DateField(help_text="须晚于 start_date")
-    pledge_registration_no = serializers.CharField(help_text="质押登记号：13 位以上数字，或新格式字母数字（≤ 40）")
+    pledge_registration_no = serializers.CharField(allow_blank=True, trim_whitespace=False,
+                                                   help_text="质押登记号：13 位以上数字，或新格式字母数字（≤ 40）")
     rights = RightInSerializer(many=True, help_text="至少一项；同一请求内不得重复")
 
 
-class RepaymentInSerializer(serializers.Serializer):
+class RepaymentInSerializer(StrictSerializer):
     date = serializers.DateField()
-    principal = serializers.CharField(help_text='归还本金，≥ 0，不超过贷款余额，如 "100000.00"')
-    interest = serializers.CharField(help_text='支付利息，≥ 0，如 "9625.00"')
+    principal = MoneyField(allow_negative=False, help_text='归还本金，≥ 0，不超过贷款余额，如 "100000.00"')
+    interest = MoneyField(allow_negative=False, help_text='支付利息，≥ 0，如 "9625.00"')
 
 
-class SettleInSerializer(serializers.Serializer):
-    date = serializers.DateField(required=False, help_text="结清日，默认今天")
+class SettleInSerializer(StrictSerializer):
+    date = serializers.DateField(required=False, allow_null=True, help_text="结清日，默认今天")
 
 
-class DefaultInSerializer(serializers.Serializer):
+class DefaultInSerializer(StrictSerializer):
     date = serializers.DateField()
-    outstanding_principal = serializers.CharField(help_text="违约时贷款余额，> 0，不超过本金")
+    outstanding_principal = MoneyField(positive=True, help_text="违约时贷款余额，> 0，不超过还款后的余额")
 
 
-class RecoveryInSerializer(serializers.Serializer):
+class RecoveryInSerializer(StrictSerializer):
     date = serializers.DateField()
-    amount = serializers.CharField(help_text="追偿回收金额，> 0；累计不超过违约时余额")
+    amount = MoneyField(positive=True, help_text="追偿回收金额，> 0；累计不超过违约时余额")

@@ -6,7 +6,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,9 +13,10 @@ from applicants.errors import NotFound
 from applicants.models import Role
 from funding import selectors, services
 from funding.filters import ApplicationFilter
-from funding.models import Application, Budget, Document, Review, TransitionLog
+from funding.models import Application, Budget, Document, ProgramRuleChange, Review, TransitionLog
 from funding.workflow import Transition
 
+from ..parsers import CleanFormParser, CleanMultiPartParser
 from ..serializers.common import error_responses
 from ..serializers.funding import (
     AdjustmentInSerializer,
@@ -29,13 +29,16 @@ from ..serializers.funding import (
     DocumentInSerializer,
     DocumentSerializer,
     HistorySerializer,
+    ProgramRuleChangeSerializer,
     ProgramSerializer,
+    ProgramUpdateSerializer,
     ReviewInSerializer,
     ReviewSerializer,
     TransitionInSerializer,
 )
 
-STAFF = (Role.IP_OFFICE, Role.EXPERT, Role.FINANCE, Role.FIN_CENTER, Role.ADMIN)
+# Who reads budgets: the staff the budgets page admits (experts review cases, not budgets).
+BUDGET_READERS = (Role.IP_OFFICE, Role.FINANCE, Role.FIN_CENTER, Role.ADMIN)
 
 
 def _detail(request, app: Application, code: int = 200) -> Response:
@@ -44,11 +47,16 @@ def _detail(request, app: Application, code: int = 200) -> Response:
 
 
 class ProgramList(generics.ListAPIView):
+    """Paginated like every list (``{"count", "next", "previous", "results"}``)."""
+
     serializer_class = ProgramSerializer
-    pagination_class = None
 
     def get_queryset(self):
-        return selectors.programs_for(self.request.user)
+        return selectors.programs_for(self.request.user).order_by("code")
+
+    @extend_schema(responses={200: ProgramSerializer(many=True), **error_responses(400, 401)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class ProgramDetail(APIView):
@@ -57,15 +65,33 @@ class ProgramDetail(APIView):
         program = get_object_or_404(selectors.programs_for(request.user), code=code)
         return Response(ProgramSerializer(program).data)
 
-    @extend_schema(request=ProgramSerializer, responses={200: ProgramSerializer, **error_responses(400, 403, 404)})
+    @extend_schema(request=ProgramUpdateSerializer,
+                   responses={200: ProgramSerializer, **error_responses(400, 403, 404, 409)})
     def patch(self, request, code: str):
         if not request.user.has_role(Role.ADMIN):
             raise PermissionDenied("只有资金管理员可以修改项目规则")
         program = get_object_or_404(selectors.programs_for(request.user), code=code)
-        serializer = ProgramSerializer(program, data=request.data, partial=True)
+        serializer = ProgramUpdateSerializer(program, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        program = services.program_update(by=request.user, code=code, changes=dict(serializer.validated_data))
+        changes = dict(serializer.validated_data)
+        reason = changes.pop("reason", "")
+        program = services.program_update(by=request.user, program=program, changes=changes, reason=reason)
         return Response(ProgramSerializer(program).data)
+
+
+class ProgramHistory(generics.ListAPIView):
+    """Every change of a program's rules, newest first (staff of the program's region)."""
+
+    serializer_class = ProgramRuleChangeSerializer
+
+    @extend_schema(responses={200: ProgramRuleChangeSerializer(many=True), **error_responses(401, 404)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ProgramRuleChange.objects.none()
+        return selectors.program_rule_history(self.request.user, self.kwargs["code"])
 
 
 class BudgetList(generics.ListAPIView):
@@ -74,8 +100,8 @@ class BudgetList(generics.ListAPIView):
     @extend_schema(parameters=[OpenApiParameter("year", int)], responses={200: BudgetSerializer(many=True),
                                                                           **error_responses(400, 403)})
     def get(self, request, *args, **kwargs):
-        if not request.user.has_role(*STAFF):
-            raise PermissionDenied("只有工作人员可以查看预算")
+        if not request.user.has_role(*BUDGET_READERS):
+            raise PermissionDenied("只有知识产权局、财政局、金融中心和资金管理员可以查看预算")
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
@@ -195,7 +221,7 @@ class ApplicationReviews(generics.ListAPIView):
 
 
 class DocumentUpload(APIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [CleanMultiPartParser, CleanFormParser]
 
     @extend_schema(request={"multipart/form-data": DocumentInSerializer},
                    responses={201: DocumentSerializer, **error_responses(400, 403, 404, 409)})

@@ -12,7 +12,7 @@ from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.serializers.common import error_responses
+from api.serializers.common import error_responses, flat_errors
 from api.serializers.pledges import (
     DefaultInSerializer,
     LoanDetailSerializer,
@@ -24,6 +24,7 @@ from api.serializers.pledges import (
     RepaymentSerializer,
     SettleInSerializer,
 )
+from applicants.errors import Invalid
 from applicants.identifiers import normalize
 from applicants.models import Role
 from pledges import selectors, services
@@ -73,6 +74,15 @@ def _bank_post(request, call) -> Response:
     return Response(body, status=outcome_status)
 
 
+def _check_shape(serializer_class, data) -> None:
+    """The body's shape (unknown fields, types, money as decimal strings) before the service runs its
+    rules; raised as a domain error so that a refused request is replayed like any other."""
+    serializer = serializer_class(data=data if data is not None else {})
+    if not serializer.is_valid():
+        errors = flat_errors(serializer.errors)
+        raise Invalid(next((m for messages in errors.values() for m in messages), ""), errors=errors)
+
+
 def _loan_json(user, loan_id: int) -> dict:
     return LoanDetailSerializer(selectors.loan_for(user, loan_id)).data
 
@@ -99,6 +109,7 @@ class LoanListCreate(generics.ListAPIView):
     )
     def post(self, request, *args, **kwargs):
         def call():
+            _check_shape(LoanRegisterSerializer, request.data)
             loan = services.loan_register(by=request.user, data=request.data)
             return status.HTTP_201_CREATED, _loan_json(request.user, loan.pk)
 
@@ -124,6 +135,7 @@ class LoanRepayments(_LoanAction):
                    responses={201: RepaymentSerializer, **error_responses(400, 401, 403, 404), 409: REUSED_409})
     def post(self, request, pk: int):
         def call():
+            _check_shape(RepaymentInSerializer, request.data)
             repayment = services.repayment_record(by=request.user, loan_id=pk, data=request.data)
             return status.HTTP_201_CREATED, RepaymentSerializer(repayment).data
 
@@ -135,6 +147,7 @@ class LoanSettle(_LoanAction):
                    responses={200: LoanDetailSerializer, **error_responses(400, 401, 403, 404), 409: REUSED_409})
     def post(self, request, pk: int):
         def call():
+            _check_shape(SettleInSerializer, request.data)
             services.loan_settle(by=request.user, loan_id=pk, data=request.data or {})
             return status.HTTP_200_OK, _loan_json(request.user, pk)
 
@@ -147,6 +160,7 @@ class LoanDefault(_LoanAction):
                    responses={200: LoanDetailSerializer, **error_responses(400, 401, 403, 404), 409: REUSED_409})
     def post(self, request, pk: int):
         def call():
+            _check_shape(DefaultInSerializer, request.data)
             services.loan_default(by=request.user, loan_id=pk, data=request.data)
             return status.HTTP_200_OK, _loan_json(request.user, pk)
 
@@ -158,6 +172,7 @@ class LoanRecoveries(_LoanAction):
                    responses={201: RecoveryOutSerializer, **error_responses(400, 401, 403, 404), 409: REUSED_409})
     def post(self, request, pk: int):
         def call():
+            _check_shape(RecoveryInSerializer, request.data)
             recovery = services.recovery_record(by=request.user, loan_id=pk, data=request.data)
             return status.HTTP_201_CREATED, RecoveryOutSerializer(recovery).data
 

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import migrations, models
 
-from applicants.audit_chain import Chain, seal_unchained
+from core.audit_chain import Chain, seal_unchained
 
 # Frozen here: the hashed fields as of this migration (funding.audit / pledges.audit hold the live copy).
 FIELDS = ("application_id", "transition", "from_state", "to_state", "by_id", "at", "comment")

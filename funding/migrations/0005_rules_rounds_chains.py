@@ -149,7 +149,7 @@ def _working_days_after(start, days):
 def forwards(apps, schema_editor):
     from decimal import Decimal
 
-    from applicants.audit_chain import Chain, seal_unchained
+    from core.audit_chain import Chain, seal_unchained
 
     Application = apps.get_model("funding", "Application")
     Program = apps.get_model("funding", "Program")

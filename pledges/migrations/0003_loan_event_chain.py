@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import migrations, models
 
-from applicants.audit_chain import Chain, seal_unchained
+from core.audit_chain import Chain, seal_unchained
 
 # Frozen here: the hashed fields as of this migration (funding.audit / pledges.audit hold the live copy).
 FIELDS = ("loan_id", "kind", "from_status", "to_status", "detail", "by_id", "at")

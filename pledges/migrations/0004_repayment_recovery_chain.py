@@ -3,7 +3,7 @@
 import django.utils.timezone
 from django.db import migrations, models
 
-from applicants.audit_chain import Chain, seal_unchained
+from core.audit_chain import Chain, seal_unchained
 
 # Frozen here: the hashed fields as of this migration (pledges.audit holds the live copy).
 REPAYMENT_FIELDS = ("loan_id", "date", "principal", "interest", "created_at")

@@ -52,7 +52,7 @@ def test_subsidy_runs_from_draft_to_paid_with_history_and_emails(world, api, dja
 
 def _subsidy_flow(world, api):
     patent = factories.PatentFactory(owner=world.enterprise1)
-    foreign = factories.PatentFactory(owner=world.enterprise1, country="US")
+    foreign = factories.PatentFactory(owner=world.enterprise1, country="US", number="US11234567")
     me = api(world.applicant1)
     r = create(me, program="application_subsidy", title="2025 年专利资助", patents=[patent.number, foreign.number],
                official_fees_paid="60000.00", requested_amount="1.00")

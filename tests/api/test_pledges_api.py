@@ -64,7 +64,8 @@ def test_known_borrower_needs_no_name(world):
 
 def test_patent_in_the_registry_is_linked(world):
     patent = PatentFactory(owner=world.enterprise1)
-    body = loan_body(rights=[{"kind": "patent", "number": patent.number, "valuation": "100.00"}])
+    body = loan_body(borrower_credit_code=world.enterprise1.credit_code,  # its owner borrows (right_owned_by_other)
+                     rights=[{"kind": "patent", "number": patent.number, "valuation": "100.00"}])
     response = client_for(world.bank1_user).post(URL, body, format="json")
     assert response.status_code == 201
     assert PledgedRight.objects.get(number=patent.number).ip_asset_id == patent.pk
@@ -76,9 +77,10 @@ def test_registration_uses_a_fixed_number_of_queries_whatever_the_rights(world):
     def count(n_rights):
         rights = [{"kind": "trademark", "number": str(7000000 + next(serial)), "valuation": "1.00"}
                   for _ in range(n_rights)]
-        rights.append({"kind": "patent", "number": PatentFactory().number, "valuation": "1.00"})
+        rights.append({"kind": "patent", "number": PatentFactory(owner=world.enterprise1).number, "valuation": "1.00"})
+        body = loan_body(rights=rights, borrower_credit_code=world.enterprise1.credit_code)  # the patent's owner
         with CaptureQueriesContext(connection) as ctx:
-            response = client_for(world.bank1_user).post(URL, loan_body(rights=rights), format="json")
+            response = client_for(world.bank1_user).post(URL, body, format="json")
         assert response.status_code == 201
         return len(ctx)
 

@@ -93,9 +93,11 @@ def test_lower_case_country_is_upper_cased(applicant_user):
 
 
 def test_foreign_patent_keeps_its_number_and_defaults_to_invention(applicant_user):
+    # Issue #10: a foreign grant is stored as prefix + number without its kind code (one grant, one
+    # number: "US10123456" and "US10123456B2" must not register, and be claimed, twice).
     asset = services.ip_asset_register(by=applicant_user, kind="patent", number="us 10123456 b2", title="x",
                                        country="US")
-    assert (asset.number, asset.patent_type) == ("US10123456B2", PatentType.INVENTION)
+    assert (asset.number, asset.country, asset.patent_type) == ("US10123456", "US", PatentType.INVENTION)
 
 
 def test_unknown_kind_is_invalid(applicant_user):

@@ -5,7 +5,7 @@ from io import StringIO
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from applicants import audit_chain
+from core import audit_chain
 from tests.funding.helpers import no_publicity, step, subsidy_app
 from tests.pledges.helpers import IN_TERM, register
 

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from applicants import audit_chain
+from core import audit_chain
 from funding.audit import CHAIN as TRANSITION_CHAIN
 from funding.models import AuditChainHead, TransitionLog
 from pledges.models import LoanEvent

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from applicants import audit_chain
+from core import audit_chain
 from funding.models import LedgerEntry, ProgramRuleChange, TransitionLog
 from funding.program_rules import program_update
 from funding.verify import ledger_violations
@@ -75,16 +75,23 @@ def test_a_rule_change_rewritten_in_sql_is_found(world):
     assert any(f"#{change.pk}" in finding for finding in findings())
 
 
-def test_the_acceptance_check_is_a_chained_audit_row(world):
+def test_the_acceptance_check_is_a_chained_audit_row_with_its_grade(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
     from funding import services
     from funding.models import Program
 
     Program.objects.filter(pk=world.programs["application_subsidy"].pk).update(first_tranche_share="0.5000")
     app = approved_subsidy(world)
-    services.application_mark_completed(application_id=app.pk, by=world.finance)
-    row = TransitionLog.objects.get(application=app, transition="mark_completed")
-    assert row.by == world.finance and row.seq is not None
-    assert findings() == []
+    services.document_attach(application_id=app.pk, by=world.applicant1, kind="验收报告",
+                             uploaded_file=SimpleUploadedFile("r.pdf", b"%PDF-1.4\n%x\n"))
+    step(app, "submit_completion", world.applicant1)
+    step(app, "pass_completion", world.clerk, data={"grade": "good"})
+    row = TransitionLog.objects.get(application=app, transition="pass_completion")
+    assert (row.by, row.to_state, row.detail) == (world.clerk, "completed", {"grade": "good"})
+    assert row.seq is not None and findings() == []
+    TransitionLog.objects.filter(pk=row.pk).update(detail={"grade": "excellent"})
+    assert any(f"#{row.pk}" in finding for finding in findings())
 
 
 def test_chain_heads_are_taken_in_lock_order(world, settings):

@@ -7,9 +7,9 @@ from django.core.management import call_command
 
 from applicants.identifiers import check_credit_code, check_patent_number
 from applicants.models import Applicant, Bank, IPAsset, Role, User
+from devtools.demo_data import DEMO_BUDGETS, DEMO_PASSWORD, USERS
 from funding.models import Application, Budget, LedgerEntry, Program
 from pledges.models import PledgeLoan
-from devtools.demo_data import DEMO_BUDGETS, DEMO_PASSWORD, USERS
 
 pytestmark = pytest.mark.django_db
 

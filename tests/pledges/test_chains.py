@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from applicants import audit_chain
+from core import audit_chain
 from pledges import services
 from pledges.audit import RECOVERY_CHAIN, REPAYMENT_CHAIN
 from pledges.models import Recovery, Repayment

@@ -44,9 +44,13 @@ ROWS: dict[tuple[str, str], Row] = {
     # --- programs and budgets -------------------------------------------------------------
     ("api/v1/programs/", "GET"): Row(expect(OK)),
     ("api/v1/programs/<str:code>/", "GET"): Row(expect(OK), path={"code": "program"}),
+    # The rule history: staff of the program's region; others do not see it (404).
+    ("api/v1/programs/<str:code>/history/", "GET"): Row(expect(HIDE, **{**STAFF_READ, "expert1": HIDE}),
+                                                        path={"code": "program"}),
     ("api/v1/programs/<str:code>/", "PATCH"): Row(expect(DENY, admin=ALLOW), path={"code": "program"},
                                                   body={"publicity_days": 5}),
-    ("api/v1/budgets/", "GET"): Row(expect(DENY, **STAFF_READ)),
+    # Experts review cases, not budgets: the budgets page refuses them, and so does the API (issue #10).
+    ("api/v1/budgets/", "GET"): Row(expect(DENY, **{**STAFF_READ, "expert1": DENY})),
     ("api/v1/budgets/adjustments/", "POST"): Row(
         expect(DENY, finance=ALLOW, admin=ALLOW),
         body={"program": "industrialization", "year": "{year}", "amount": "1000.00", "reason": "追加预算"},

@@ -49,7 +49,6 @@ ROWS: dict[str, tuple[Row, dict]] = {
             body={"score": "80", "recommended_amount": "50000.00", "comment": "可行"}),
         {"method": "POST"},
     ),
-    "funding:completed": (Row(expect(DENY, finance=ALLOW), path={"pk": "app_submitted"}, body={}), {"method": "POST"}),
     "funding:upload": (
         Row(expect(HIDE, applicant1=ALLOW, admin=DENY), path={"pk": "app_draft"}, multipart=True),
         {"method": "POST"},

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 
-from applicants import audit_chain
+from core import audit_chain
 from devtools.demo_data import DEMO_PASSWORD, DemoBase, accounts_table, seed_base
 from funding.models import Application, Program
 from funding.workflow import ProgramCode, Transition

@@ -5,7 +5,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from applicants import audit_chain
+from core import audit_chain
 
 
 class Command(BaseCommand):
