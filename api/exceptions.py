@@ -1,13 +1,11 @@
 """One mapping from every error to the contract's JSON: 400 keyed by field, 409 with detail+code.
 
-Also the project's 400/403/404/500 handlers (``config/urls.py``): JSON under ``/api/``, the HTML
-pages elsewhere, so an API client never receives an HTML error page.
+The project's HTML/JSON error pages (400/403/404/500) live in ``core.error_pages``.
 """
 
 import logging
 
 from django.core.exceptions import (
-    PermissionDenied,
     RequestDataTooBig,
     SuspiciousOperation,
     TooManyFieldsSent,
@@ -16,28 +14,23 @@ from django.core.exceptions import (
     ValidationError as DjangoValidationError,
 )
 from django.db import DataError, IntegrityError, OperationalError
-from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
-from django.views import defaults
-from django.views.decorators.csrf import csrf_exempt
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from applicants.errors import Conflict, DomainError
-from applicants.web import database_error_as_domain
+from applicants.errors import DomainError
+from core.error_pages import _too_big_message
+from core.web import database_error_as_domain
 
 logger = logging.getLogger(__name__)
-API_PREFIX = "/api/"
 
 
 def _conflict(detail: str, code: str) -> Response:
     return Response({"detail": detail, "code": code}, status=status.HTTP_409_CONFLICT)
 
 
-def _too_big_message() -> str:
-    return _("请求体过大")
 
 
 def exception_handler(exc, context):
@@ -82,49 +75,3 @@ def exception_handler(exc, context):
         detail = response.data["detail"]
         response.data = {"detail": str(detail), "code": getattr(detail, "code", "error")}
     return response
-
-
-# --- Django's error handlers, JSON for API paths --------------------------------------------
-
-
-def _is_api(request) -> bool:
-    return request.path.startswith(API_PREFIX)
-
-
-def _json(detail: str, code: str, status_code: int) -> JsonResponse:
-    return JsonResponse({"detail": detail, "code": code}, status=status_code, json_dumps_params={"ensure_ascii": False})
-
-
-def bad_request(request, exception=None):
-    if _is_api(request):
-        if isinstance(exception, (RequestDataTooBig, TooManyFieldsSent)):
-            return _json(_too_big_message(), "request_too_large", 413)
-        return _json(_("请求无效"), "bad_request", 400)
-    return defaults.bad_request(request, exception)
-
-
-def permission_denied(request, exception=None):
-    if _is_api(request):
-        return _json(_("无权执行此操作"), "permission_denied", 403)
-    return defaults.permission_denied(request, exception)
-
-
-def page_not_found(request, exception=None):
-    if _is_api(request):
-        return _json(_("未找到"), "not_found", 404)
-    return defaults.page_not_found(request, exception)
-
-
-@csrf_exempt  # an unknown API URL is a JSON 404 for every method, not CSRF's HTML 403 for a POST
-def api_not_found(request, *args, **kwargs):
-    return _json(_("未找到"), "not_found", 404)
-
-
-def server_error(request):
-    if _is_api(request):
-        return _json(_("服务器内部错误，已记录，请稍后重试"), "server_error", 500)
-    return defaults.server_error(request)
-
-
-__all__ = ["exception_handler", "Conflict", "Http404", "PermissionDenied", "bad_request", "permission_denied",
-           "page_not_found", "server_error"]

@@ -14,9 +14,8 @@ from django.template import TemplateDoesNotExist
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from core.error_pages import API_PREFIX
 from core.text import problem_message, tree_problems
-
-from .exceptions import API_PREFIX
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _HEADERS = ("Idempotency-Key",)

@@ -1,7 +1,7 @@
 """Every write of the registry: one function per use case, one transaction each, keyword-only.
 
 Services raise ``applicants.errors`` (Invalid 400 / NotAllowed 403 / Conflict 409); the API's
-exception handler and ``applicants.web.run_service`` turn them into JSON or page messages.
+exception handler and ``core.web.run_service`` turn them into JSON or page messages.
 """
 
 from __future__ import annotations

@@ -8,11 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from core.dashboard import task_groups
+from core.web import excel_response, run_form_service
 
 from . import selectors, services
 from .forms import IPAssetForm, OrganisationForm, RegistryFilterForm
 from .models import STAFF_ROLES
-from .web import excel_response, run_form_service
 
 PAGE_SIZE = 20
 

@@ -3,8 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api import exceptions as api_exceptions
 from applicants import views as applicant_views
+from core import error_pages
 
 urlpatterns = [
     path("", applicant_views.home, name="home"),
@@ -28,8 +28,8 @@ urlpatterns = [
 
 # JSON errors under /api/, the HTML pages elsewhere. The catch-all keeps unknown API URLs JSON even
 # with DEBUG on (where Django would show its technical 404 page); it must stay last.
-urlpatterns += [re_path(r"^api/", api_exceptions.api_not_found)]
-handler400 = "api.exceptions.bad_request"
-handler403 = "api.exceptions.permission_denied"
-handler404 = "api.exceptions.page_not_found"
-handler500 = "api.exceptions.server_error"
+urlpatterns += [re_path(r"^api/", error_pages.api_not_found)]
+handler400 = "core.error_pages.bad_request"
+handler403 = "core.error_pages.permission_denied"
+handler404 = "core.error_pages.page_not_found"
+handler500 = "core.error_pages.server_error"

@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from applicants.web import excel_response
+from core.web import excel_response
 
 from .filters import ApplicationFilter
 

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 
 from applicants.errors import NotFound
 from applicants.models import Role
-from applicants.web import excel_response, role_required, run_service
 from core.money import quantize
+from core.web import excel_response, role_required, run_service
 
 from . import selectors, services
 from .forms import PROGRAM_FORMS, AdjustmentForm, DocumentForm, ReviewForm, TransitionForm

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
 from applicants.models import Role
-from applicants.web import excel_response, role_required, run_service
 from core.money import format_money, format_percent
+from core.web import excel_response, role_required, run_service
 
 from . import selectors, services
 from .forms import CancelForm, LoanFilterForm

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from applicants.errors import Invalid
 from applicants.models import Role
-from applicants.web import role_required, run_service
+from core.web import role_required, run_service
 from funding.pages import per_page
 
 from . import jobs, services

@@ -1,6 +1,6 @@
 """Issue #10 "no 500 from the database": a ``DataError`` is a 400, a deadlock / serialization failure /
 lock timeout a 409 ``concurrent_modification`` — on the API (``api.exceptions``) and on the pages
-(``applicants.web.run_service`` / ``run_form_service``). Any other database fault stays a 500.
+(``core.web.run_service`` / ``run_form_service``). Any other database fault stays a 500.
 
 The errors are raised the way Django's PostgreSQL backend raises them: psycopg's exception inside
 ``DatabaseErrorWrapper``, so the Django error carries psycopg's as ``__cause__`` (on either test

@@ -175,7 +175,7 @@ def test_wrong_method_is_405_json(applicant_client):
 
 
 def test_api_server_error_handler_answers_json(rf):
-    from api.exceptions import server_error
+    from core.error_pages import server_error
 
     response = server_error(rf.get("/api/v1/ip-assets/"))
     assert response.status_code == 500
