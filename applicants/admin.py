@@ -66,6 +66,12 @@ class IPAssetAdmin(admin.ModelAdmin):
     list_select_related = ["owner"]
     autocomplete_fields = ["owner"]
     date_hierarchy = "granted_on"
+    # What a number is, whose it is and when it was granted decide claims and standards: registered
+    # (and checked) through the service only; the registry may mark validity and high-value grounds.
+    readonly_fields = ["kind", "number", "owner", "patent_type", "granted_on", "country"]
+
+    def has_add_permission(self, request):
+        return False  # registered through ip_asset_register (API, pages), which checks the number
 
 
 @admin.register(User)

@@ -158,7 +158,18 @@ def ip_asset_register(
             raise
 
 
+# Checks other apps add (``register_number_guard``; pledges: a right under a live pledge for another
+# borrower): each ``guard(kind, number, owner)`` raises ``Conflict`` to refuse the registration.
+_NUMBER_GUARDS: list = []
+
+
+def register_number_guard(guard) -> None:
+    _NUMBER_GUARDS.append(guard)
+
+
 def _ensure_number_free(kind: str, number: str, owner: Applicant) -> None:
+    for guard in _NUMBER_GUARDS:
+        guard(kind, number, owner)
     holder = IPAsset.objects.filter(kind=kind, number=number).values_list("owner_id", flat=True).first()
     if holder is None:
         return

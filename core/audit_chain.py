@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 
 GENESIS = "0" * 64
 # Heads are taken in this order within one transaction (business rows first: application → loan → budget).
-LOCK_ORDER = ("program_rule", "transition_log", "ledger_entry", "repayment", "recovery", "loan_event")
+LOCK_ORDER = ("program_rule", "transition_log", "review", "ledger_entry", "repayment", "recovery", "loan_event")
 MAX_LISTED = 20  # unchained rows listed one by one before summarising
 
 
@@ -85,6 +85,17 @@ def register(chain: Chain) -> Chain:
 def registered() -> list[Chain]:
     """Every registered chain, in lock order."""
     return [_REGISTRY[name] for name in LOCK_ORDER if name in _REGISTRY]
+
+
+_CHECKS: list = []
+
+
+def register_check(check):
+    """A cross-check of live rows against their chained records (``check() -> list[str]`` of findings):
+    a row that is not chained itself (an application's state, request, frozen rules) must agree with
+    the chained rows that changed it, so an SQL edit of it is a finding too."""
+    _CHECKS.append(check)
+    return check
 
 
 # --- hashing -----------------------------------------------------------------------------------
@@ -281,7 +292,10 @@ def head_of(chain: Chain) -> tuple[int, str]:
 
 
 def verify_all(chains: Iterable[Chain]) -> list[str]:
+    """Every finding of ``chains``, then of the registered cross-checks."""
     findings: list[str] = []
     for chain in chains:
         findings.extend(verify(chain))
+    for check in _CHECKS:
+        findings.extend(check())
     return findings

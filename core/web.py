@@ -124,8 +124,8 @@ def run_form_service(form, call):
 
 def excel_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence], sheet: str = "Sheet1") -> HttpResponse:
     """An .xlsx download: Chinese headers, frozen header row, numbers stored as numbers."""
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
+    from openpyxl import Workbook  # noqa: PLC0415  heavy: loaded by the exports only
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415
 
     wb = Workbook(write_only=False)
     ws = wb.active

@@ -15,7 +15,6 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from applicants.identifiers import credit_code_check_char, patent_check_char, resident_id_check_char
 from applicants.models import (
     Applicant,
     Bank,
@@ -30,12 +29,14 @@ from applicants.models import (
     User,
 )
 from core import audit_chain
+from devtools.identifiers import REGION_CODE, credit_code, patent_number
+from funding import ledger
 from funding.models import Budget, EntryKind, LedgerEntry, Program
+from funding.services import budget_allocate
 from funding.workflow import ProgramCode
 
 DEMO_PASSWORD = "ipfund-demo-2026"
 
-REGION_CODE = "500237"
 REGION_NAME = "巫山县"
 TOWNSHIPS = ("巫峡镇", "龙门街道", "高唐街道", "大昌镇", "福田镇", "庙宇镇", "骡坪镇", "官渡镇", "双龙镇", "抱龙镇")
 # Yearly inputs of the indicators (domain §8): ≈ 46万 residents, ≈ 3.5万 market entities.
@@ -80,24 +81,6 @@ DEMO_BUDGETS: dict[str, Decimal] = {
 }
 
 BANKS = (("ABC-WS", "中国农业银行巫山县支行"), ("CQRCB-WS", "重庆农村商业银行巫山支行"))
-
-
-# --- identifier builders (valid by construction) ------------------------------------------
-
-def credit_code(region_code: str, org: str) -> str:
-    """A valid 统一社会信用代码 for an enterprise (``91``) of ``region_code``; ``org`` is 9 chars."""
-    body = f"91{region_code}{org}"
-    return body + credit_code_check_char(body)
-
-
-def patent_number(year: int, type_digit: str, serial: int) -> str:
-    digits = f"{year}{type_digit}{serial:07d}"
-    return f"ZL{digits}.{patent_check_char(digits)}"
-
-
-def resident_id(region_code: str, born: dt.date, serial: int) -> str:
-    body = f"{region_code}{born:%Y%m%d}{serial % 1000:03d}"
-    return body + resident_id_check_char(body)
 
 
 @dataclass(frozen=True)
@@ -216,14 +199,8 @@ def ensure_budget(program: Program, year: int, amount: Decimal, by: User | None 
     budget, _ = Budget.objects.get_or_create(program=program, year=year)
     if LedgerEntry.objects.filter(budget=budget, kind=EntryKind.ALLOCATION).exists():
         return budget
-    try:
-        from funding.services import budget_allocate
-    except ImportError:
-        budget_allocate = None
-    if budget_allocate is not None and by is not None:
+    if by is not None:
         return budget_allocate(by=by, program=program, year=year, amount=amount, memo="年初预算（演示数据）")
-    from funding import ledger
-
     ledger.post(budget=budget, kind=EntryKind.ALLOCATION, amount=amount, by=by, memo="年初预算（演示数据）")
     return budget
 

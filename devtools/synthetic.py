@@ -25,6 +25,7 @@ from decimal import Decimal
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
+from tqdm import tqdm
 
 from applicants.models import (
     Applicant,
@@ -38,6 +39,8 @@ from applicants.models import (
     Township,
     User,
 )
+from core.audit_chain import registered, seal_unchained
+from core.money import CENT, ZERO
 from devtools.bulk_rows import Table, flush_all
 from devtools.demo_data import (
     DEMO_BUDGETS,
@@ -45,13 +48,12 @@ from devtools.demo_data import (
     REGION_NAME,
     REGION_STATS,
     TOWNSHIPS,
-    credit_code,
     ensure_programs,
     ensure_region,
-    patent_number,
-    resident_id,
 )
+from devtools.identifiers import credit_code, patent_number, resident_id
 from devtools.synthetic_apps import AppBuilder
+from funding import ledger
 from funding.models import Account, Application, Budget, EntryKind, LedgerEntry
 from pledges.models import InterestSubsidyClaim, LoanEvent, LoanStatus, PledgedRight, PledgeLoan, Repayment
 
@@ -167,8 +169,6 @@ class Generator:
         return pk, number, "CN"
 
     def bar(self, total: int, desc: str):
-        from tqdm import tqdm
-
         return tqdm(total=total, desc=desc, unit="行", file=sys.stderr, disable=not self.progress, leave=False)
 
     # --- steps -----------------------------------------------------------------------------
@@ -271,7 +271,7 @@ class Generator:
                     if self.rng.random() < 0.6 else self.new_trademark(borrower))
                 kind = IPAsset.Kind.PATENT if number.startswith("ZL") else IPAsset.Kind.TRADEMARK
                 rights.add(loan_id=pk, kind=kind, number=number, live=live, ip_asset_id=asset,
-                           valuation=(principal * Decimal("1.5") / n_rights).quantize(Decimal("0.01")))
+                           valuation=(principal * Decimal("1.5") / n_rights).quantize(CENT))
             events.add(loan_id=pk, kind="registered", to_status=LoanStatus.ACTIVE,
                        detail={"principal": str(principal), "synthetic": True})
             self.loans.append(fact)
@@ -288,17 +288,17 @@ class Generator:
         will_default = defaults < max_defaults and self.rng.random() < 0.08 and end > start
         step = max(1, (maturity - start).days // 10)
         reps, outstanding, on = [], loan["principal"], start
-        per = (loan["principal"] / 12).quantize(Decimal("0.01"))
+        per = (loan["principal"] / 12).quantize(CENT)
         stop_at = self.rng.randrange(2, 9) if will_default else 99
         while len(reps) < stop_at:
             on = on + dt.timedelta(days=step)
             if on > end:
                 break
-            interest = (outstanding * rate * step / 365).quantize(Decimal("0.01"))
+            interest = (outstanding * rate * step / 365).quantize(CENT)
             principal = min(per, outstanding)
             reps.append((on, principal, interest))
             outstanding -= principal
-            fact.interest_by_year[on.year] = fact.interest_by_year.get(on.year, Decimal("0.00")) + interest
+            fact.interest_by_year[on.year] = fact.interest_by_year.get(on.year, ZERO) + interest
         if will_default:
             self.count("_defaults", 1)
             on = min(on + dt.timedelta(days=30), self.today)
@@ -308,16 +308,14 @@ class Generator:
                         defaulted_on=on, outstanding_at_default=outstanding)
         elif maturity <= self.today:
             if outstanding > 0:
-                reps.append((maturity, outstanding, (outstanding * rate / 12).quantize(Decimal("0.01"))))
-                outstanding = Decimal("0.00")
+                reps.append((maturity, outstanding, (outstanding * rate / 12).quantize(CENT)))
+                outstanding = ZERO
             loan.update(status=LoanStatus.SETTLED, settled_on=maturity)
         loan["outstanding_principal"] = outstanding
         return reps
 
     def fund_budgets(self) -> None:
         """Allocate every budget this run touched (or top it up) so that available ≥ 0."""
-        from funding import ledger
-
         ids = [bid for ctx in self.regions for bid in ctx.budgets.values()]
         rows = ledger.budgets_with_figures(Budget.objects.filter(pk__in=ids)).values(
             "pk", "year", "program__code", "fig_allocated", "fig_available")
@@ -339,8 +337,6 @@ class Generator:
 
     def seal_audit_chains(self) -> None:
         """Bulk-written audit rows join the tamper-evident chains, so verify_audit stays clean."""
-        from core.audit_chain import registered, seal_unchained
-
         for chain in registered():  # every chained table: transitions, ledger, repayments, recoveries, events
             seal_unchained(chain)
 
@@ -392,7 +388,7 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 
 def _round_up(amount: Decimal, step: int) -> Decimal:
     units = -(-int(amount) // step)
-    return Decimal(max(1, units) * step).quantize(Decimal("0.01"))
+    return Decimal(max(1, units) * step).quantize(CENT)
 
 
 def generate(*, applications: int, loans: int, seed: int, regions: int = 3, assets: int = 0,

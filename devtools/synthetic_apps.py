@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from applicants.models import Industry
+from core.money import CENT, ZERO
 from funding.models import (
     Account,
     Application,
@@ -26,8 +27,6 @@ from funding.workflow import State as S
 from funding.workflow import Transition as T
 from pledges.models import InterestSubsidyClaim, InterestSubsidyLoan, RiskCompensationClaim
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
 RELEASED = (S.REJECTED, S.WITHDRAWN)
 PAST = ((S.DISBURSED, 55), (S.APPROVED, 10), (S.REJECTED, 20), (S.WITHDRAWN, 7), (S.RETURNED, 2),
         (S.PUBLICITY, 1), (S.ACCEPTED, 2), (S.SUBMITTED, 3))

@@ -5,22 +5,68 @@ tamper-evident hash chain (``core.audit_chain``), so nothing else may create the
 ``manage.py verify_audit`` recomputes the chains.
 """
 
+import json
 from decimal import Decimal
 
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from core.audit_chain import Chain, append, register
+from core.audit_chain import Chain, append, register, register_check
+from core.money import CENT, format_money, quantize
 
-from .models import Application, AuditChainHead, Program, ProgramRuleChange, TransitionLog
+from .models import Application, AuditChainHead, Program, ProgramRuleChange, Review, TransitionLog
 
 # Hashed fields: never reorder or rename without re-sealing (a migration), or every row will mismatch.
 # ``amount``, ``voucher_no`` and ``detail`` came later: hashed when present, so older rows keep their hashes.
 CHAIN_FIELDS = ("application_id", "transition", "from_state", "to_state", "by_id", "at", "comment")
 CHAIN = register(Chain(name="transition_log", label=_("申请流转记录"), model=TransitionLog,
                        head_model=AuditChainHead, fields=CHAIN_FIELDS, optional=("amount", "voucher_no", "detail")))
+REVIEW_CHAIN = register(Chain(name="review", label=_("专家评审记录"), model=Review, head_model=AuditChainHead,
+                              fields=("application_id", "expert_id", "round", "score", "recommended_amount",
+                                      "comment")))
 RULE_CHAIN = register(Chain(name="program_rule", label=_("项目规则变更记录"), model=ProgramRuleChange,
                             head_model=AuditChainHead,
                             fields=("program_id", "field", "old_value", "new_value", "by_id", "at", "reason")))
+
+
+def case_findings() -> list[str]:
+    """Each case whose row disagrees with its chained history: its state with the last transition,
+    its request and frozen rules with the last submission, its approved amount with the approval."""
+    def last(name: str | None, field: str):
+        rows = TransitionLog.objects.filter(application_id=OuterRef("pk"))
+        if name:
+            rows = rows.filter(transition=name)
+        return Subquery(rows.order_by("-id").values(field)[:1])
+
+    rows = (
+        Application.objects.exclude(state="draft")
+        .annotate(last_state=last(None, "to_state"), submit_amount=last("submit", "amount"),
+                  submit_detail=last("submit", "detail"), approve_amount=last("approve", "amount"))
+        .values_list("pk", "state", "requested_amount", "frozen_rules", "approved_amount", "last_state",
+                     "submit_amount", "submit_detail", "approve_amount")
+        .order_by("pk")
+    )
+    findings: list[str] = []
+    for pk, state, requested, rules, approved, last_state, submit_amount, submit_detail, approve_amount in \
+            rows.iterator(chunk_size=5000):
+        if last_state is not None and last_state != state:
+            findings.append(_("申请 #%(id)s：状态为 %(s)s，而最后一条流转记录为 %(l)s，状态被绕过流程改动")
+                            % {"id": pk, "s": state, "l": last_state})
+        if submit_amount is not None and quantize(Decimal(submit_amount)) != requested:
+            findings.append(_("申请 #%(id)s：申请金额 %(r)s 与提交记录的 %(s)s 不符，被绕过流程改动")
+                            % {"id": pk, "r": format_money(requested), "s": format_money(Decimal(submit_amount))})
+        if isinstance(submit_detail, str):  # some backends hand back the JSON text of a subquery
+            submit_detail = json.loads(submit_detail)
+        if isinstance(submit_detail, dict) and "rules" in submit_detail and submit_detail["rules"] != rules:
+            findings.append(_("申请 #%(id)s：冻结的项目规则与提交记录不符，被绕过流程改动") % {"id": pk})
+        if approve_amount is not None and approved is not None and state != "rejected" \
+                and quantize(Decimal(approve_amount)) != approved:
+            findings.append(_("申请 #%(id)s：批准金额 %(a)s 与批准记录的 %(r)s 不符，被绕过流程改动")
+                            % {"id": pk, "a": format_money(approved), "r": format_money(Decimal(approve_amount))})
+    return findings
+
+
+register_check(case_findings)
 
 
 def record(application: Application, *, transition: str, from_state: str, to_state: str, by, comment: str = "",
@@ -30,9 +76,15 @@ def record(application: Application, *, transition: str, from_state: str, to_sta
     return append(
         CHAIN, application=application, transition=str(transition), from_state=str(from_state),
         to_state=str(to_state), by=by if getattr(by, "pk", None) else None, comment=comment or "",
-        amount=None if amount is None else Decimal(amount).quantize(Decimal("0.01")), voucher_no=voucher_no or None,
+        amount=None if amount is None else Decimal(amount).quantize(CENT), voucher_no=voucher_no or None,
         detail=detail or None,
     )
+
+
+def record_review(application: Application, *, expert, round: int, score: int, recommended_amount: Decimal,
+                  comment: str) -> Review:
+    return append(REVIEW_CHAIN, application=application, expert=expert, round=round, score=score,
+                  recommended_amount=Decimal(recommended_amount).quantize(CENT), comment=comment)
 
 
 def record_rule_change(program: Program, *, field: str, old, new, by, reason: str = "") -> ProgramRuleChange:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .programs import handler_for
 from .workflow import State, add_working_days, reached_finance, workflow_for
 
 
@@ -19,16 +20,12 @@ def condition(code: str, message: Callable[[object], str]):
 
 
 def _missing_message(app) -> str:
-    from .programs import handler_for
-
     missing = handler_for(app.program.code).missing_requirements(app)
     return _("尚缺：%(items)s") % {"items": "、".join(missing)}
 
 
 @condition("requirements_missing", _missing_message)
 def requirements_met(app) -> bool:
-    from .programs import handler_for
-
     return not handler_for(app.program.code).missing_requirements(app)
 
 

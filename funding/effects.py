@@ -52,15 +52,14 @@ def _prepare_submit(app: Application, data: dict, by: User) -> Prepared:
     if app.frozen_rules is None:  # a resubmission after a return keeps the rules of the first submission
         app.frozen_rules = RuleSet.of_program(app.program).as_json()
     handler = handler_for(app.program.code)
-    if app.rules.cap_per_applicant_year is not None:
-        bounds.lock_applicant(app)
     if handler.formula:  # re-derived under the rules frozen now
         rule = handler.rule_amount(app) or ZERO
         app.requested_amount = min(app.requested_amount, rule)
         if app.requested_amount <= 0:
             raise Conflict(_("按提交时的规则计算，可申请金额为 0"), code="above_rule_amount")
     bounds.check_request_within_year(app)
-    return Prepared(amount=app.requested_amount)
+    # The chained submit row records the request and the rules it is judged by (verify_audit compares).
+    return Prepared(amount=app.requested_amount, detail={"rules": app.frozen_rules})
 
 
 def _prepare_send_to_review(app: Application, data: dict, by: User) -> Prepared:
@@ -71,8 +70,6 @@ def _prepare_send_to_review(app: Application, data: dict, by: User) -> Prepared:
 
 def _prepare_approve(app: Application, data: dict, by: User) -> Prepared:
     asked = money(data.get("approved_amount"), "approved_amount", required=False)
-    if app.rules.cap_per_applicant_year is not None:
-        bounds.lock_applicant(app)
     budget = _budget_locked(app)
     available = ledger.budget_figures(budget).available
     amount = bounds.approval_amount(app, asked=asked, available=available, year=budget.year,
@@ -184,6 +181,17 @@ EFFECTS = {
     Transition.REVOKE: (_release,),
     Transition.TERMINATE: (_release,),
 }
+
+
+# Transitions that count against the applicant's yearly cap: the applicant row is locked first.
+COUNTS_AGAINST_YEARLY_CAP = frozenset({Transition.SUBMIT, Transition.APPROVE})
+
+
+def lock(app: Application, name: str) -> None:
+    """The locks after the application's, in the one order: applicant → the handler's rows → (budget)."""
+    if name in COUNTS_AGAINST_YEARLY_CAP and app.rules.cap_per_applicant_year is not None:
+        bounds.lock_applicant(app)
+    handler_for(app.program.code).lock_related(app)
 
 
 def prepare(app: Application, name: str, data: dict, by: User) -> Prepared:

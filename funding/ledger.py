@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from core.audit_chain import Chain, append, register
-from core.money import ZERO
+from core.money import CENT, ZERO
 
 from .models import Account, AuditChainHead, Budget, EntryKind, LedgerEntry
 
@@ -65,7 +65,7 @@ def post(*, budget: Budget, kind: str, amount: Decimal, by=None, application=Non
         credit, debit = MOVES[kind]
     return append(
         CHAIN, budget=budget, application=application, kind=str(kind), debit_account=str(debit),
-        credit_account=str(credit), amount=Decimal(amount).quantize(Decimal("0.01")),
+        credit_account=str(credit), amount=Decimal(amount).quantize(CENT),
         created_by=by if getattr(by, "pk", None) else None, memo=memo[:200], voucher_no=voucher_no,
         booked_on=booked_on or timezone.localdate(),
     )
@@ -106,7 +106,7 @@ def figure_annotations(prefix: str = "") -> dict:
 
 def cents(value) -> Decimal:
     # SQLite returns sums without their scale (Decimal("100000")); figures always carry two places.
-    return Decimal(value or ZERO).quantize(Decimal("0.01"))
+    return Decimal(value or ZERO).quantize(CENT)
 
 
 def figures_from_row(row) -> BudgetFigures:

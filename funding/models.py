@@ -7,10 +7,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
-from applicants.models import Applicant, Bank, IPAsset, Region
+from applicants.models import Applicant, Bank, Region
+from core.money import ZERO
 
 from . import conditions as cond
 from .ruleset import RuleSet
@@ -18,7 +20,6 @@ from .workflow import CLAIMANT, FINANCE, INTAKE, ProgramCode, State, Transition,
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 RATIO = {"max_digits": 6, "decimal_places": 4}
-ZERO = Decimal("0.00")
 
 
 def default_subsidy_standards() -> dict:
@@ -78,8 +79,6 @@ class Program(models.Model):
 
     @property
     def name(self) -> str:
-        from django.utils.translation import get_language
-
         return self.name_en if (get_language() or "").startswith("en") else self.name_zh
 
 
@@ -337,128 +336,16 @@ class Application(ConcurrentTransitionMixin, models.Model):
         self.decided_at = timezone.now()
 
 
-class SubsidyClaim(models.Model):
-    """专利资助: the official fees the applicant paid for the claimed patents."""
-
-    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="subsidy_claim")
-    official_fees_paid = models.DecimalField(_("已缴官费"), **MONEY)
-
-    class Meta:
-        verbose_name = _("专利资助明细")
-        verbose_name_plural = _("专利资助明细")
-        constraints = [models.CheckConstraint(condition=Q(official_fees_paid__gt=0), name="subsidy_fees_positive")]
-
-
-class AwardLevel(models.TextChoices):
-    GOLD = "gold", _("金奖")
-    SILVER = "silver", _("银奖")
-    EXCELLENCE = "excellence", _("优秀奖")
-
-
-class AwardNomination(models.Model):
-    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="award_nomination")
-    level = models.CharField(_("奖项等级"), max_length=12, choices=AwardLevel.choices)
-
-    class Meta:
-        verbose_name = _("专利奖申报")
-        verbose_name_plural = _("专利奖申报")
-
-
-class IndustrializationPlan(models.Model):
-    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="industrialization_plan")
-    total_investment = models.DecimalField(_("总投资"), **MONEY)
-    self_funding = models.DecimalField(_("自筹资金"), **MONEY)
-    expected_output_value = models.DecimalField(_("预期产值"), **MONEY)
-    jobs = models.PositiveIntegerField(_("新增就业"))
-
-    class Meta:
-        verbose_name = _("产业化项目计划")
-        verbose_name_plural = _("产业化项目计划")
-        constraints = [
-            models.CheckConstraint(condition=Q(total_investment__gt=0), name="plan_investment_positive"),
-            models.CheckConstraint(
-                condition=Q(self_funding__gte=0) & Q(self_funding__lte=F("total_investment")),
-                name="plan_self_funding_within_investment",
-            ),
-        ]
-
-
-class PatentClaim(models.Model):
-    """A patent named by an application. ``live`` until the application is rejected or withdrawn.
-
-    The partial unique constraint makes a patent claimable once per program, ever: two racing
-    claims for one patent cannot both commit.
-    """
-
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="patent_claims")
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
-    patent = models.ForeignKey(IPAsset, on_delete=models.PROTECT, related_name="claims")
-    standard_amount = models.DecimalField(_("标准金额"), default=ZERO, **MONEY)
-    live = models.BooleanField(default=True)
-
-    class Meta:
-        verbose_name = _("申请所涉专利")
-        verbose_name_plural = _("申请所涉专利")
-        constraints = [
-            models.UniqueConstraint(fields=["application", "patent"], name="patent_claim_once_per_application"),
-            models.UniqueConstraint(
-                fields=["program", "patent"], condition=Q(live=True), name="patent_claimed_once_per_program"
-            ),
-        ]
-
-
-class ReviewAssignment(models.Model):
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="review_assignments")
-    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_assignments")
-    round = models.PositiveSmallIntegerField(_("评审轮次"), default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["application", "expert", "round"],
-                                               name="review_assignment_unique_per_round")]
-        indexes = [models.Index(fields=["expert", "application"])]
-
-
-class Review(models.Model):
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="reviews")
-    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews")
-    round = models.PositiveSmallIntegerField(_("评审轮次"), default=1)
-    score = models.PositiveSmallIntegerField(_("评分"), validators=[MaxValueValidator(100)])
-    recommended_amount = models.DecimalField(_("建议金额"), **MONEY)
-    comment = models.TextField(_("评审意见"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("专家评审")
-        verbose_name_plural = _("专家评审")
-        constraints = [
-            models.UniqueConstraint(fields=["application", "expert", "round"], name="review_once_per_expert_round"),
-            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=100), name="review_score_0_100"),
-            models.CheckConstraint(condition=Q(recommended_amount__gte=0), name="review_amount_not_negative"),
-        ]
-
-
-def document_upload_path(instance: "Document", filename: str) -> str:
-    # The stored name is ours, never the uploader's: no traversal, no collisions.
-    import uuid
-
-    return f"applications/{instance.application_id}/{uuid.uuid4().hex}"
-
-
-class Document(models.Model):
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
-    kind = models.CharField(_("材料类型"), max_length=40)
-    file = models.FileField(upload_to=document_upload_path, max_length=200)
-    original_name = models.CharField(_("文件名"), max_length=200)
-    content_type = models.CharField(max_length=40)
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("申请材料")
-        verbose_name_plural = _("申请材料")
-        ordering = ["id"]
-
-
-from .models_audit import AuditChainHead, ProgramRuleChange, TransitionLog  # noqa: E402,F401  (one models module for Django)
+# One models module for Django: the case's details and the audit tables live beside this one.
+from .models_audit import AuditChainHead, ProgramRuleChange, TransitionLog  # noqa: E402,F401
+from .models_details import (  # noqa: E402,F401
+    AwardLevel,
+    AwardNomination,
+    Document,
+    IndustrializationPlan,
+    PatentClaim,
+    Review,
+    ReviewAssignment,
+    SubsidyClaim,
+    document_upload_path,
+)

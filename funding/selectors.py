@@ -7,7 +7,7 @@ from applicants.errors import NotFound
 from applicants.models import Role
 
 from . import ledger
-from .models import Application, Budget, Program, ProgramRuleChange, Review, ReviewAssignment
+from .models import Application, Budget, EntryKind, Program, ProgramRuleChange, Review, ReviewAssignment
 from .workflow import INTAKE, WORKFLOWS, State, Transition, reached_finance_q, sources_of
 
 STAFF_WITH_REGION = (Role.IP_OFFICE, Role.FINANCE, Role.FIN_CENTER, Role.ADMIN)
@@ -65,8 +65,6 @@ def application_history(application: Application):
 
 
 def application_payments(application: Application):
-    from .models import EntryKind
-
     return application.ledger_entries.filter(kind=EntryKind.PAYMENT).order_by("id")
 
 

@@ -124,6 +124,8 @@ def application_update_draft(*, application_id: int, by: User, title: str | None
             app.title = clean_text(title, "title", max_length=200, required=True, label=_("项目名称"))
             Application.objects.filter(pk=app.pk).update(title=app.title)
         handler = handler_for(app.program.code)
+        if app.rules.cap_per_applicant_year is not None:
+            bounds.lock_applicant(app)  # edits of returned cases count against the yearly room: serialise them
         if details:
             handler.create_details(app, dict(details), by=by)
         _settle_request(app, handler, requested, current=app.requested_amount)
@@ -179,7 +181,7 @@ def application_transition(*, application_id: int, name: str, by: User, comment:
             raise Invalid(_("请填写意见：「%(name)s」须说明理由") % {"name": Transition(name).label}, field="comment")
         _check_conditions(app, meta)
         handler = handler_for(app.program.code)
-        handler.lock_related(app)
+        effects.lock(app, name)
         prepared = effects.prepare(app, name, data, by)
         from_state = app.state
         method(**prepared.kwargs)
@@ -217,7 +219,7 @@ def review_submit(*, application_id: int, by: User, score: int, recommended_amou
             raise Conflict(_("您已评审过本轮"), code="already_reviewed")
         try:
             with transaction.atomic():
-                return Review.objects.create(application=app, expert=by, round=app.review_round, score=score,
-                                             recommended_amount=amount, comment=comment)
+                return audit.record_review(app, expert=by, round=app.review_round, score=score,
+                                           recommended_amount=amount, comment=comment)
         except IntegrityError:
             raise Conflict(_("您已评审过本轮"), code="already_reviewed") from None

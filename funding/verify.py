@@ -1,18 +1,16 @@
 """The money invariants, checked against the database; used by ``manage.py verify_ledger`` and tests."""
 
-from decimal import Decimal
 
 from django.db.models import Count, DecimalField, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from core.money import format_money
+from core.money import ZERO, format_money
 
 from . import ledger
 from .models import Account, Application, Budget, LedgerEntry
 from .workflow import HOLDING_STATES, State
 
-ZERO = Decimal("0.00")
 MONEY_SUM = DecimalField(max_digits=16, decimal_places=2)
 
 

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +18,7 @@ from core.web import excel_response, role_required, run_service
 from . import selectors, services
 from .forms import PROGRAM_FORMS, AdjustmentForm, DocumentForm, ReviewForm, TransitionForm
 from .models import Document, Program
-from .pages import application_list_page
+from .pages import application_list_page, per_page
 from .programs import handler_for
 from .workflow import State, Transition, may_take, step_of
 
@@ -72,10 +73,6 @@ def approval_queue(request):
 
 def public_notices(request):
     """公示: no login; project, applicant name, amount and dates only."""
-    from django.core.paginator import Paginator
-
-    from .pages import per_page
-
     page = Paginator(selectors.public_notices(), per_page(request)).get_page(request.GET.get("page"))
     return render(request, "funding/notices.html", {"page_obj": page, "applications": page.object_list})
 

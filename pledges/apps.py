@@ -10,3 +10,8 @@ class PledgesConfig(AppConfig):
         from . import audit, dashboard, handlers  # noqa: F401  programs interest_subsidy, risk_compensation; chains
 
         dashboard.register()
+        from applicants.services import register_number_guard
+
+        from .services import refuse_right_pledged_for_another
+
+        register_number_guard(refuse_right_pledged_for_another)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, Invalid
-from core.money import quantize
+from core.money import ZERO, quantize
 from funding.programs import ProgramHandler, register
 from funding.workflow import ProgramCode
 
@@ -30,8 +30,8 @@ from .models import (
     Repayment,
     RiskCompensationClaim,
 )
-
-ZERO = Decimal("0.00")
+from .selectors import live_interest_paid
+from .services import loan_compensate
 
 
 def risk_compensation_amount(rules, outstanding: Decimal) -> Decimal:
@@ -75,8 +75,6 @@ class InterestSubsidyHandler(ProgramHandler):
     formula = True  # the amount is the rule's (computed_amount defaults to rule_amount)
 
     def create_details(self, application, data: dict, *, by) -> None:
-        from .selectors import live_interest_paid
-
         year = _parse_year(data.get("year"))
         loan_ids = _parse_loan_ids(data.get("loans"))
         own = dict(
@@ -191,8 +189,6 @@ class RiskCompensationHandler(ProgramHandler):
         }
 
     def on_disbursed(self, application, by=None) -> None:
-        from .services import loan_compensate
-
         claim = RiskCompensationClaim.objects.filter(application=application).first()
         if claim is not None:
             loan_compensate(loan_id=claim.loan_id, by=by)

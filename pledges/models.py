@@ -11,8 +11,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from applicants.models import Applicant, Bank, IPAsset
 from funding.models import MONEY, Application
-
-ZERO = Decimal("0.00")
+from funding.workflow import RELEASING_STATES
 
 
 class LoanStatus(models.TextChoices):
@@ -32,8 +31,6 @@ SUBSIDISABLE_STATUSES = frozenset({LoanStatus.ACTIVE, LoanStatus.SETTLED})
 def claim_dropped(loan: "PledgeLoan") -> bool:
     """A defaulted loan may still be settled or cancelled once its risk-compensation claim is
     rejected or withdrawn (no claim at all: nothing is pending either)."""
-    from funding.workflow import RELEASING_STATES
-
     state = Application.objects.filter(risk_claim__loan_id=loan.pk).values_list("state", flat=True).first()
     return state is None or state in RELEASING_STATES
 

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 
 from applicants.errors import NotFound
 from applicants.models import Role, User
+from core.money import ZERO
 from funding.models import Application
 
 from .models import LIVE_STATUSES, LoanStatus, PledgedRight, PledgeLoan, Recovery, Repayment
 
-ZERO = Decimal("0.00")
 # Staff who oversee the loans of their region (read-only, except fin_center's cancel).
 OVERSIGHT_ROLES = (Role.FIN_CENTER, Role.FINANCE, Role.ADMIN)
 

@@ -18,13 +18,15 @@ from django_fsm import can_proceed
 
 from applicants.models import Applicant, Bank, IPAsset, Role, User
 from core.errors import Conflict, Invalid, NotAllowed, NotFound
-from core.money import format_money, quantize
+from core.money import ZERO, format_money, quantize
 from funding import ledger
+from funding import services as funding_services
 from funding.models import Budget, EntryKind, Program
 from funding.workflow import ProgramCode, Transition
 
 from .audit import record_loan_event, record_recovery, record_repayment
 from .models import LoanEvent, LoanStatus, PledgedRight, PledgeLoan, Recovery, Repayment
+from .selectors import loans_visible_to
 from .validation import (
     MAX_TERM_YEARS,
     Errors,
@@ -39,21 +41,12 @@ from .validation import (
     years_after,
 )
 
-ZERO = Decimal("0.00")
-
-
 # --- helpers -----------------------------------------------------------------------------
 
 def _bank_of(user: User) -> Bank:
     if not getattr(user, "is_authenticated", False) or not user.has_role(Role.BANK) or user.bank_id is None:
         raise NotAllowed(_("只有合作银行的用户可以登记和变更质押贷款"))
     return user.bank
-
-
-def _require_dict(data: object) -> dict:
-    if not isinstance(data, dict):
-        raise Invalid(_("请求体应为 JSON 对象"))
-    return data
 
 
 def _locked_bank_loan(user: User, loan_id: int) -> PledgeLoan:
@@ -130,6 +123,7 @@ def _duplicate_contract(contract_no: str) -> Conflict:
 # --- registration ----------------------------------------------------------------------
 
 def _clean_registration(data: dict) -> dict:
+    """Every field's rule at once, so a bank sees all its errors in one 400."""
     errors = Errors()
     clean = {
         "contract_no": parse_text(errors, "contract_no", data.get("contract_no"), max_length=60, required=True,
@@ -167,10 +161,22 @@ def _borrower(credit_code: str, name: str, bank: Bank) -> Applicant:
     return borrower
 
 
-def loan_register(*, by: User, data: dict) -> PledgeLoan:
-    """Register a bank's pledge loan with its rights; the rights become pledged (409 if one already is)."""
+def loan_register(*, by: User, contract_no: str | None = None, borrower_credit_code: str | None = None,
+                  principal: Decimal | str | None = None, annual_rate: Decimal | str | None = None,
+                  start_date: dt.date | str | None = None, maturity_date: dt.date | str | None = None,
+                  pledge_registration_no: str | None = None, rights: list[dict] | None = None,
+                  borrower_name: str | None = None) -> PledgeLoan:
+    """Register a bank's pledge loan with its rights; the rights become pledged (409 if one already is).
+
+    Values arrive typed from the input serializer (or as the strings a bank sends); the rules of
+    each field (check digits, windows, term) are applied here, where every caller meets them.
+    """
     bank = _bank_of(by)
-    clean = _clean_registration(_require_dict(data))
+    clean = _clean_registration({
+        "contract_no": contract_no, "borrower_credit_code": borrower_credit_code, "borrower_name": borrower_name,
+        "principal": principal, "annual_rate": annual_rate, "start_date": start_date, "maturity_date": maturity_date,
+        "pledge_registration_no": pledge_registration_no, "rights": rights,
+    })
     rights: list[RightData] = clean["rights"]
     with transaction.atomic():
         borrower = _borrower(clean["credit_code"], clean["borrower_name"], bank)
@@ -209,17 +215,17 @@ def _last_repayment_on(loan: PledgeLoan) -> dt.date | None:
     return loan.repayments.order_by("-date").values_list("date", flat=True).first()
 
 
-def repayment_record(*, by: User, loan_id: int, data: dict) -> Repayment:
+def repayment_record(*, by: User, loan_id: int, date: dt.date | str | None = None,
+                     principal: Decimal | str | None = None, interest: Decimal | str | None = None) -> Repayment:
     """Record principal and interest the borrower paid; lowers the outstanding principal (never below 0).
 
     The date lies in the loan's life: not before the start, not in the future (the loan is active,
     so not after a settlement either); after maturity is allowed (an overdue loan still repays).
     """
-    data = _require_dict(data)
     errors = Errors()
-    on = parse_date(errors, "date", data.get("date"))
-    principal = parse_money(errors, "principal", data.get("principal"), allow_zero=True)
-    interest = parse_money(errors, "interest", data.get("interest"), allow_zero=True)
+    on = parse_date(errors, "date", date)
+    principal = parse_money(errors, "principal", principal, allow_zero=True)
+    interest = parse_money(errors, "interest", interest, allow_zero=True)
     if principal == 0 and interest == 0:
         errors.add("principal", _("本金和利息不能同时为 0"))
     errors.raise_if_any()
@@ -242,13 +248,12 @@ def repayment_record(*, by: User, loan_id: int, data: dict) -> Repayment:
     return repayment
 
 
-def loan_settle(*, by: User, loan_id: int, data: dict | None = None) -> PledgeLoan:
+def loan_settle(*, by: User, loan_id: int, date: dt.date | str | None = None) -> PledgeLoan:
     """Settle an active loan (or a defaulted one whose claim was rejected or withdrawn); its rights
     are released and may be pledged again. The date: not before the start or the last repayment,
     not in the future."""
-    data = _require_dict(data or {})
     errors = Errors()
-    on = parse_date(errors, "date", data["date"]) if data.get("date") is not None else timezone.localdate()
+    on = parse_date(errors, "date", date) if date is not None else timezone.localdate()
     errors.raise_if_any()
     _no_later_than_today(on, "date", _("结清日"))
     with transaction.atomic():
@@ -267,18 +272,16 @@ def loan_settle(*, by: User, loan_id: int, data: dict | None = None) -> PledgeLo
     return loan
 
 
-def loan_default(*, by: User, loan_id: int, data: dict) -> PledgeLoan:
+def loan_default(*, by: User, loan_id: int, date: dt.date | str | None = None,
+                 outstanding_principal: Decimal | str | None = None) -> PledgeLoan:
     """Mark an active loan defaulted and open the bank's risk-compensation claim (submitted).
 
     The outstanding at default is at most the outstanding after the repayments the bank reported
     (it is never raised); the date is not before the start and not in the future.
     """
-    from funding import services as funding_services
-
-    data = _require_dict(data)
     errors = Errors()
-    on = parse_date(errors, "date", data.get("date"))
-    outstanding = parse_money(errors, "outstanding_principal", data.get("outstanding_principal"))
+    on = parse_date(errors, "date", date)
+    outstanding = parse_money(errors, "outstanding_principal", outstanding_principal)
     errors.raise_if_any()
     _no_later_than_today(on, "date", _("违约日"))
     with transaction.atomic():
@@ -332,14 +335,14 @@ def pool_share_of(*, amount: Decimal, paid: Decimal, outstanding_at_default: Dec
     return max(ZERO, min(share, amount, paid - returned))
 
 
-def recovery_record(*, by: User, loan_id: int, data: dict) -> Recovery:
+def recovery_record(*, by: User, loan_id: int, date: dt.date | str | None = None,
+                    amount: Decimal | str | None = None) -> Recovery:
     """Money the bank recovered after compensation; the pool's share flows back to this year's risk
     budget of the program that paid (the borrower's county). The date: not before the default, not
     in the future. Locks: loan → budget, then the ledger entry, the recovery row, the loan event."""
-    data = _require_dict(data)
     errors = Errors()
-    on = parse_date(errors, "date", data.get("date"))
-    amount = parse_money(errors, "amount", data.get("amount"))
+    on = parse_date(errors, "date", date)
+    amount = parse_money(errors, "amount", amount)
     errors.raise_if_any()
     _no_later_than_today(on, "date", _("回收日"))
     with transaction.atomic():
@@ -388,8 +391,6 @@ def loan_cancel(*, by: User, loan_id: int, reason: str) -> PledgeLoan:
     errors.raise_if_any()
     if not reason:
         raise Invalid(_("请说明撤销原因"), field="reason")
-    from .selectors import loans_visible_to
-
     with transaction.atomic():
         loan = loans_visible_to(by).select_for_update(of=("self",)).filter(pk=loan_id).first()
         if loan is None:
@@ -401,3 +402,13 @@ def loan_cancel(*, by: User, loan_id: int, reason: str) -> PledgeLoan:
         released = _release_rights(loan)
         _event(loan, "cancelled", by, from_status=before, reason=reason, released=released)
     return loan
+
+
+def refuse_right_pledged_for_another(kind: str, number: str, owner) -> None:
+    """A guard of ``applicants.services.ip_asset_register``: a right under a live pledge for one
+    borrower cannot then be registered as another enterprise's (409 ``right_pledged_by_other``)."""
+    pledged_for = (PledgedRight.objects.filter(kind=kind, number=number, live=True)
+                   .values_list("loan__borrower_id", "loan__contract_no").first())
+    if pledged_for is not None and pledged_for[0] != owner.pk:
+        raise Conflict(_("%(n)s 正在另一借款企业的有效质押贷款（合同 %(c)s）中质押，不能登记为本企业所有")
+                       % {"n": number, "c": pledged_for[1]}, code="right_pledged_by_other")

@@ -75,6 +75,8 @@ def parse_date(errors: Errors, field: str, value: object) -> dt.date | None:
     if _missing(value):
         errors.add(field, _("该字段不能为空"))
         return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = value.isoformat()  # already parsed (an input serializer's DateField): same window
     if not isinstance(value, str):
         errors.add(field, _("日期应为 YYYY-MM-DD 格式的字符串"))
         return None

@@ -10,10 +10,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from core.money import format_amount, format_number, format_percent, plain_decimal, quantize
-
-ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
+from core.money import ZERO, format_amount, format_number, format_percent, plain_decimal, quantize
 
 TEXT, MONEY, INT, RATE, DECIMAL = "text", "money", "int", "rate", "decimal"
 

@@ -31,7 +31,7 @@ def _candidates() -> list[tuple[str, int]]:
 @lru_cache(maxsize=1)
 def cjk_font() -> str:
     """Register and return the name of the font to use for Chinese text (cached per process)."""
-    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfbase.ttfonts import TTFont  # noqa: PLC0415  heavy
 
     for path, index in _candidates():
         if not Path(path).is_file():
@@ -42,7 +42,7 @@ def cjk_font() -> str:
             logger.warning("CJK font %s unusable for PDF: %s", path, exc)
             continue
         return FONT_NAME
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # noqa: PLC0415  heavy
 
     logger.warning("No CJK TrueType font found (set IPFUND_CJK_FONT or install fonts-wqy-zenhei); "
                    "falling back to the non-embedded %s CID font.", FALLBACK_CID)

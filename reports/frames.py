@@ -7,12 +7,13 @@ import pandas as pd
 from django.utils import timezone
 
 from applicants.models import Industry, Region
+from core.money import CENT, ZERO
 from funding import ledger
 from funding.workflow import ProgramCode, State
 from pledges.models import PledgedRight
 
 from . import selectors
-from .document import DECIMAL, INT, MONEY, RATE, ZERO, Column, Report, Section, as_int, as_money, dsum, frame_of, to_fen
+from .document import DECIMAL, INT, MONEY, RATE, Column, Report, Section, as_int, as_money, dsum, frame_of, to_fen
 
 # 实施意见 item 3: targets for 2025.
 TARGETS = {
@@ -235,7 +236,7 @@ def support_section(budgets: list[dict], events: dict) -> Section:
 def _per_10k(count: int, base: int | None) -> Decimal | str:
     if not base:
         return NOT_ENTERED
-    return (Decimal(count) * 10000 / Decimal(base)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return (Decimal(count) * 10000 / Decimal(base)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def indicators_section(counts: dict, stats: dict | None) -> Section:

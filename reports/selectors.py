@@ -7,17 +7,16 @@ does not depend on the amount of data.
 """
 
 from datetime import date
-from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 
 from applicants.models import IPAsset, PatentType, Region, RegionYearStats
+from core.money import ZERO
 from funding import ledger
-from funding.models import Application, Budget, EntryKind, LedgerEntry
+from funding.models import Account, Application, Budget, EntryKind, LedgerEntry
 from pledges.models import LoanStatus, PledgedRight, PledgeLoan, Recovery, Repayment
 
-ZERO = Decimal("0.00")
 MONEY_SUM = DecimalField(max_digits=16, decimal_places=2)
 # Entries that move money between an application's accounts (breakdowns by who got it).
 APPLICATION_KINDS = (EntryKind.COMMIT, EntryKind.RELEASE, EntryKind.PAYMENT)
@@ -52,10 +51,6 @@ def budget_rows(region: Region, year: int) -> list[dict]:
 
 def adjustment_rows(region: Region, year: int) -> list[dict]:
     """Each 追加/调减 of the year's budgets, signed (+ top-up, − cut)."""
-    from django.db.models import Case, When
-
-    from funding.models import Account
-
     signed = Case(
         When(debit_account=Account.AVAILABLE, then=F("amount")),
         default=-F("amount"),

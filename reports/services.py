@@ -40,7 +40,7 @@ def parse_format(value) -> str:
 
 def budget_report(*, year: int, region_code: str | None = None, today: date | None = None) -> Report:
     """Build the year-end budget execution report (a fixed number of aggregate queries)."""
-    from .frames import build_report
+    from .frames import build_report  # noqa: PLC0415  heavy: pandas, loaded on first report
 
     code = region_code or settings.IPFUND_DEFAULT_REGION
     region = selectors.region_by_code(code)
@@ -51,14 +51,14 @@ def budget_report(*, year: int, region_code: str | None = None, today: date | No
 
 def renderer(fmt: str) -> Callable[[Report], bytes]:
     if fmt == "pdf":
-        from .pdf import render_pdf
+        from .pdf import render_pdf  # noqa: PLC0415  heavy: reportlab
 
         return render_pdf
     if fmt == "xlsx":
-        from .xlsx import render_xlsx
+        from .xlsx import render_xlsx  # noqa: PLC0415  heavy: openpyxl
 
         return render_xlsx
-    from .csv import render_csv
+    from .csv import render_csv  # noqa: PLC0415  beside its heavier siblings
 
     return render_csv
 

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.test import Client
 
 from tests import factories
+from tests.clients import api_client, page_client
 
 PG_ONLY = "needs PostgreSQL: set DATABASE_URL (CI does)"
 
@@ -37,11 +38,24 @@ def world(db):
     return factories.build_world()
 
 
+@pytest.fixture
+def admin_client(world):
+    """The pages (the Django admin included) as ``world.admin``, a superuser: pytest-django's ``admin_client``,
+    but signed in as the world's admin (so the admin sees the world's region)."""
+    return page_client(world.admin)
+
+
+@pytest.fixture
+def api():
+    """``api(user)``: an API client authenticated as ``user`` (``tests.clients.api_client``)."""
+    return api_client
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _axes_aware_client_login():
     """django-axes (login lockout) needs the request in ``authenticate()``; ``Client.login()`` passes
     none and would raise. Give it one from the test client's address, so ``login()`` still goes
-    through the lockout check. Tests that only need a signed-in user should use ``force_login``."""
+    through the lockout check. Tests that only need a signed-in user use ``tests.clients.page_client`` (``force_login``)."""
     original = Client.login
 
     def login(self, **credentials):

@@ -1,38 +1,29 @@
 """factory_boy factories for every model, and ``build_world`` for a ready region."""
 
 import datetime
-import itertools
 from decimal import Decimal
 
 import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from applicants.identifiers import credit_code_check_char, patent_check_char, resident_id_check_char
 from applicants.models import Applicant, Bank, Industry, IPAsset, PatentType, Region, Role, Township, User
+from devtools.demo_data import DEMO_BUDGETS, REGION_NAME
+from devtools.identifiers import REGION_CODE, make_credit_code, make_patent_number, make_resident_id
 from funding.models import Application, Budget, Program
 from funding.workflow import ProgramCode
 
-_serial = itertools.count(1)
+# The identifier generators (make_credit_code, make_patent_number, make_resident_id) and DEMO_BUDGETS are
+# defined once in devtools; tests keep importing them from here.
+
+# The test county's townships (a subset of the demo's, in this order): factories, reports and perf data use them.
+TOWNSHIPS = ("巫峡镇", "龙门街道", "高唐街道", "大昌镇", "庙宇镇")
 
 
-def make_credit_code(region_code: str = "500237", n: int | None = None) -> str:
-    n = next(_serial) if n is None else n
-    body = f"91{region_code}MA{n % 10_000_000:07d}"  # 2 + 6 + 2 + 7 = 17
-    return body + credit_code_check_char(body)
-
-
-def make_patent_number(year: int | None = None, type_digit: str = "1", n: int | None = None) -> str:
-    year = year or timezone.localdate().year - 1
-    n = next(_serial) if n is None else n
-    digits = f"{year}{type_digit}{n:07d}"
-    return f"ZL{digits}.{patent_check_char(digits)}"
-
-
-def make_resident_id(n: int | None = None) -> str:
-    n = next(_serial) if n is None else n
-    body = f"50023719800101{n % 1000:03d}"
-    return body + resident_id_check_char(body)
+def ensure_role_groups() -> None:
+    """Put back the role groups of the data migration: a ``transaction=True`` test's flush removes them."""
+    for role in Role.values:
+        Group.objects.get_or_create(name=role)
 
 
 class RegionFactory(factory.django.DjangoModelFactory):
@@ -40,8 +31,8 @@ class RegionFactory(factory.django.DjangoModelFactory):
         model = Region
         django_get_or_create = ("code",)
 
-    code = "500237"
-    name = "巫山县"
+    code = REGION_CODE
+    name = REGION_NAME
 
 
 class TownshipFactory(factory.django.DjangoModelFactory):
@@ -50,7 +41,7 @@ class TownshipFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("region", "name")
 
     region = factory.SubFactory(RegionFactory)
-    name = factory.Iterator(["巫峡镇", "龙门街道", "高唐街道", "大昌镇", "庙宇镇"])
+    name = factory.Iterator(TOWNSHIPS)
 
 
 class EnterpriseFactory(factory.django.DjangoModelFactory):
@@ -139,6 +130,8 @@ class TrademarkFactory(factory.django.DjangoModelFactory):
     country = "CN"
 
 
+# Not devtools.demo_data.PROGRAM_RULES: the demo's patent award has 7 days of publicity, the tests' the model
+# default (5); the workflow tests are written against these rules.
 PROGRAM_DEFAULTS = {
     ProgramCode.INDUSTRIALIZATION: dict(
         name_zh="专利产业化资金", name_en="Patent industrialization fund", expert_review=True,
@@ -163,14 +156,6 @@ PROGRAM_DEFAULTS = {
         name_zh="知识产权质押融资风险补偿", name_en="IP-pledge risk compensation", expert_review=False,
         publicity_days=0, cap_per_project=Decimal("1000000.00"), risk_share=Decimal("0.4000"),
     ),
-}
-
-DEMO_BUDGETS = {
-    ProgramCode.INDUSTRIALIZATION: Decimal("5000000.00"),
-    ProgramCode.APPLICATION_SUBSIDY: Decimal("1000000.00"),
-    ProgramCode.PATENT_AWARD: Decimal("1000000.00"),
-    ProgramCode.INTEREST_SUBSIDY: Decimal("2000000.00"),
-    ProgramCode.RISK_COMPENSATION: Decimal("10000000.00"),
 }
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 
 from funding.workflow import State, Transition
 from tests import factories
+from tests.clients import page_client
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
@@ -152,8 +153,7 @@ def _detail_page(world, language: str):
                                       requested_amount=None, details={"patents": [patent.number],
                                                                       "official_fees_paid": "3000.00"})
     services.application_transition(application_id=app.pk, name=Transition.SUBMIT, by=world.applicant1, comment="")
-    client = Client(headers={"accept-language": language})
-    client.force_login(world.applicant1)
+    client = page_client(world.applicant1, headers={"accept-language": language})
     response = client.get(f"/funding/{app.pk}/")
     assert response.status_code == 200
     return response.content.decode()

@@ -178,7 +178,7 @@ def make_machine(world):
         @rule()
         def register_loan(self):
             body = loan_body(borrower_credit_code=world.enterprise1.credit_code, principal="2000000.00")
-            loan = self._try(pledge_services.loan_register, by=world.bank1_user, data=body)
+            loan = self._try(pledge_services.loan_register, by=world.bank1_user, **body)
             if loan is not None:
                 self.loan_ids.append(loan.pk)
 
@@ -192,7 +192,7 @@ def make_machine(world):
             loan = self._loan(pick, LoanStatus.ACTIVE)
             if loan is not None:
                 self._try(pledge_services.repayment_record, by=world.bank1_user, loan_id=loan.pk,
-                          data={"date": IN_TERM, "principal": str(min(amount, loan.outstanding_principal)),
+                          **{"date": IN_TERM, "principal": str(min(amount, loan.outstanding_principal)),
                                 "interest": "100.00"})
 
         @precondition(lambda self: self._has_loan(LoanStatus.ACTIVE))
@@ -202,7 +202,7 @@ def make_machine(world):
             if loan is None:
                 return
             done = self._try(pledge_services.loan_default, by=world.bank1_user, loan_id=loan.pk,
-                             data={"date": IN_TERM, "outstanding_principal": str(amount)})
+                             **{"date": IN_TERM, "outstanding_principal": str(amount)})
             if done is not None:
                 claim = Application.objects.get(risk_claim__loan=loan)
                 self.app_ids.append(claim.pk)
@@ -215,7 +215,7 @@ def make_machine(world):
             loan = self._loan(pick, LoanStatus.COMPENSATED)
             if loan is not None:
                 self._try(pledge_services.recovery_record, by=world.bank1_user, loan_id=loan.pk,
-                          data={"date": IN_TERM, "amount": str(amount)})
+                          **{"date": IN_TERM, "amount": str(amount)})
 
         # --- invariants, after every step ---
         @invariant()

@@ -9,7 +9,6 @@ from io import BytesIO
 
 import pytest
 from django.template import Context, Template
-from django.test import Client
 from openpyxl import load_workbook
 
 from core.forms import FractionField, MoneyField
@@ -18,6 +17,7 @@ from funding.models import Application
 from funding.templatetags.funding_labels import detail_rows
 from funding.workflow import ProgramCode, State
 from tests import factories
+from tests.clients import page_client
 
 UNSEPARATED = re.compile(r"\d{5,}\.\d{2}")  # 38981.25: an amount written without thousands separators
 
@@ -130,12 +130,6 @@ def assert_reads_well(text: str) -> None:
     assert "0.0385" not in text and "0.045000" not in text
 
 
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def approved(world):
     """An approved application with amounts that need separators (built directly: pages only read)."""
@@ -147,7 +141,7 @@ def approved(world):
 
 
 def test_finance_approval_queue_writes_amounts_with_separators_and_unit(world, approved):
-    text = page_text(client_for(world.finance).get("/funding/approvals/"))
+    text = page_text(page_client(world.finance).get("/funding/approvals/"))
     assert "数字格式测试" in text
     assert "1,234,567.89 元" in text and "38,981.25 元" in text
     assert "5,000,000.00 元" in text  # the industrialization budget's available room
@@ -155,20 +149,20 @@ def test_finance_approval_queue_writes_amounts_with_separators_and_unit(world, a
 
 
 def test_application_detail_writes_amounts_for_people(world, approved):
-    response = client_for(world.finance).get(f"/funding/{approved.pk}/")
+    response = page_client(world.finance).get(f"/funding/{approved.pk}/")
     text = page_text(response)
     assert "1,234,567.89 元" in text and "38,981.25 元" in text
     assert_reads_well(text)
 
 
 def test_disburse_input_holds_the_outstanding_amount_as_the_parser_accepts_it(world, approved):
-    body = client_for(world.finance).get(f"/funding/{approved.pk}/").content.decode()
+    body = page_client(world.finance).get(f"/funding/{approved.pk}/").content.decode()
     tag = re.search(r"<input[^>]*id=\"disburse-amount\"[^>]*>", body).group(0)
     assert 'value="1195586.64"' in tag  # 1,234,567.89 − 38,981.25, without separators: it is posted back
 
 
 def test_budget_overview_writes_amounts_for_people(world):
-    text = page_text(client_for(world.finance).get("/funding/budgets/"))
+    text = page_text(page_client(world.finance).get("/funding/budgets/"))
     assert "10,000,000.00 元" in text
     assert_reads_well(text)
 
@@ -176,7 +170,7 @@ def test_budget_overview_writes_amounts_for_people(world):
 def test_public_notice_writes_the_amount_for_people(world):
     factories.ApplicationFactory(program=world.programs[ProgramCode.APPLICATION_SUBSIDY], applicant=world.enterprise1,
                                  state=State.PUBLICITY, requested_amount=Decimal("38981.25"))
-    text = page_text(Client().get("/funding/notices/"))
+    text = page_text(page_client().get("/funding/notices/"))
     assert "38,981.25 元" in text
     assert_reads_well(text)
 
@@ -188,12 +182,12 @@ def loan(world):
 
     loan = register(world.bank1_user, principal="1234567.89", annual_rate="0.0385")
     services.repayment_record(by=world.bank1_user, loan_id=loan.pk,
-                              data={"date": IN_TERM, "principal": "38981.25", "interest": "3961.10"})
+                              **{"date": IN_TERM, "principal": "38981.25", "interest": "3961.10"})
     return loan
 
 
 def test_loan_detail_writes_amounts_and_the_rate_for_people(world, loan):
-    text = page_text(client_for(world.fincenter).get(f"/pledges/{loan.pk}/"))
+    text = page_text(page_client(world.fincenter).get(f"/pledges/{loan.pk}/"))
     assert "1,234,567.89 元" in text  # principal
     assert "1,195,586.64 元" in text  # outstanding after the repayment
     assert "38,981.25 元" in text and "3,961.10 元" in text  # the repayment
@@ -203,13 +197,13 @@ def test_loan_detail_writes_amounts_and_the_rate_for_people(world, loan):
 
 
 def test_loan_list_writes_amounts_for_people(world, loan):
-    text = page_text(client_for(world.fincenter).get("/pledges/"))
+    text = page_text(page_client(world.fincenter).get("/pledges/"))
     assert "1,234,567.89 元" in text and "1,195,586.64 元" in text
     assert_reads_well(text)
 
 
 def test_loan_export_keeps_amounts_numeric_and_writes_the_rate_as_a_percentage(world, loan):
-    response = client_for(world.fincenter).get("/pledges/", {"format": "xlsx"})
+    response = page_client(world.fincenter).get("/pledges/", {"format": "xlsx"})
     sheet = load_workbook(BytesIO(response.content)).active
     principal, rate, rights = sheet.cell(row=2, column=7), sheet.cell(row=2, column=8), sheet.cell(row=2, column=14)
     assert principal.data_type == "n" and Decimal(str(principal.value)) == Decimal("1234567.89")
@@ -219,7 +213,7 @@ def test_loan_export_keeps_amounts_numeric_and_writes_the_rate_as_a_percentage(w
 
 
 def test_budget_export_keeps_amounts_numeric_to_the_fen(world):
-    response = client_for(world.finance).get("/funding/budgets/", {"format": "xlsx"})
+    response = page_client(world.finance).get("/funding/budgets/", {"format": "xlsx"})
     sheet = load_workbook(BytesIO(response.content)).active
     cells = [sheet.cell(row=r, column=3) for r in range(2, sheet.max_row + 1)]
     assert cells and all(c.data_type == "n" and c.number_format == "#,##0.00" for c in cells)
@@ -269,7 +263,7 @@ def test_fraction_field_parses_shares():
 ])
 def test_application_form_refuses_an_exponent_or_full_width_digits_with_the_reason(world, typed, message):
     patent = factories.PatentFactory(owner=world.enterprise1)
-    response = client_for(world.applicant1).post(f"/funding/new/{ProgramCode.INDUSTRIALIZATION}/", {
+    response = page_client(world.applicant1).post(f"/funding/new/{ProgramCode.INDUSTRIALIZATION}/", {
         "title": "格式测试", "patents": patent.number, "total_investment": typed, "self_funding": "0",
         "expected_output_value": "0", "jobs": "1"})
     assert response.status_code == 200
@@ -280,19 +274,19 @@ def test_application_form_refuses_an_exponent_or_full_width_digits_with_the_reas
 def test_approval_form_refuses_full_width_digits_with_the_reason(world, approved):
     app = factories.ApplicationFactory(program=world.programs[ProgramCode.APPLICATION_SUBSIDY],
                                        applicant=world.enterprise1, state=State.PUBLICITY)
-    response = client_for(world.finance).post(f"/funding/{app.pk}/transitions/approve/",
+    response = page_client(world.finance).post(f"/funding/{app.pk}/transitions/approve/",
                                               {"approved_amount": "１０００"}, follow=True)
     assert "请使用半角阿拉伯数字" in html.unescape(response.content.decode())
     assert Application.objects.get(pk=app.pk).state == State.PUBLICITY
 
 
 def test_budget_adjustment_form_refuses_an_underscore_with_the_reason(world):
-    response = client_for(world.finance).post("/funding/budgets/", {
+    response = page_client(world.finance).post("/funding/budgets/", {
         "program": ProgramCode.PATENT_AWARD, "year": world.year, "amount": "-1_000", "reason": "调减"})
     assert "金额中不能使用下划线分隔" in html.unescape(response.content.decode())
 
 
 def test_money_inputs_are_text_inputs_so_the_server_sees_what_was_typed(world):
-    body = client_for(world.applicant1).get(f"/funding/new/{ProgramCode.INDUSTRIALIZATION}/").content.decode()
+    body = page_client(world.applicant1).get(f"/funding/new/{ProgramCode.INDUSTRIALIZATION}/").content.decode()
     tag = re.search(r"<input[^>]*name=\"total_investment\"[^>]*>", body).group(0)
     assert 'type="text"' in tag and 'inputmode="decimal"' in tag

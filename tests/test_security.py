@@ -18,6 +18,7 @@ import config
 from api.authentication import HashedTokenAuthentication
 from api.models import ApiToken
 from config.security import client_ip
+from tests.clients import page_client
 from tests.factories import UserFactory
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -128,8 +129,8 @@ def test_pages_carry_a_content_security_policy_without_inline_code(client):
 
 
 @pytest.mark.django_db
-def test_signed_in_home_page_carries_the_policy(client):
-    client.force_login(UserFactory())
+def test_signed_in_home_page_carries_the_policy():
+    client = page_client(UserFactory())
     response = client.get(reverse("home"))
     assert response.status_code == 200
     assert _csp(response)["default-src"] == "default-src 'self'"
@@ -256,8 +257,7 @@ def test_page_post_without_csrf_token_is_forbidden():
 
 @pytest.mark.django_db
 def test_signed_in_page_post_without_csrf_token_is_forbidden():
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(UserFactory())
+    client = page_client(UserFactory(), enforce_csrf_checks=True)
     response = client.post(reverse("logout"))
     assert response.status_code == 403
     assert "_auth_user_id" in client.session

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from core import money
 from core.errors import Invalid
+from core.money import CENT, ZERO
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -89,9 +90,9 @@ class MoneyField(serializers.DecimalField):
         self.allow_zero = not positive
         self.allow_negative = allow_negative and not positive
         if positive:
-            kwargs.setdefault("min_value", Decimal("0.01"))
+            kwargs.setdefault("min_value", CENT)
         elif not allow_negative:
-            kwargs.setdefault("min_value", Decimal("0.00"))
+            kwargs.setdefault("min_value", ZERO)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):

@@ -145,6 +145,7 @@ class ApplicationCreateSerializer(StrictSerializer):
 
 class ApplicationUpdateSerializer(ApplicationCreateSerializer):
     program = None
+    fiscal_year = None  # fixed at creation: a PATCH naming it is refused (unknown field), not ignored
     title = serializers.CharField(max_length=200, required=False)
 
 

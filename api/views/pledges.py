@@ -74,13 +74,15 @@ def _bank_post(request, call) -> Response:
     return Response(body, status=outcome_status)
 
 
-def _check_shape(serializer_class, data) -> None:
-    """The body's shape (unknown fields, types, money as decimal strings) before the service runs its
-    rules; raised as a domain error so that a refused request is replayed like any other."""
+def _check_shape(serializer_class, data) -> dict:
+    """The body's shape and types (unknown fields, money as decimal strings, dates) checked by the input
+    serializer before the service runs its rules; returns the typed values for the service's keyword
+    arguments. Raised as a domain error so that a refused request is replayed like any other."""
     serializer = serializer_class(data=data if data is not None else {})
     if not serializer.is_valid():
         errors = flat_errors(serializer.errors)
         raise Invalid(next((m for messages in errors.values() for m in messages), ""), errors=errors)
+    return dict(serializer.validated_data)
 
 
 def _loan_json(user, loan_id: int) -> dict:
@@ -109,8 +111,7 @@ class LoanListCreate(generics.ListAPIView):
     )
     def post(self, request, *args, **kwargs):
         def call():
-            _check_shape(LoanRegisterSerializer, request.data)
-            loan = services.loan_register(by=request.user, data=request.data)
+            loan = services.loan_register(by=request.user, **_check_shape(LoanRegisterSerializer, request.data))
             return status.HTTP_201_CREATED, _loan_json(request.user, loan.pk)
 
         return _bank_post(request, call)
@@ -135,8 +136,8 @@ class LoanRepayments(_LoanAction):
                    responses={201: RepaymentSerializer, **error_responses(400, 401, 403, 404), 409: REUSED_409})
     def post(self, request, pk: int):
         def call():
-            _check_shape(RepaymentInSerializer, request.data)
-            repayment = services.repayment_record(by=request.user, loan_id=pk, data=request.data)
+            repayment = services.repayment_record(by=request.user, loan_id=pk,
+                                                  **_check_shape(RepaymentInSerializer, request.data))
             return status.HTTP_201_CREATED, RepaymentSerializer(repayment).data
 
         return _bank_post(request, call)
@@ -147,8 +148,7 @@ class LoanSettle(_LoanAction):
                    responses={200: LoanDetailSerializer, **error_responses(400, 401, 403, 404), 409: REUSED_409})
     def post(self, request, pk: int):
         def call():
-            _check_shape(SettleInSerializer, request.data)
-            services.loan_settle(by=request.user, loan_id=pk, data=request.data or {})
+            services.loan_settle(by=request.user, loan_id=pk, **_check_shape(SettleInSerializer, request.data))
             return status.HTTP_200_OK, _loan_json(request.user, pk)
 
         return _bank_post(request, call)
@@ -160,8 +160,7 @@ class LoanDefault(_LoanAction):
                    responses={200: LoanDetailSerializer, **error_responses(400, 401, 403, 404), 409: REUSED_409})
     def post(self, request, pk: int):
         def call():
-            _check_shape(DefaultInSerializer, request.data)
-            services.loan_default(by=request.user, loan_id=pk, data=request.data)
+            services.loan_default(by=request.user, loan_id=pk, **_check_shape(DefaultInSerializer, request.data))
             return status.HTTP_200_OK, _loan_json(request.user, pk)
 
         return _bank_post(request, call)
@@ -172,8 +171,8 @@ class LoanRecoveries(_LoanAction):
                    responses={201: RecoveryOutSerializer, **error_responses(400, 401, 403, 404), 409: REUSED_409})
     def post(self, request, pk: int):
         def call():
-            _check_shape(RecoveryInSerializer, request.data)
-            recovery = services.recovery_record(by=request.user, loan_id=pk, data=request.data)
+            recovery = services.recovery_record(by=request.user, loan_id=pk,
+                                                **_check_shape(RecoveryInSerializer, request.data))
             return status.HTTP_201_CREATED, RecoveryOutSerializer(recovery).data
 
         return _bank_post(request, call)

@@ -13,11 +13,10 @@ import psycopg
 import pytest
 from django.db import DataError, OperationalError
 from django.db.utils import DatabaseErrorWrapper
-from django.test import Client
 from psycopg import errors as pg
-from rest_framework.test import APIClient
 
 from funding import services as funding_services
+from tests.clients import api_client, page_client
 from tests.funding.helpers import step, subsidy_app
 
 pytestmark = pytest.mark.django_db
@@ -33,20 +32,8 @@ def as_django_raises(psycopg_error: Exception):
     return raiser
 
 
-def api(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-def page(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def adjust(user):
-    return api(user).post("/api/v1/budgets/adjustments/", {"program": "patent_award", "year": 2026,
+    return api_client(user).post("/api/v1/budgets/adjustments/", {"program": "patent_award", "year": 2026,
                                                            "amount": "1.00", "reason": "追加"}, format="json")
 
 
@@ -78,7 +65,7 @@ def test_a_deadlock_in_a_transition_is_409(world, monkeypatch):
     app = subsidy_app(world)
     monkeypatch.setattr(funding_services, "application_transition",
                         as_django_raises(pg.DeadlockDetected("deadlock detected")))
-    response = api(world.applicant1).post(f"/api/v1/applications/{app.pk}/transitions/submit/", {},
+    response = api_client(world.applicant1).post(f"/api/v1/applications/{app.pk}/transitions/submit/", {},
                                           format="json")
     assert response.status_code == 409 and response.json()["code"] == "concurrent_modification"
 
@@ -104,7 +91,7 @@ def test_a_deadlock_on_a_page_action_is_a_message_not_a_500(world, monkeypatch):
     app = subsidy_app(world)
     monkeypatch.setattr(funding_services, "application_transition",
                         as_django_raises(pg.DeadlockDetected("deadlock detected")))
-    response = page(world.applicant1).post(f"/funding/{app.pk}/transitions/submit/", follow=True)
+    response = page_client(world.applicant1).post(f"/funding/{app.pk}/transitions/submit/", follow=True)
     assert response.status_code == 200
     assert "同时修改" in response.content.decode()
 
@@ -114,7 +101,7 @@ def test_a_data_error_on_a_page_action_is_a_message_not_a_500(world, monkeypatch
     step(app, "submit", world.applicant1)
     monkeypatch.setattr(funding_services, "application_transition",
                         as_django_raises(pg.StringDataRightTruncation("value too long")))
-    response = page(world.clerk).post(f"/funding/{app.pk}/transitions/accept/", follow=True)
+    response = page_client(world.clerk).post(f"/funding/{app.pk}/transitions/accept/", follow=True)
     assert response.status_code == 200
     assert "超出了允许的范围或格式" in response.content.decode()
 
@@ -124,7 +111,7 @@ def test_a_data_error_in_a_page_form_is_a_form_error(world, monkeypatch):
 
     monkeypatch.setattr(applicant_services, "ip_asset_register",
                         as_django_raises(pg.NumericValueOutOfRange("smallint out of range")))
-    response = page(world.applicant1).post("/applicants/ip-assets/new/", {
+    response = page_client(world.applicant1).post("/applicants/ip-assets/new/", {
         "kind": "trademark", "number": "12345678", "title": "巫山脆李", "country": "CN", "nice_class": "31"})
     assert response.status_code == 200
     assert "超出了允许的范围或格式" in response.content.decode()

@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 from api.models import ApiToken, hash_key
 from applicants.models import Role
 from tests import factories
+from tests.clients import api_client, token_client
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/ip-assets/"
@@ -14,11 +15,7 @@ URL = "/api/v1/ip-assets/"
 
 @pytest.fixture
 def applicant_client(db):
-    user = factories.user_with_role(Role.APPLICANT)
-    _token, key = ApiToken.issue(user)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
+    return token_client(factories.user_with_role(Role.APPLICANT))
 
 
 def issue(username: str, capsys) -> str:
@@ -32,8 +29,7 @@ def issue(username: str, capsys) -> str:
 def test_issue_api_token_prints_a_working_key_as_the_last_line(capsys):
     user = factories.user_with_role(Role.BANK)
     key = issue(user.username, capsys)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    client = token_client(key=key)
     assert client.get("/api/v1/ip-assets/").status_code == 403  # authenticated (a bank may not list assets)
     response = client.get("/api/v1/nowhere/")
     assert response.status_code == 404
@@ -42,8 +38,7 @@ def test_issue_api_token_prints_a_working_key_as_the_last_line(capsys):
 def test_token_authenticates_its_user(capsys):
     user = factories.user_with_role(Role.APPLICANT)
     key = issue(user.username, capsys)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    client = token_client(key=key)
     assert client.get(URL).status_code == 200
 
 
@@ -67,8 +62,7 @@ def test_issue_api_token_for_unknown_user_fails():
 
 
 def test_wrong_token_is_401_json(db):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-key")
+    client = token_client(key="not-a-real-key")
     response = client.get(URL)
     assert response.status_code == 401
     assert response["Content-Type"].startswith("application/json")
@@ -80,13 +74,12 @@ def test_revoked_token_is_401(db):
     token, key = ApiToken.issue(user)
     token.revoked = True
     token.save()
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    client = token_client(key=key)
     assert client.get(URL).status_code == 401
 
 
 def test_missing_credentials_is_401_not_403(db):
-    response = APIClient().get(URL)
+    response = api_client().get(URL)
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
     assert response.json()["code"] == "not_authenticated"
@@ -157,13 +150,13 @@ def test_unknown_api_url_is_404_json(applicant_client):
 
 
 def test_unknown_api_url_is_json_even_unauthenticated(db):
-    response = APIClient().post("/api/v2/whatever", {"a": 1}, format="json")
+    response = api_client().post("/api/v2/whatever", {"a": 1}, format="json")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
 
 
 def test_unknown_page_url_stays_html(db):
-    response = APIClient().get("/no-such-page/")
+    response = api_client().get("/no-such-page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
 

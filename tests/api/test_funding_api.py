@@ -6,7 +6,6 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from applicants.models import PatentType
 from funding.models import Application, Program
@@ -15,21 +14,6 @@ from tests import factories
 from tests.funding.helpers import industrialization_app, no_publicity, step, subsidy_app, to_approved
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def api():
-    def client_for(user):
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-
-    return client_for
 
 
 def go(client, app_id, name, **body):

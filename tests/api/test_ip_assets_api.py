@@ -1,25 +1,17 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
-from api.models import ApiToken
 from applicants.models import IPAsset
 from tests import factories
+from tests.clients import token_client
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/ip-assets/"
 
 
-def client_for(user) -> APIClient:
-    _token, key = ApiToken.issue(user)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
-
-
 def test_applicant_registers_a_patent_and_gets_it_normalized(world):
-    response = client_for(world.applicant1).post(
+    response = token_client(world.applicant1).post(
         URL, {"kind": "patent", "number": "cn201710601862.3", "title": "一种脆李保鲜方法", "granted_on": "2020-05-01"},
         format="json",
     )
@@ -34,14 +26,14 @@ def test_applicant_registers_a_patent_and_gets_it_normalized(world):
 
 
 def test_registering_a_trademark_requires_nice_class(world):
-    response = client_for(world.applicant1).post(URL, {"kind": "trademark", "number": "12345678", "title": "巫山脆李"},
+    response = token_client(world.applicant1).post(URL, {"kind": "trademark", "number": "12345678", "title": "巫山脆李"},
                                                  format="json")
     assert response.status_code == 400
     assert "nice_class" in response.json()
 
 
 def test_bad_patent_number_is_400_keyed_number_in_chinese(world):
-    response = client_for(world.applicant1).post(URL, {"kind": "patent", "number": "201710601862.4", "title": "x"},
+    response = token_client(world.applicant1).post(URL, {"kind": "patent", "number": "201710601862.4", "title": "x"},
                                                  format="json")
     assert response.status_code == 400
     assert "校验码应为 3" in response.json()["number"][0]
@@ -49,7 +41,7 @@ def test_bad_patent_number_is_400_keyed_number_in_chinese(world):
 
 def test_number_of_another_owner_is_409(world):
     taken = factories.PatentFactory(owner=world.enterprise2)
-    response = client_for(world.applicant1).post(URL, {"kind": "patent", "number": taken.number, "title": "x"},
+    response = token_client(world.applicant1).post(URL, {"kind": "patent", "number": taken.number, "title": "x"},
                                                  format="json")
     assert response.status_code == 409
     assert response.json()["code"] == "ip_asset_owned_by_other"
@@ -57,7 +49,7 @@ def test_number_of_another_owner_is_409(world):
 
 def test_own_number_again_is_409_ip_asset_exists(world):
     mine = factories.PatentFactory(owner=world.enterprise1)
-    response = client_for(world.applicant1).post(URL, {"kind": "patent", "number": mine.number, "title": "x"},
+    response = token_client(world.applicant1).post(URL, {"kind": "patent", "number": mine.number, "title": "x"},
                                                  format="json")
     assert response.status_code == 409
     assert response.json()["code"] == "ip_asset_exists"
@@ -66,7 +58,7 @@ def test_own_number_again_is_409_ip_asset_exists(world):
 def test_applicant_lists_only_its_own(world):
     mine = factories.PatentFactory(owner=world.enterprise1)
     factories.PatentFactory(owner=world.enterprise2)
-    body = client_for(world.applicant1).get(URL).json()
+    body = token_client(world.applicant1).get(URL).json()
     assert body["count"] == 1 and [a["id"] for a in body["results"]] == [mine.pk]
     assert set(body) == {"count", "next", "previous", "results"}
 
@@ -74,7 +66,7 @@ def test_applicant_lists_only_its_own(world):
 def test_staff_list_all_of_region_and_filter_by_kind_owner_number(world):
     patent = factories.PatentFactory(owner=world.enterprise1, number="ZL201710601862.3")
     factories.TrademarkFactory(owner=world.enterprise2)
-    client = client_for(world.clerk)
+    client = token_client(world.clerk)
     assert client.get(URL).json()["count"] == 2
     assert [a["id"] for a in client.get(URL, {"kind": "patent"}).json()["results"]] == [patent.pk]
     assert client.get(URL, {"owner": world.enterprise2.pk}).json()["count"] == 1
@@ -82,25 +74,25 @@ def test_staff_list_all_of_region_and_filter_by_kind_owner_number(world):
 
 
 def test_bad_filter_value_is_400_not_500(world):
-    response = client_for(world.clerk).get(URL, {"kind": "copyright", "owner": "abc"})
+    response = token_client(world.clerk).get(URL, {"kind": "copyright", "owner": "abc"})
     assert response.status_code == 400
     assert {"kind", "owner"} <= set(response.json())
 
 
 def test_bank_may_not_list_ip_assets(world):
-    response = client_for(world.bank1_user).get(URL)
+    response = token_client(world.bank1_user).get(URL)
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
 
 
 def test_expert_may_not_register(world):
-    response = client_for(world.experts[0]).post(URL, {"kind": "patent", "number": "201710601862.3", "title": "x"},
+    response = token_client(world.experts[0]).post(URL, {"kind": "patent", "number": "201710601862.3", "title": "x"},
                                                  format="json")
     assert response.status_code == 403
 
 
 def test_ip_office_registers_for_an_owner(world):
-    response = client_for(world.clerk).post(
+    response = token_client(world.clerk).post(
         URL, {"kind": "patent", "number": "201710601862.3", "title": "x", "owner": world.enterprise2.pk}, format="json"
     )
     assert response.status_code == 201
@@ -108,7 +100,7 @@ def test_ip_office_registers_for_an_owner(world):
 
 
 def test_unknown_owner_is_400_keyed_owner(world):
-    response = client_for(world.clerk).post(
+    response = token_client(world.clerk).post(
         URL, {"kind": "patent", "number": "201710601862.3", "title": "x", "owner": 999999}, format="json"
     )
     assert response.status_code == 400 and "owner" in response.json()
@@ -118,7 +110,7 @@ def test_unknown_owner_is_400_keyed_owner(world):
 def test_list_uses_a_fixed_number_of_queries(world, page_size):
     for _ in range(30):
         factories.PatentFactory(owner=world.enterprise1)
-    client = client_for(world.clerk)
+    client = token_client(world.clerk)
     client.get(URL)  # warm up (token last-used write, content types)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(URL, {"page_size": page_size})
@@ -131,7 +123,7 @@ def test_list_uses_a_fixed_number_of_queries(world, page_size):
 def test_query_count_is_the_same_at_two_page_sizes(world):
     for _ in range(30):
         factories.TrademarkFactory(owner=world.enterprise1)
-    client = client_for(world.clerk)
+    client = token_client(world.clerk)
     client.get(URL)
     counts = []
     for size in (3, 30):
@@ -143,19 +135,19 @@ def test_query_count_is_the_same_at_two_page_sizes(world):
 
 @pytest.mark.parametrize("owner", ["-3.0788019194088143e+304", "1.5", "99999999999999999999999", "0"])
 def test_out_of_range_owner_filter_is_400_not_500(world, owner):
-    response = client_for(world.clerk).get(URL, {"owner": owner})
+    response = token_client(world.clerk).get(URL, {"owner": owner})
     assert response.status_code == 400
     assert "owner" in response.json()
 
 
 def test_page_past_the_end_is_404_json(world):
-    response = client_for(world.clerk).get(URL, {"page": 1994})
+    response = token_client(world.clerk).get(URL, {"page": 1994})
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
 
 
 def test_nul_characters_are_400_not_500(world):
-    client = client_for(world.applicant1)
+    client = token_client(world.applicant1)
     assert client.get(URL, {"number": "ZL\x00"}).status_code == 400
     response = client.post(URL, {"kind": "patent", "number": "2017\x00", "title": "x\x00"}, format="json")
     assert response.status_code == 400

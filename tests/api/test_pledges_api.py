@@ -8,8 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from pledges.models import IdempotencyRecord, LoanStatus, PledgedRight, PledgeLoan
+from tests.clients import api_client
 from tests.factories import PatentFactory, make_credit_code
-from tests.pledges.helpers import IN_TERM, THIS_YEAR, client_for, loan_body, register
+from tests.pledges.helpers import IN_TERM, THIS_YEAR, loan_body, register
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/pledges/"
@@ -23,7 +24,7 @@ def fast_password_hasher(settings):
 def test_registration_returns_the_normalized_loan(world):
     body = loan_body(borrower_credit_code=" 91500237ma5u52604e ", annual_rate="0.038500")
     body["rights"][0]["number"] = body["rights"][0]["number"].removeprefix("ZL").replace(".", "")
-    response = client_for(world.bank1_user).post(URL, body, format="json")
+    response = api_client(world.bank1_user).post(URL, body, format="json")
     assert response.status_code == 201, response.json()
     data = response.json()
     assert data["status"] == "active"
@@ -39,7 +40,7 @@ def test_registration_returns_the_normalized_loan(world):
 
 def test_unknown_borrower_is_registered_in_the_banks_region(world):
     code = make_credit_code()
-    response = client_for(world.bank1_user).post(URL, loan_body(borrower_credit_code=code), format="json")
+    response = api_client(world.bank1_user).post(URL, loan_body(borrower_credit_code=code), format="json")
     assert response.status_code == 201
     loan = PledgeLoan.objects.get(pk=response.json()["id"])
     assert loan.borrower.credit_code == code and loan.borrower.region_id == world.bank1.region_id
@@ -48,7 +49,7 @@ def test_unknown_borrower_is_registered_in_the_banks_region(world):
 def test_unknown_borrower_without_name_is_400_on_borrower_name(world):
     body = loan_body()
     del body["borrower_name"]
-    response = client_for(world.bank1_user).post(URL, body, format="json")
+    response = api_client(world.bank1_user).post(URL, body, format="json")
     assert response.status_code == 400
     assert "borrower_name" in response.json()
     assert not PledgeLoan.objects.exists()
@@ -57,7 +58,7 @@ def test_unknown_borrower_without_name_is_400_on_borrower_name(world):
 def test_known_borrower_needs_no_name(world):
     body = loan_body(borrower_credit_code=world.enterprise1.credit_code)
     del body["borrower_name"]
-    response = client_for(world.bank1_user).post(URL, body, format="json")
+    response = api_client(world.bank1_user).post(URL, body, format="json")
     assert response.status_code == 201
     assert response.json()["borrower_name"] == world.enterprise1.name
 
@@ -66,7 +67,7 @@ def test_patent_in_the_registry_is_linked(world):
     patent = PatentFactory(owner=world.enterprise1)
     body = loan_body(borrower_credit_code=world.enterprise1.credit_code,  # its owner borrows (right_owned_by_other)
                      rights=[{"kind": "patent", "number": patent.number, "valuation": "100.00"}])
-    response = client_for(world.bank1_user).post(URL, body, format="json")
+    response = api_client(world.bank1_user).post(URL, body, format="json")
     assert response.status_code == 201
     assert PledgedRight.objects.get(number=patent.number).ip_asset_id == patent.pk
 
@@ -80,7 +81,7 @@ def test_registration_uses_a_fixed_number_of_queries_whatever_the_rights(world):
         rights.append({"kind": "patent", "number": PatentFactory(owner=world.enterprise1).number, "valuation": "1.00"})
         body = loan_body(rights=rights, borrower_credit_code=world.enterprise1.credit_code)  # the patent's owner
         with CaptureQueriesContext(connection) as ctx:
-            response = client_for(world.bank1_user).post(URL, body, format="json")
+            response = api_client(world.bank1_user).post(URL, body, format="json")
         assert response.status_code == 201
         return len(ctx)
 
@@ -117,48 +118,48 @@ def test_registration_uses_a_fixed_number_of_queries_whatever_the_rights(world):
     ],
 )
 def test_bad_field_is_400_keyed_by_field_and_stores_nothing(world, field, value):
-    response = client_for(world.bank1_user).post(URL, loan_body(**{field: value}), format="json")
+    response = api_client(world.bank1_user).post(URL, loan_body(**{field: value}), format="json")
     assert response.status_code == 400
     assert field in response.json(), response.json()
     assert not PledgeLoan.objects.exists()
 
 
 def test_rate_given_as_percent_is_explained(world):
-    response = client_for(world.bank1_user).post(URL, loan_body(annual_rate="3.85"), format="json")
+    response = api_client(world.bank1_user).post(URL, loan_body(annual_rate="3.85"), format="json")
     assert response.json()["annual_rate"] == ["年利率应为小数，例如 0.0385，而不是 3.85"]
 
 
 def test_credit_code_error_is_the_identifier_message(world):
-    response = client_for(world.bank1_user).post(URL, loan_body(borrower_credit_code="91500237MA5U52604F"), format="json")
+    response = api_client(world.bank1_user).post(URL, loan_body(borrower_credit_code="91500237MA5U52604F"), format="json")
     assert "校验码" in response.json()["borrower_credit_code"][0]
 
 
 def test_newer_alphanumeric_registration_number_is_accepted(world):
-    response = client_for(world.bank1_user).post(URL, loan_body(pledge_registration_no="Y2026500000123a"), format="json")
+    response = api_client(world.bank1_user).post(URL, loan_body(pledge_registration_no="Y2026500000123a"), format="json")
     assert response.status_code == 201
     assert response.json()["pledge_registration_no"] == "Y2026500000123A"
 
 
 def test_body_that_is_not_an_object_is_400(world):
-    response = client_for(world.bank1_user).post(URL, [1, 2], format="json")
+    response = api_client(world.bank1_user).post(URL, [1, 2], format="json")
     assert response.status_code == 400
 
 
 def test_malformed_json_is_400(world):
-    response = client_for(world.bank1_user).post(URL, "{bad", content_type="application/json")
+    response = api_client(world.bank1_user).post(URL, "{bad", content_type="application/json")
     assert response.status_code == 400
 
 
 def test_duplicate_contract_number_for_the_bank_is_409(world):
     register(world.bank1_user, contract_no="WS-1")
-    response = client_for(world.bank1_user).post(URL, loan_body(contract_no="WS-1"), format="json")
+    response = api_client(world.bank1_user).post(URL, loan_body(contract_no="WS-1"), format="json")
     assert response.status_code == 409
     assert response.json()["code"] == "duplicate_contract"
 
 
 def test_same_contract_number_at_another_bank_is_fine(world):
     register(world.bank1_user, contract_no="WS-1")
-    response = client_for(world.bank2_user).post(URL, loan_body(contract_no="WS-1"), format="json")
+    response = api_client(world.bank2_user).post(URL, loan_body(contract_no="WS-1"), format="json")
     assert response.status_code == 201
 
 
@@ -166,7 +167,7 @@ def test_right_under_a_live_pledge_is_409_naming_it(world):
     first = register(world.bank1_user)
     number = first.rights.filter(kind="patent").get().number
     body = loan_body(rights=[{"kind": "patent", "number": number, "valuation": "1.00"}])
-    response = client_for(world.bank2_user).post(URL, body, format="json")
+    response = api_client(world.bank2_user).post(URL, body, format="json")
     assert response.status_code == 409
     assert response.json()["code"] == "right_already_pledged"
     assert number in response.json()["detail"]
@@ -175,9 +176,9 @@ def test_right_under_a_live_pledge_is_409_naming_it(world):
 def test_settled_loan_releases_its_rights_for_a_new_pledge(world):
     first = register(world.bank1_user)
     number = first.rights.filter(kind="patent").get().number
-    assert client_for(world.bank1_user).post(f"{URL}{first.pk}/settle/", {}, format="json").status_code == 200
+    assert api_client(world.bank1_user).post(f"{URL}{first.pk}/settle/", {}, format="json").status_code == 200
     body = loan_body(rights=[{"kind": "patent", "number": number, "valuation": "1.00"}])
-    response = client_for(world.bank2_user).post(URL, body, format="json")
+    response = api_client(world.bank2_user).post(URL, body, format="json")
     assert response.status_code == 201
 
 
@@ -195,7 +196,7 @@ def test_settled_loan_releases_its_rights_for_a_new_pledge(world):
 )
 def test_another_banks_loan_is_404(world, method, suffix, body):
     loan = register(world.bank1_user)
-    client = client_for(world.bank2_user)
+    client = api_client(world.bank2_user)
     response = getattr(client, method)(f"{URL}{loan.pk}/{suffix}", body, format="json")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
@@ -204,35 +205,35 @@ def test_another_banks_loan_is_404(world, method, suffix, body):
 def test_bank_lists_only_its_own_loans(world):
     mine = register(world.bank1_user)
     register(world.bank2_user)
-    data = client_for(world.bank1_user).get(URL).json()
+    data = api_client(world.bank1_user).get(URL).json()
     assert [row["id"] for row in data["results"]] == [mine.pk]
 
 
 def test_anonymous_is_401(world):
-    assert client_for().get(URL).status_code == 401
-    assert client_for().post(URL, loan_body(), format="json").status_code == 401
+    assert api_client().get(URL).status_code == 401
+    assert api_client().post(URL, loan_body(), format="json").status_code == 401
 
 
 def test_non_bank_role_may_not_register(world):
     for user in (world.fincenter, world.applicant1, world.finance, world.clerk):
-        assert client_for(user).post(URL, loan_body(), format="json").status_code == 403
+        assert api_client(user).post(URL, loan_body(), format="json").status_code == 403
 
 
 def test_fin_center_reads_every_loan_of_its_region(world):
     register(world.bank1_user)
     register(world.bank2_user)
-    assert client_for(world.fincenter).get(URL).json()["count"] == 2
+    assert api_client(world.fincenter).get(URL).json()["count"] == 2
 
 
 def test_applicant_may_not_list_loans(world):
-    assert client_for(world.applicant1).get(URL).status_code == 403
+    assert api_client(world.applicant1).get(URL).status_code == 403
 
 
 def test_list_filters(world):
     a = register(world.bank1_user, start_date="2024-05-01", maturity_date="2026-05-01")
     b = register(world.bank1_user, borrower_credit_code=world.enterprise1.credit_code)
-    client_for(world.bank1_user).post(f"{URL}{a.pk}/settle/", {}, format="json")
-    client = client_for(world.bank1_user)
+    api_client(world.bank1_user).post(f"{URL}{a.pk}/settle/", {}, format="json")
+    client = api_client(world.bank1_user)
     assert [r["id"] for r in client.get(URL, {"status": "settled"}).json()["results"]] == [a.pk]
     code = world.enterprise1.credit_code.lower()
     assert [r["id"] for r in client.get(URL, {"borrower_credit_code": code}).json()["results"]] == [b.pk]
@@ -241,14 +242,14 @@ def test_list_filters(world):
 
 
 def test_bad_list_filter_is_400(world):
-    assert client_for(world.bank1_user).get(URL, {"start_date_after": "nope"}).status_code == 400
-    assert client_for(world.bank1_user).get(URL, {"status": "weird"}).status_code == 400
+    assert api_client(world.bank1_user).get(URL, {"start_date_after": "nope"}).status_code == 400
+    assert api_client(world.bank1_user).get(URL, {"status": "weird"}).status_code == 400
 
 
 def test_list_uses_a_fixed_number_of_queries(world):
     for _ in range(6):
         register(world.bank1_user)
-    client = client_for(world.bank1_user)
+    client = api_client(world.bank1_user)
     client.get(URL)  # warm caches (content types, roles)
 
     def count(size):
@@ -264,7 +265,7 @@ def test_list_uses_a_fixed_number_of_queries(world):
 
 def test_repayment_lowers_outstanding(world):
     loan = register(world.bank1_user)
-    client = client_for(world.bank1_user)
+    client = api_client(world.bank1_user)
     response = client.post(f"{URL}{loan.pk}/repayments/",
                            {"date": f"{loan.start_date.year}-06-01", "principal": "1000000.00", "interest": "9625.00"},
                            format="json")
@@ -278,7 +279,7 @@ def test_repayment_lowers_outstanding(world):
 
 def test_repayment_beyond_outstanding_is_400_on_principal(world):
     loan = register(world.bank1_user)
-    response = client_for(world.bank1_user).post(
+    response = api_client(world.bank1_user).post(
         f"{URL}{loan.pk}/repayments/", {"date": IN_TERM, "principal": "3000000.01", "interest": "0"},
         format="json")
     assert response.status_code == 400
@@ -292,14 +293,14 @@ def test_repayment_beyond_outstanding_is_400_on_principal(world):
                                   {"date": IN_TERM, "principal": "1"}])
 def test_bad_repayment_is_400(world, body):
     loan = register(world.bank1_user)
-    response = client_for(world.bank1_user).post(f"{URL}{loan.pk}/repayments/", body, format="json")
+    response = api_client(world.bank1_user).post(f"{URL}{loan.pk}/repayments/", body, format="json")
     assert response.status_code == 400
     assert not loan.repayments.exists()
 
 
 def test_repayment_on_settled_loan_is_409(world):
     loan = register(world.bank1_user)
-    client = client_for(world.bank1_user)
+    client = api_client(world.bank1_user)
     client.post(f"{URL}{loan.pk}/settle/", {}, format="json")
     response = client.post(f"{URL}{loan.pk}/repayments/",
                            {"date": IN_TERM, "principal": "1.00", "interest": "1.00"}, format="json")
@@ -309,14 +310,14 @@ def test_repayment_on_settled_loan_is_409(world):
 
 def test_settling_twice_is_409(world):
     loan = register(world.bank1_user)
-    client = client_for(world.bank1_user)
+    client = api_client(world.bank1_user)
     assert client.post(f"{URL}{loan.pk}/settle/", {}, format="json").json()["status"] == LoanStatus.SETTLED
     assert client.post(f"{URL}{loan.pk}/settle/", {}, format="json").status_code == 409
 
 
 def test_recovery_before_compensation_is_409(world):
     loan = register(world.bank1_user)
-    response = client_for(world.bank1_user).post(f"{URL}{loan.pk}/recoveries/",
+    response = api_client(world.bank1_user).post(f"{URL}{loan.pk}/recoveries/",
                                                  {"date": IN_TERM, "amount": "1.00"}, format="json")
     assert response.status_code == 409
 
@@ -324,7 +325,7 @@ def test_recovery_before_compensation_is_409(world):
 # --- idempotency -------------------------------------------------------------------------------
 
 def test_same_key_and_body_replays_the_original_response(world):
-    client = client_for(world.bank1_user)
+    client = api_client(world.bank1_user)
     body = loan_body()
     first = client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     second = client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
@@ -334,7 +335,7 @@ def test_same_key_and_body_replays_the_original_response(world):
 
 
 def test_same_key_with_another_body_is_409(world):
-    client = client_for(world.bank1_user)
+    client = api_client(world.bank1_user)
     client.post(URL, loan_body(), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     response = client.post(URL, loan_body(), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert response.status_code == 409
@@ -344,13 +345,13 @@ def test_same_key_with_another_body_is_409(world):
 
 def test_keys_are_scoped_per_bank(world):
     body = loan_body()
-    assert client_for(world.bank1_user).post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k").status_code == 201
+    assert api_client(world.bank1_user).post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k").status_code == 201
     body2 = loan_body()
-    assert client_for(world.bank2_user).post(URL, body2, format="json", HTTP_IDEMPOTENCY_KEY="k").status_code == 201
+    assert api_client(world.bank2_user).post(URL, body2, format="json", HTTP_IDEMPOTENCY_KEY="k").status_code == 201
 
 
 def test_a_refused_request_is_replayed_too(world):
-    client = client_for(world.bank1_user)
+    client = api_client(world.bank1_user)
     body = loan_body(annual_rate="3.85")
     first = client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="bad")
     second = client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="bad")
@@ -360,7 +361,7 @@ def test_a_refused_request_is_replayed_too(world):
 
 def test_repayment_retry_with_the_key_is_recorded_once(world):
     loan = register(world.bank1_user)
-    client = client_for(world.bank1_user)
+    client = api_client(world.bank1_user)
     body = {"date": IN_TERM, "principal": "100.00", "interest": "5.00"}
     for _ in range(3):
         assert client.post(f"{URL}{loan.pk}/repayments/", body, format="json",
@@ -375,13 +376,13 @@ def test_expired_keys_are_purged(world):
 
     from pledges.idempotency import purge_expired
 
-    client_for(world.bank1_user).post(URL, loan_body(), format="json", HTTP_IDEMPOTENCY_KEY="old")
+    api_client(world.bank1_user).post(URL, loan_body(), format="json", HTTP_IDEMPOTENCY_KEY="old")
     IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=49))
     assert purge_expired(force=True) == 1
 
 
 def test_schema_documents_the_error_responses(world):
-    response = client_for(world.admin).get("/api/schema/", {"format": "json"})
+    response = api_client(world.admin).get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
     post = response.json()["paths"]["/api/v1/pledges/"]["post"]
     assert {"201", "400", "401", "403", "409"} <= set(post["responses"])
@@ -394,12 +395,12 @@ def _loan_with_interest(world, enterprise, interest="8000.00"):
 
     loan = register(world.bank1_user, borrower_credit_code=enterprise.credit_code)
     services.repayment_record(by=world.bank1_user, loan_id=loan.pk,
-                              data={"date": f"{THIS_YEAR - 1}-06-01", "principal": "0", "interest": interest})
+                              **{"date": f"{THIS_YEAR - 1}-06-01", "principal": "0", "interest": interest})
     return loan
 
 
 def _apply(user, loans, year=THIS_YEAR - 1):
-    return client_for(user).post("/api/v1/applications/", {
+    return api_client(user).post("/api/v1/applications/", {
         "program": "interest_subsidy", "title": "质押贷款贴息", "loans": loans, "year": year,
     }, format="json")
 

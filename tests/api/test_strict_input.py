@@ -9,23 +9,17 @@ digits were refused (or not) with no word on why, and a NUL or lone surrogate re
 import json
 
 import pytest
-from rest_framework.test import APIClient
 
 from funding.models import Application, LedgerEntry
 from pledges.models import PledgeLoan, Repayment
 from tests import factories
+from tests.clients import api_client
 from tests.funding.helpers import industrialization_app, step, subsidy_app, to_publicity
 from tests.funding.helpers import no_publicity as end_notices
 from tests.pledges.helpers import IN_TERM, loan_body, register
 
 pytestmark = pytest.mark.django_db
 PLEDGES = "/api/v1/pledges/"
-
-
-def api(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def raw_post(client, url: str, text: str):
@@ -40,7 +34,7 @@ def test_a_typo_in_approved_amount_is_400_keyed_by_the_typo_and_approves_nothing
     end_notices(world)
     to_publicity(world, app)
 
-    response = api(world.finance).post(f"/api/v1/applications/{app.pk}/transitions/approve/",
+    response = api_client(world.finance).post(f"/api/v1/applications/{app.pk}/transitions/approve/",
                                        {"aproved_amount": "100.00"}, format="json")
 
     assert response.status_code == 400
@@ -53,7 +47,7 @@ def test_a_typo_in_approved_amount_is_400_keyed_by_the_typo_and_approves_nothing
 
 def test_an_unknown_field_on_application_create_is_400(world):
     patent = factories.PatentFactory(owner=world.enterprise1)
-    response = api(world.applicant1).post("/api/v1/applications/", {
+    response = api_client(world.applicant1).post("/api/v1/applications/", {
         "program": "application_subsidy", "title": "t", "patents": [patent.number],
         "official_fees_paid": "1000.00", "requested_amont": "1.00"}, format="json")
     assert response.status_code == 400 and set(response.json()) == {"requested_amont"}
@@ -62,7 +56,7 @@ def test_an_unknown_field_on_application_create_is_400(world):
 
 def test_program_is_unknown_on_a_draft_patch(world):
     app = subsidy_app(world)
-    response = api(world.applicant1).patch(f"/api/v1/applications/{app.pk}/", {"program": "patent_award"},
+    response = api_client(world.applicant1).patch(f"/api/v1/applications/{app.pk}/", {"program": "patent_award"},
                                            format="json")
     assert response.status_code == 400 and set(response.json()) == {"program"}
 
@@ -72,21 +66,21 @@ def test_an_unknown_field_on_a_review_is_400(world):
     step(app, "submit", world.applicant1)
     step(app, "accept", world.clerk)
     step(app, "send_to_review", world.clerk)
-    response = api(world.experts[0]).post(f"/api/v1/applications/{app.pk}/reviews/",
+    response = api_client(world.experts[0]).post(f"/api/v1/applications/{app.pk}/reviews/",
                                           {"score": 80, "recommended_amount": "1.00", "scor": 1}, format="json")
     assert response.status_code == 400 and set(response.json()) == {"scor"}
     assert not app.reviews.exists()
 
 
 def test_an_unknown_field_on_a_budget_adjustment_is_400(world):
-    response = api(world.finance).post("/api/v1/budgets/adjustments/", {
+    response = api_client(world.finance).post("/api/v1/budgets/adjustments/", {
         "program": "patent_award", "year": world.year, "amount": "1.00", "reason": "追加", "memo": "x"},
         format="json")
     assert response.status_code == 400 and set(response.json()) == {"memo"}
 
 
 def test_an_unknown_or_read_only_field_on_a_program_patch_is_400(world):
-    client = api(world.admin)
+    client = api_client(world.admin)
     response = client.patch("/api/v1/programs/patent_award/", {"publicity_dais": 3}, format="json")
     assert response.status_code == 400 and set(response.json()) == {"publicity_dais"}
     response = client.patch("/api/v1/programs/patent_award/", {"region": "x"}, format="json")
@@ -94,7 +88,7 @@ def test_an_unknown_or_read_only_field_on_a_program_patch_is_400(world):
 
 
 def test_an_unknown_field_on_ip_asset_registration_is_400(world):
-    response = api(world.applicant1).post("/api/v1/ip-assets/", {
+    response = api_client(world.applicant1).post("/api/v1/ip-assets/", {
         "kind": "trademark", "number": "12345678", "title": "x", "nice_class": 3, "grantd_on": "2020-01-01"},
         format="json")
     assert response.status_code == 400 and set(response.json()) == {"grantd_on"}
@@ -109,7 +103,7 @@ def test_an_unknown_field_on_ip_asset_registration_is_400(world):
 def test_an_unknown_field_on_a_loan_action_is_400_and_changes_nothing(world, suffix, body):
     loan = register(world.bank1_user)
     unknown = (set(body) - {"date", "principal", "interest", "outstanding_principal", "amount"}).pop()
-    response = api(world.bank1_user).post(f"{PLEDGES}{loan.pk}/{suffix}", body, format="json")
+    response = api_client(world.bank1_user).post(f"{PLEDGES}{loan.pk}/{suffix}", body, format="json")
     assert response.status_code == 400 and set(response.json()) == {unknown}
     loan.refresh_from_db()
     assert loan.status == "active" and not Repayment.objects.filter(loan=loan).exists()
@@ -118,18 +112,18 @@ def test_an_unknown_field_on_a_loan_action_is_400_and_changes_nothing(world, suf
 def test_an_unknown_field_in_a_pledged_right_is_400_on_rights(world):
     body = loan_body()
     body["rights"][0]["owner"] = "someone"
-    response = api(world.bank1_user).post(PLEDGES, body, format="json")
+    response = api_client(world.bank1_user).post(PLEDGES, body, format="json")
     assert response.status_code == 400 and set(response.json()) == {"rights"}
     assert "owner" in response.json()["rights"][0] and not PledgeLoan.objects.exists()
 
 
 def test_an_unknown_loan_field_is_400(world):
-    response = api(world.bank1_user).post(PLEDGES, loan_body(outstanding_principal="1.00"), format="json")
+    response = api_client(world.bank1_user).post(PLEDGES, loan_body(outstanding_principal="1.00"), format="json")
     assert response.status_code == 400 and set(response.json()) == {"outstanding_principal"}
 
 
 def test_a_refused_unknown_field_is_replayed_under_its_idempotency_key(world):
-    client = api(world.bank1_user)
+    client = api_client(world.bank1_user)
     body = loan_body(extra="x")
     first = client.post(PLEDGES, body, format="json", HTTP_IDEMPOTENCY_KEY="typo")
     second = client.post(PLEDGES, body, format="json", HTTP_IDEMPOTENCY_KEY="typo")
@@ -148,7 +142,7 @@ def test_a_refused_unknown_field_is_replayed_under_its_idempotency_key(world):
     ("NaN", "有限"),
 ])
 def test_money_in_another_notation_is_refused_saying_why(world, value, says):
-    response = api(world.finance).post("/api/v1/budgets/adjustments/", {
+    response = api_client(world.finance).post("/api/v1/budgets/adjustments/", {
         "program": "patent_award", "year": world.year, "amount": value, "reason": "追加"}, format="json")
     assert response.status_code == 400
     assert says in response.json()["amount"][0]
@@ -160,7 +154,7 @@ def test_a_review_recommendation_goes_through_the_same_parser(world, value):
     step(app, "submit", world.applicant1)
     step(app, "accept", world.clerk)
     step(app, "send_to_review", world.clerk)
-    response = api(world.experts[0]).post(f"/api/v1/applications/{app.pk}/reviews/",
+    response = api_client(world.experts[0]).post(f"/api/v1/applications/{app.pk}/reviews/",
                                           {"score": 80, "recommended_amount": value}, format="json")
     assert response.status_code == 400 and "recommended_amount" in response.json()
 
@@ -168,7 +162,7 @@ def test_a_review_recommendation_goes_through_the_same_parser(world, value):
 @pytest.mark.parametrize(("field", "value"), [("principal", 3000000.0), ("principal", "3e6"),
                                               ("principal", 3000000)])
 def test_pledge_principal_must_be_a_decimal_string(world, field, value):
-    response = api(world.bank1_user).post(PLEDGES, loan_body(**{field: value}), format="json")
+    response = api_client(world.bank1_user).post(PLEDGES, loan_body(**{field: value}), format="json")
     assert response.status_code == 400 and field in response.json()
     assert not PledgeLoan.objects.exists()
 
@@ -176,7 +170,7 @@ def test_pledge_principal_must_be_a_decimal_string(world, field, value):
 def test_a_right_valued_as_a_json_float_is_refused(world):
     body = loan_body()
     body["rights"][0]["valuation"] = 4500000.5
-    response = api(world.bank1_user).post(PLEDGES, body, format="json")
+    response = api_client(world.bank1_user).post(PLEDGES, body, format="json")
     assert response.status_code == 400 and "浮点数" in response.json()["rights"][0]
     assert not PledgeLoan.objects.exists()
 
@@ -188,25 +182,25 @@ def test_a_right_valued_as_a_json_float_is_refused(world):
 ])
 def test_json_floats_are_refused_on_loan_actions(world, suffix, body, field):
     loan = register(world.bank1_user)
-    response = api(world.bank1_user).post(f"{PLEDGES}{loan.pk}/{suffix}", body, format="json")
+    response = api_client(world.bank1_user).post(f"{PLEDGES}{loan.pk}/{suffix}", body, format="json")
     assert response.status_code == 400 and field in response.json()
     loan.refresh_from_db()
     assert loan.status == "active" and str(loan.outstanding_principal) == "3000000.00"
 
 
 def test_a_rate_as_a_json_float_is_refused(world):
-    response = api(world.bank1_user).post(PLEDGES, loan_body(annual_rate=0.0385), format="json")
+    response = api_client(world.bank1_user).post(PLEDGES, loan_body(annual_rate=0.0385), format="json")
     assert response.status_code == 400 and "annual_rate" in response.json()
 
 
 def test_a_program_share_in_an_exponent_is_refused(world):
-    response = api(world.admin).patch("/api/v1/programs/application_subsidy/", {"fee_share": "5e-1"},
+    response = api_client(world.admin).patch("/api/v1/programs/application_subsidy/", {"fee_share": "5e-1"},
                                       format="json")
     assert response.status_code == 400 and "科学计数法" in response.json()["fee_share"][0]
 
 
 def test_a_negative_cap_is_refused(world):
-    response = api(world.admin).patch("/api/v1/programs/industrialization/", {"cap_per_project": "-100.00"},
+    response = api_client(world.admin).patch("/api/v1/programs/industrialization/", {"cap_per_project": "-100.00"},
                                       format="json")
     assert response.status_code == 400 and "cap_per_project" in response.json()
 
@@ -216,7 +210,7 @@ def test_a_negative_cap_is_refused(world):
 def test_a_nul_in_a_contract_number_is_400_on_contract_no(world):
     # PostgreSQL: ValueError/DataError on the NUL, a 500; SQLite stored it.
     text = json.dumps(loan_body(contract_no="C\u0000NUL"))
-    response = raw_post(api(world.bank1_user), PLEDGES, text)
+    response = raw_post(api_client(world.bank1_user), PLEDGES, text)
     assert response.status_code == 400
     assert list(response.json()) == ["contract_no"] and "U+0000" in response.json()["contract_no"][0]
     assert not PledgeLoan.objects.exists()
@@ -227,7 +221,7 @@ def test_a_lone_surrogate_in_a_pledge_date_is_400_on_the_date(world, field):
     body = loan_body()
     body[field] = "@@"
     text = json.dumps(body).replace('"@@"', '"\\ud800"')
-    response = raw_post(api(world.bank1_user), PLEDGES, text)
+    response = raw_post(api_client(world.bank1_user), PLEDGES, text)
     assert response.status_code == 400
     assert list(response.json()) == [field] and "U+D800" in response.json()[field][0]
 
@@ -235,7 +229,7 @@ def test_a_lone_surrogate_in_a_pledge_date_is_400_on_the_date(world, field):
 @pytest.mark.parametrize("suffix", ["repayments/", "default/", "recoveries/", "settle/"])
 def test_a_lone_surrogate_in_a_loan_action_date_is_400(world, suffix):
     loan = register(world.bank1_user)
-    response = raw_post(api(world.bank1_user), f"{PLEDGES}{loan.pk}/{suffix}",
+    response = raw_post(api_client(world.bank1_user), f"{PLEDGES}{loan.pk}/{suffix}",
                         '{"date": "\\ud800", "principal": "1.00", "interest": "1.00"}')
     assert response.status_code == 400 and "date" in response.json()
 
@@ -243,12 +237,12 @@ def test_a_lone_surrogate_in_a_loan_action_date_is_400(world, suffix):
 def test_a_bad_character_deep_in_the_body_names_its_path(world):
     body = loan_body()
     body["rights"][1]["number"] = "123\u0007"
-    response = raw_post(api(world.bank1_user), PLEDGES, json.dumps(body))
+    response = raw_post(api_client(world.bank1_user), PLEDGES, json.dumps(body))
     assert response.status_code == 400 and list(response.json()) == ["rights.1.number"]
 
 
 def test_a_bad_character_in_a_key_is_400(world):
-    response = raw_post(api(world.bank1_user), PLEDGES, '{"contract\\u0000no": "x"}')
+    response = raw_post(api_client(world.bank1_user), PLEDGES, '{"contract\\u0000no": "x"}')
     assert response.status_code == 400 and "non_field_errors" in response.json()
 
 
@@ -256,13 +250,13 @@ def test_a_nul_in_an_application_title_is_400_on_title(world):
     patent = factories.PatentFactory(owner=world.enterprise1)
     text = json.dumps({"program": "application_subsidy", "title": "专利\u0000资助", "patents": [patent.number],
                        "official_fees_paid": "1000.00"})
-    response = raw_post(api(world.applicant1), "/api/v1/applications/", text)
+    response = raw_post(api_client(world.applicant1), "/api/v1/applications/", text)
     assert response.status_code == 400 and list(response.json()) == ["title"]
 
 
 def test_a_non_character_in_a_transition_comment_is_400(world):
     app = subsidy_app(world)
-    response = raw_post(api(world.applicant1), f"/api/v1/applications/{app.pk}/transitions/submit/",
+    response = raw_post(api_client(world.applicant1), f"/api/v1/applications/{app.pk}/transitions/submit/",
                         '{"comment": "ok\\ufffe"}')
     assert response.status_code == 400 and list(response.json()) == ["comment"]
     app.refresh_from_db()
@@ -274,19 +268,19 @@ def test_a_non_character_in_a_transition_comment_is_400(world):
     ("/api/v1/applications/", "program"), ("/api/v1/budgets/", "year"),
 ])
 def test_a_nul_in_an_api_query_parameter_is_a_json_400_naming_it(world, url, param):
-    response = api(world.fincenter if url != "/api/v1/ip-assets/" else world.clerk).get(url, {param: "a\u0000b"})
+    response = api_client(world.fincenter if url != "/api/v1/ip-assets/" else world.clerk).get(url, {param: "a\u0000b"})
     assert response.status_code == 400 and response["Content-Type"].startswith("application/json")
     assert list(response.json()) == [param]
 
 
 def test_a_nul_in_the_idempotency_key_is_400(world):
-    response = api(world.bank1_user).post(PLEDGES, loan_body(), format="json", HTTP_IDEMPOTENCY_KEY="k\u0000")
+    response = api_client(world.bank1_user).post(PLEDGES, loan_body(), format="json", HTTP_IDEMPOTENCY_KEY="k\u0000")
     assert response.status_code == 400 and "Idempotency-Key" in response.json()
     assert not PledgeLoan.objects.exists()
 
 
 def test_a_nul_in_an_api_path_is_a_json_404(world):
-    response = api(world.clerk).get("/api/v1/programs/a%00b/")
+    response = api_client(world.clerk).get("/api/v1/programs/a%00b/")
     assert response.status_code == 404 and response.json()["code"] == "not_found"
 
 
@@ -295,7 +289,7 @@ def test_a_nul_in_a_multipart_field_is_400(world):
 
     app = subsidy_app(world)
     upload = SimpleUploadedFile("scan.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
-    response = api(world.applicant1).post(f"/api/v1/applications/{app.pk}/documents/",
+    response = api_client(world.applicant1).post(f"/api/v1/applications/{app.pk}/documents/",
                                           {"kind": "缴费\u0000凭证", "file": upload}, format="multipart")
     assert response.status_code == 400 and "kind" in response.json()
     assert not app.documents.exists()

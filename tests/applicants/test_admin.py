@@ -10,12 +10,6 @@ MODELS = ["applicants_region", "applicants_township", "applicants_regionyearstat
           "applicants_bank", "applicants_ipasset", "applicants_user", "api_apitoken"]
 
 
-@pytest.fixture
-def admin_client(client, world):
-    client.force_login(world.admin)
-    return client
-
-
 @pytest.mark.parametrize("name", MODELS)
 def test_admin_changelist_renders(admin_client, name):
     assert admin_client.get(reverse(f"admin:{name}_changelist")).status_code == 200

@@ -1,7 +1,6 @@
 import threading
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import close_old_connections, connection
 
 from applicants import services
@@ -29,8 +28,7 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions_and_busy_timeout():
 def test_sqlite_concurrent_registrations_never_lock_and_all_land():
     if connection.vendor != "sqlite":
         pytest.skip("SQLite only: PostgreSQL has its own race tests")
-    for role in Role.values:  # transaction=True tests flush the data migration's groups
-        Group.objects.get_or_create(name=role)
+    factories.ensure_role_groups()  # transaction=True tests flush the data migration's groups
     users = [factories.user_with_role(Role.APPLICANT) for _ in range(THREADS)]
     errors: list[BaseException] = []
     start = threading.Barrier(THREADS)
@@ -59,8 +57,7 @@ def test_sqlite_concurrent_registrations_never_lock_and_all_land():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_racing_registrations_of_one_number_give_one_asset_and_conflicts():
-    for role in Role.values:
-        Group.objects.get_or_create(name=role)
+    factories.ensure_role_groups()
     users = [factories.user_with_role(Role.APPLICANT) for _ in range(THREADS)]
     outcomes: list[str] = []
     start = threading.Barrier(THREADS)

@@ -7,7 +7,6 @@ never be found again by the number the applicant typed.
 """
 
 import pytest
-from rest_framework.test import APIClient
 
 from applicants import services
 from applicants.errors import Conflict, Invalid
@@ -15,6 +14,7 @@ from applicants.identifiers import IdentifierError
 from applicants.models import IPAsset, PatentType
 from applicants.patent_numbers import check_any_patent_number, normalize_any_patent_number
 from tests import factories
+from tests.clients import api_client
 
 CN = "ZL201710601862.3"
 
@@ -166,9 +166,7 @@ def test_a_design_number_refuses_another_type(applicant_user):
 # --- over the API --------------------------------------------------------------------------------
 
 def post(world, body):
-    client = APIClient()
-    client.force_authenticate(world.applicant1)
-    return client.post("/api/v1/ip-assets/", body, format="json")
+    return api_client(world.applicant1).post("/api/v1/ip-assets/", body, format="json")
 
 
 def test_api_zl_with_country_us_is_400_keyed_country(world):

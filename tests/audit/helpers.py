@@ -39,5 +39,5 @@ def loan_with_events(world):
 
     loan = register(world.bank1_user)
     services.repayment_record(by=world.bank1_user, loan_id=loan.pk,
-                              data={"date": IN_TERM, "principal": "1000.00", "interest": "100.00"})
+                              **{"date": IN_TERM, "principal": "1000.00", "interest": "100.00"})
     return loan

@@ -48,7 +48,7 @@ def _approve(app_id, user):
 
 
 def _register(user):
-    return pledge_services.loan_register(by=user, data=loan_body()).pk
+    return pledge_services.loan_register(by=user, **loan_body()).pk
 
 
 def test_concurrent_approvals_and_loan_registrations_leave_gapless_chains(role_groups):
@@ -71,7 +71,7 @@ def test_concurrent_approvals_and_loan_registrations_leave_gapless_chains(role_g
 
 def _default(user, loan_id):
     return pledge_services.loan_default(by=user, loan_id=loan_id,
-                                        data={"date": str(timezone.localdate()), "outstanding_principal": "100000.00"})
+                                        **{"date": str(timezone.localdate()), "outstanding_principal": "100000.00"})
 
 
 def _disburse(user, app_id, voucher):

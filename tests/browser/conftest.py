@@ -27,6 +27,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.factories import build_world, ensure_role_groups
+
 CHROMIUM = Path(os.environ.get("IPFUND_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -110,13 +112,7 @@ def browser():
 
 @pytest.fixture
 def world(transactional_db):
-    from django.contrib.auth.models import Group
-
-    from applicants.models import Role
-    from tests.factories import build_world
-
-    for role in Role.values:  # transaction=True tests flush the data migration's groups
-        Group.objects.get_or_create(name=role)
+    ensure_role_groups()  # transaction=True tests flush the data migration's groups
     return build_world()
 
 

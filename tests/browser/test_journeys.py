@@ -187,7 +187,7 @@ def test_applicant_sees_the_payment_on_its_application(ui, world, subsidy_now):
 
 def _loan(bank_user, *, contract_no: str, borrower: str) -> object:
     year = timezone.localdate().year
-    return pledge_services.loan_register(by=bank_user, data={
+    return pledge_services.loan_register(by=bank_user, **{
         "contract_no": contract_no,
         "borrower_credit_code": make_credit_code(),
         "borrower_name": borrower,

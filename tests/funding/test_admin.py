@@ -12,12 +12,6 @@ from tests.funding.helpers import subsidy_app, to_approved
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, world):
-    client.force_login(world.admin)
-    return client
-
-
 @pytest.mark.parametrize("name", ["application", "ledgerentry", "transitionlog", "patentclaim", "review", "budget",
                                   "programrulechange", "program"])
 def test_funding_changelists_render(admin_client, name):

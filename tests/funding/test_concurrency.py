@@ -5,13 +5,13 @@ from decimal import Decimal
 
 import pytest
 from django.db import OperationalError, close_old_connections, connection
-from rest_framework.test import APIClient
 
 from applicants.errors import Conflict
 from funding import ledger, services
 from funding.models import Application, PatentClaim
 from funding.verify import ledger_violations
 from tests import factories
+from tests.clients import api_client
 from tests.funding.helpers import no_publicity, step, subsidy_app
 
 
@@ -20,12 +20,7 @@ def role_groups(request):
     """transaction=True tests flush the database, groups from the data migration included."""
     if "django_db" in request.keywords:
         request.getfixturevalue("transactional_db")
-        from django.contrib.auth.models import Group
-
-        from applicants.models import Role
-
-        for role in Role.values:
-            Group.objects.get_or_create(name=role)
+        factories.ensure_role_groups()
 
 
 def run_in_threads(fn, args_list):
@@ -97,9 +92,7 @@ def test_two_clerks_accepting_at_once_one_wins_one_conflicts():
     step(app, "submit", world.applicant1)
 
     def accept(user):
-        client = APIClient()
-        client.force_authenticate(user)
-        return client.post(f"/api/v1/applications/{app.pk}/transitions/accept/", {}, format="json").status_code
+        return api_client(user).post(f"/api/v1/applications/{app.pk}/transitions/accept/", {}, format="json").status_code
 
     assert sorted(run_in_threads(accept, [(world.clerk,), (clerk2,)])) == [200, 409]
     assert Application.objects.get(pk=app.pk).history.count() == 2  # submit + one accept

@@ -3,24 +3,18 @@
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from funding.models import Application, Program
 from funding.verify import ledger_violations
 from tests import factories
+from tests.clients import page_client
 from tests.funding.helpers import step, subsidy_app
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_subsidy_runs_through_the_pages(world):
     patent = factories.PatentFactory(owner=world.enterprise1)
-    me = client_for(world.applicant1)
+    me = page_client(world.applicant1)
     assert me.get("/funding/new/application_subsidy/").status_code == 200
     r = me.post("/funding/new/application_subsidy/", {"title": "页面申请", "patents": patent.number,
                                                       "official_fees_paid": "3000.00"})
@@ -30,13 +24,13 @@ def test_subsidy_runs_through_the_pages(world):
     page = me.get(f"/funding/{app.pk}/").content.decode()
     assert patent.number in page and "提交" in page
     me.post(f"/funding/{app.pk}/transitions/submit/")
-    clerk = client_for(world.clerk)
+    clerk = page_client(world.clerk)
     assert "页面申请" in clerk.get("/funding/intake/").content.decode()
     clerk.post(f"/funding/{app.pk}/transitions/accept/")
     clerk.post(f"/funding/{app.pk}/transitions/publish/")
-    assert "页面申请" in Client().get("/funding/notices/").content.decode()
+    assert "页面申请" in page_client().get("/funding/notices/").content.decode()
     Application.objects.filter(pk=app.pk).update(publicity_ends_on=timezone.localdate())  # the notice runs out
-    finance = client_for(world.finance)
+    finance = page_client(world.finance)
     assert "页面申请" in finance.get("/funding/approvals/").content.decode()
     finance.post(f"/funding/{app.pk}/transitions/approve/", {"approved_amount": ""})
     r = finance.post(f"/funding/{app.pk}/transitions/disburse/", {"amount": "1000.00", "voucher_no": "PG-1"},
@@ -51,20 +45,20 @@ def test_subsidy_runs_through_the_pages(world):
 def test_rejecting_without_a_comment_shows_a_message(world):
     app = subsidy_app(world)
     step(app, "submit", world.applicant1)
-    r = client_for(world.clerk).post(f"/funding/{app.pk}/transitions/reject/", {"comment": ""}, follow=True)
+    r = page_client(world.clerk).post(f"/funding/{app.pk}/transitions/reject/", {"comment": ""}, follow=True)
     assert "请填写意见" in r.content.decode()
     assert Application.objects.get(pk=app.pk).state == "submitted"
 
 
 def test_another_applicants_page_is_404(world):
     app = subsidy_app(world)
-    assert client_for(world.applicant2).get(f"/funding/{app.pk}/").status_code == 404
+    assert page_client(world.applicant2).get(f"/funding/{app.pk}/").status_code == 404
 
 
 def test_wrong_role_on_a_page_action_is_403(world):
     app = subsidy_app(world)
     step(app, "submit", world.applicant1)
-    assert client_for(world.applicant1).post(f"/funding/{app.pk}/transitions/accept/").status_code == 403
+    assert page_client(world.applicant1).post(f"/funding/{app.pk}/transitions/accept/").status_code == 403
 
 
 def test_expert_scores_through_the_review_form(world):
@@ -74,14 +68,14 @@ def test_expert_scores_through_the_review_form(world):
     step(app, "submit", world.applicant1)
     step(app, "accept", world.clerk)
     step(app, "send_to_review", world.clerk)
-    expert = client_for(world.experts[0])
+    expert = page_client(world.experts[0])
     assert "脆李深加工产业化" in expert.get("/funding/reviews/").content.decode()
     expert.post(f"/funding/{app.pk}/review/", {"score": "85", "recommended_amount": "200000.00", "comment": "好"})
     assert app.reviews.get().score == 85
 
 
 def test_finance_adjusts_a_budget_on_the_budget_page(world):
-    finance = client_for(world.finance)
+    finance = page_client(world.finance)
     r = finance.post("/funding/budgets/", {"program": "patent_award", "year": world.year, "amount": "-1000.00",
                                            "reason": "年中调减"}, follow=True)
     assert "预算已调整" in r.content.decode() and "999,000.00 元" in r.content.decode()  # core.money.format_money
@@ -91,13 +85,13 @@ def test_finance_adjusts_a_budget_on_the_budget_page(world):
 def test_lists_export_to_excel(world, url):
     subsidy_app(world)
     user = world.applicant1 if url == "/funding/" else world.admin
-    r = client_for(user).get(url + "?format=xlsx")
+    r = page_client(user).get(url + "?format=xlsx")
     assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
 
 
 def test_home_page_counts_tasks(world):
     step(subsidy_app(world), "submit", world.applicant1)
-    page = client_for(world.clerk).get("/").content.decode()
+    page = page_client(world.clerk).get("/").content.decode()
     assert "待受理" in page
 
 
@@ -106,7 +100,7 @@ def test_industrialization_runs_through_the_pages_with_three_experts_and_two_tra
 
     patent = factories.PatentFactory(owner=world.enterprise1)
     Program.objects.filter(pk=world.programs["industrialization"].pk).update(required_documents=["项目计划书"])
-    me = client_for(world.applicant1)
+    me = page_client(world.applicant1)
     r = me.post("/funding/new/industrialization/", {
         "title": "巫山脆李冷链加工产业化", "requested_amount": "300000.00", "patents": patent.number,
         "total_investment": "2000000.00", "self_funding": "1200000.00", "expected_output_value": "8000000.00",
@@ -118,16 +112,16 @@ def test_industrialization_runs_through_the_pages_with_three_experts_and_two_tra
     pdf = SimpleUploadedFile("计划书.pdf", b"%PDF-1.4\n%test\n", content_type="application/pdf")
     me.post(f"/funding/{app.pk}/documents/", {"kind": "项目计划书", "file": pdf})
     me.post(f"/funding/{app.pk}/transitions/submit/")
-    clerk = client_for(world.clerk)
+    clerk = page_client(world.clerk)
     clerk.post(f"/funding/{app.pk}/transitions/accept/")
     clerk.post(f"/funding/{app.pk}/transitions/send_to_review/", {"experts": ""})
     for expert, score in zip(world.experts, (88, 82, 90), strict=True):
-        client_for(expert).post(f"/funding/{app.pk}/review/", {"score": str(score),
+        page_client(expert).post(f"/funding/{app.pk}/review/", {"score": str(score),
                                                                "recommended_amount": "250000.00", "comment": "可行"})
     clerk.post(f"/funding/{app.pk}/transitions/publish/")
     assert Application.objects.get(pk=app.pk).state == "publicity"
     Application.objects.filter(pk=app.pk).update(publicity_ends_on=timezone.localdate())  # the notice runs out
-    finance = client_for(world.finance)
+    finance = page_client(world.finance)
     finance.post(f"/funding/{app.pk}/transitions/approve/", {"approved_amount": "250000.00"})
     finance.post(f"/funding/{app.pk}/transitions/disburse/", {"amount": "150000.00", "voucher_no": "IND-1"})
     r = finance.post(f"/funding/{app.pk}/transitions/disburse/", {"amount": "100000.00", "voucher_no": "IND-2"},

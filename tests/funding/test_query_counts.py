@@ -2,10 +2,9 @@
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
+from tests.clients import api_client, page_client
 from tests.funding.helpers import step, subsidy_app
 
 
@@ -24,18 +23,6 @@ def _count(client, url) -> int:
     return len(ctx.captured_queries)
 
 
-def _api(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-def _page(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.mark.parametrize("who,url", [
     ("applicant1", "/api/v1/applications/"),
     ("clerk", "/api/v1/applications/"),
@@ -44,7 +31,7 @@ def _page(user):
 ])
 def test_api_lists_run_a_fixed_number_of_queries(world, who, url):
     _many(world)
-    client = _api(getattr(world, who))
+    client = api_client(getattr(world, who))
     sep = "&" if "?" in url else "?"
     assert _count(client, f"{url}{sep}page_size=2") == _count(client, f"{url}{sep}page_size=50")
 
@@ -54,7 +41,7 @@ def test_history_runs_a_fixed_number_of_queries(world):
     step(app, "submit", world.applicant1)
     step(app, "return_for_revision", world.clerk, comment="补正")
     step(app, "submit", world.applicant1)
-    client = _api(world.applicant1)
+    client = api_client(world.applicant1)
     url = f"/api/v1/applications/{app.pk}/history/"
     assert _count(client, url + "?page_size=1") == _count(client, url + "?page_size=50")
 
@@ -68,7 +55,7 @@ def test_history_runs_a_fixed_number_of_queries(world):
 ])
 def test_pages_run_a_fixed_number_of_queries(world, who, url):
     _many(world)
-    client = _page(getattr(world, who))
+    client = page_client(getattr(world, who))
     assert _count(client, f"{url}?page_size=2") == _count(client, f"{url}?page_size=50")
 
 
@@ -80,7 +67,7 @@ def test_review_queue_runs_a_fixed_number_of_queries(world):
         step(app, "submit", user)
         step(app, "accept", world.clerk)
         step(app, "send_to_review", world.clerk)
-    client = _page(world.experts[0])
+    client = page_client(world.experts[0])
     assert _count(client, "/funding/reviews/?page_size=1") == _count(client, "/funding/reviews/?page_size=50")
 
 
@@ -94,6 +81,6 @@ def test_reviews_list_runs_a_fixed_number_of_queries(world):
     step(app, "send_to_review", world.clerk)
     for expert in world.experts:
         services.review_submit(application_id=app.pk, by=expert, score=60, recommended_amount="500.00")
-    client = _api(world.clerk)
+    client = api_client(world.clerk)
     url = f"/api/v1/applications/{app.pk}/reviews/"
     assert _count(client, url + "?page_size=1") == _count(client, url + "?page_size=50")

@@ -9,15 +9,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command, get_commands
 from django.core.management.base import CommandError
 from django.db import connection
 
-from applicants.models import Applicant, Role
+from applicants.models import Applicant
 from funding import ledger
 from funding.models import EntryKind, LedgerEntry
-from tests.factories import build_world
+from tests.factories import build_world, ensure_role_groups
 
 sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite backups")
 
@@ -25,8 +24,7 @@ sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite b
 def _world():
     """build_world() in a transaction=True test: the role groups (a data migration) are gone after
     the previous such test's flush, so put them back first."""
-    for role in Role.values:
-        Group.objects.get_or_create(name=role)
+    ensure_role_groups()
     return build_world()
 
 

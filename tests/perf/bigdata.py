@@ -5,6 +5,12 @@
 Idempotency-Keys. Old years are settled (disbursed, rejected, withdrawn); only the current year has
 open cases, as in real life, so the queues' filters are selective; ids grow with time. The caller
 commits, then runs ``vacuum_analyze()`` (as autovacuum would) and ``wipe()`` when done.
+
+Not ``tests.factories.build_world()`` plus rows: the world's factories create one row per query and
+its current-year budgets (with their allocation entries) would collide with the ten years of budgets
+written here in bulk. It builds on the same pieces instead: the test county (``REGION_CODE``,
+``REGION_NAME``, ``TOWNSHIPS``), ``PROGRAM_DEFAULTS`` and the identifier generators of
+``devtools.identifiers`` (re-exported by ``tests.factories``).
 """
 
 from __future__ import annotations
@@ -41,7 +47,14 @@ from pledges.models import (
     Repayment,
     RiskCompensationClaim,
 )
-from tests.factories import PROGRAM_DEFAULTS, make_credit_code, make_patent_number
+from tests.factories import (
+    PROGRAM_DEFAULTS,
+    REGION_CODE,
+    REGION_NAME,
+    TOWNSHIPS,
+    make_credit_code,
+    make_patent_number,
+)
 
 APPLICANTS = 3_000
 PATENTS = 12_000
@@ -91,10 +104,8 @@ def load(seed: int = 6) -> Big:
     rnd = random.Random(seed)
     year = timezone.localdate().year
     years = list(range(year - YEARS + 1, year + 1))
-    region = Region.objects.create(code="500237", name="巫山县")
-    townships = Township.objects.bulk_create(
-        [Township(region=region, name=n) for n in ("巫峡镇", "龙门街道", "高唐街道", "大昌镇", "庙宇镇")]
-    )
+    region = Region.objects.create(code=REGION_CODE, name=REGION_NAME)
+    townships = Township.objects.bulk_create([Township(region=region, name=n) for n in TOWNSHIPS])
     banks = Bank.objects.bulk_create(
         [Bank(region=region, code=f"PERF{i}", name=f"性能测试银行{i}") for i in range(5)]
     )
@@ -102,8 +113,8 @@ def load(seed: int = 6) -> Big:
                 for code in ProgramCode.values}
     industries = list(Industry.values)
     applicants = Applicant.objects.bulk_create([
-        Applicant(region=region, name=f"巫山县性能企业{i}有限公司", credit_code=make_credit_code("500237", 5_000_000 + i),
-                  credit_region_code="500237", industry=industries[i % len(industries)],
+        Applicant(region=region, name=f"巫山县性能企业{i}有限公司", credit_code=make_credit_code(region.code, 5_000_000 + i),
+                  credit_region_code=region.code, industry=industries[i % len(industries)],
                   township=townships[i % len(townships)])
         for i in range(APPLICANTS)
     ], batch_size=BATCH)

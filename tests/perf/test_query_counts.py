@@ -14,15 +14,14 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from funding.models import Application, Budget, Review, ReviewAssignment, TransitionLog
 from funding.workflow import ProgramCode, State
 from pledges.models import PledgedRight, PledgeLoan, Repayment
 from tests import factories
+from tests.clients import api_client, page_client
 
 SMALL, LARGE = 5, 40
 BOUND = 25  # the largest today: the budget report page (19), then the loan list with its tiles (13)
@@ -100,17 +99,6 @@ class Rows:
     def _repayments(self, i: int) -> None:
         Repayment.objects.create(loan=self.loan, date=self.loan.start_date + dt.timedelta(days=i + 1),
                                  principal=Decimal("1.00"), interest=Decimal("1.00"))
-
-
-def _client(user, api: bool):
-    if api:
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def _user(world, who: str):
@@ -198,7 +186,8 @@ def test_list_runs_a_fixed_number_of_queries(world, who, url, kind):
     listed = (who, url, kind) not in NOT_LISTED
     rows = Rows(world)
     url = url.format(app=rows.app.pk, loan=rows.loan.pk)
-    client = _client(_user(world, who), api=url.startswith("/api/"))
+    user = _user(world, who)
+    client = api_client(user) if url.startswith("/api/") else page_client(user)
     rows.grow(kind, SMALL)
     few, shown_few = _count(client, _with_size(url, SMALL))
     rows.grow(kind, LARGE)
@@ -216,5 +205,5 @@ def test_rows_really_grow_the_lists(world):
     assert Application.objects.filter(state=State.PUBLICITY).count() == SMALL
     rows.grow("budgets", 2)
     assert Budget.objects.count() == len(world.programs) * 3
-    client = _client(world.clerk, api=True)
+    client = api_client(world.clerk)
     assert client.get("/api/v1/applications/?page_size=3").json()["count"] > 3 * SMALL

@@ -4,7 +4,6 @@ import itertools
 from decimal import Decimal
 
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from pledges import services
 from tests.factories import make_credit_code, make_patent_number
@@ -33,14 +32,7 @@ def loan_body(**overrides) -> dict:
 
 
 def register(bank_user, **overrides):
-    return services.loan_register(by=bank_user, data=loan_body(**overrides))
-
-
-def client_for(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
+    return services.loan_register(by=bank_user, **loan_body(**overrides))
 
 
 def money(value: str) -> Decimal:
@@ -60,7 +52,7 @@ def claim_of(loan):
 def defaulted(world, loan, outstanding="2000000.00", *, bank_user=None, on=IN_TERM):
     """``loan`` defaulted through the service; returns its risk-compensation application (submitted)."""
     services.loan_default(by=bank_user or world.bank1_user, loan_id=loan.pk,
-                          data={"date": on, "outstanding_principal": outstanding})
+                          **{"date": on, "outstanding_principal": outstanding})
     return claim_of(loan)
 
 

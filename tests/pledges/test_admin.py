@@ -27,10 +27,10 @@ def rows(world):
     """One row of every pledge model (a repaid, compensated loan with a recovery)."""
     loan = compensated(world)
     services.recovery_record(by=world.bank1_user, loan_id=loan.pk,
-                             data={"date": timezone.localdate().isoformat(), "amount": "1000.00"})
+                             **{"date": timezone.localdate().isoformat(), "amount": "1000.00"})
     repaid = register(world.bank1_user)
     services.repayment_record(by=world.bank1_user, loan_id=repaid.pk,
-                              data={"date": IN_TERM, "principal": "1000.00", "interest": "100.00"})
+                              **{"date": IN_TERM, "principal": "1000.00", "interest": "100.00"})
     return {
         PledgeLoan: loan, PledgedRight: loan.rights.first(), Repayment: repaid.repayments.get(),
         Recovery: loan.recoveries.get(), LoanEvent: loan.events.first(), RiskCompensationClaim: loan.risk_claim,
@@ -39,12 +39,6 @@ def rows(world):
 
 def _url(model, action, *args):
     return reverse(f"admin:pledges_{model._meta.model_name}_{action}", args=args)
-
-
-@pytest.fixture
-def admin_client(client, world):
-    client.force_login(world.admin)
-    return client
 
 
 def test_a_post_changing_a_repayments_interest_changes_nothing(admin_client, rows):

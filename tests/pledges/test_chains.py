@@ -24,14 +24,14 @@ def _repaid_loan(world, times=3):
     loan = register(world.bank1_user)
     for i in range(times):
         services.repayment_record(by=world.bank1_user, loan_id=loan.pk,
-                                  data={"date": IN_TERM, "principal": f"{i + 1}000.00", "interest": "100.00"})
+                                  **{"date": IN_TERM, "principal": f"{i + 1}000.00", "interest": "100.00"})
     return loan
 
 
 def _recovered_loan(world, times=2):
     loan = compensated(world)
     for _ in range(times):
-        services.recovery_record(by=world.bank1_user, loan_id=loan.pk, data={"date": TODAY, "amount": "1000.00"})
+        services.recovery_record(by=world.bank1_user, loan_id=loan.pk, **{"date": TODAY, "amount": "1000.00"})
     return loan
 
 
@@ -97,5 +97,5 @@ def test_a_recovery_takes_the_chain_heads_in_lock_order(world, settings):
     # loan event); the recovery posts its ledger entry first and writes its loan event last.
     settings.IPFUND_CHECK_LOCK_ORDER = True
     loan = compensated(world)
-    recovery = services.recovery_record(by=world.bank1_user, loan_id=loan.pk, data={"date": TODAY, "amount": "10.00"})
+    recovery = services.recovery_record(by=world.bank1_user, loan_id=loan.pk, **{"date": TODAY, "amount": "10.00"})
     assert recovery.seq == 1 and loan.events.filter(kind="recovery").exists()

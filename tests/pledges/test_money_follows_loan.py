@@ -14,6 +14,7 @@ from funding.workflow import ProgramCode, State
 from pledges import selectors, services
 from pledges.models import InterestSubsidyLoan, LoanStatus, PledgedRight, PledgeLoan
 from pledges.services import pool_share_of
+from tests.clients import api_client, page_client
 from tests.factories import (
     BankFactory,
     BudgetFactory,
@@ -26,7 +27,6 @@ from tests.factories import (
 from tests.pledges.helpers import (
     IN_TERM,
     claim_of,
-    client_for,
     compensated,
     defaulted,
     loan_body,
@@ -41,14 +41,14 @@ LAST_YEAR = timezone.localdate().year - 1
 
 def _recover(world, loan, amount, *, bank_user=None):
     return services.recovery_record(by=bank_user or world.bank1_user, loan_id=loan.pk,
-                                    data={"date": TODAY, "amount": amount})
+                                    **{"date": TODAY, "amount": amount})
 
 
 # --- outstanding at default ------------------------------------------------------------------------
 
 def _repaid_to(world, loan, principal):
     services.repayment_record(by=world.bank1_user, loan_id=loan.pk,
-                              data={"date": IN_TERM, "principal": principal, "interest": "0"})
+                              **{"date": IN_TERM, "principal": principal, "interest": "0"})
 
 
 def test_default_above_the_outstanding_after_repayments_is_400_with_the_numbers(world):
@@ -56,7 +56,7 @@ def test_default_above_the_outstanding_after_repayments_is_400_with_the_numbers(
     _repaid_to(world, loan, "450000.00")  # outstanding 1,050,000
     with pytest.raises(Invalid) as exc:
         services.loan_default(by=world.bank1_user, loan_id=loan.pk,
-                              data={"date": IN_TERM, "outstanding_principal": "1500000.00"})
+                              **{"date": IN_TERM, "outstanding_principal": "1500000.00"})
     assert exc.value.field == "outstanding_principal"
     assert "1,500,000.00 元" in exc.value.message and "1,050,000.00 元" in exc.value.message
     loan.refresh_from_db()
@@ -150,7 +150,7 @@ def test_the_borrowers_fin_center_sees_a_loan_of_another_regions_bank(world, reg
     loan = register(bank_b_user, borrower_credit_code=world.enterprise1.credit_code)
     assert selectors.loans_visible_to(world.fincenter).filter(pk=loan.pk).exists()
     assert selectors.loans_visible_to(fincenter_b).filter(pk=loan.pk).exists()  # the bank's region still does
-    assert client_for(world.fincenter).get(f"/api/v1/pledges/{loan.pk}/").status_code == 200
+    assert api_client(world.fincenter).get(f"/api/v1/pledges/{loan.pk}/").status_code == 200
 
 
 def test_a_third_regions_fin_center_does_not_see_it(world, region_b):
@@ -167,7 +167,7 @@ def test_right_registered_to_another_owner_is_409(world, factory):
     asset = factory(owner=world.enterprise2)
     body = loan_body(borrower_credit_code=world.enterprise1.credit_code,
                      rights=[{"kind": asset.kind, "number": asset.number, "valuation": "1000.00"}])
-    response = client_for(world.bank1_user).post("/api/v1/pledges/", body, format="json")
+    response = api_client(world.bank1_user).post("/api/v1/pledges/", body, format="json")
     assert response.status_code == 409, response.json()
     assert response.json()["code"] == "right_owned_by_other"
     assert asset.number in response.json()["detail"]
@@ -186,7 +186,7 @@ def test_the_owners_own_registered_trademark_is_pledged_and_linked(world):
 def _with_interest(world, interest="1000.00"):
     loan = register(world.bank1_user, borrower_credit_code=world.enterprise1.credit_code)
     services.repayment_record(by=world.bank1_user, loan_id=loan.pk,
-                              data={"date": f"{LAST_YEAR}-06-01", "principal": "0", "interest": interest})
+                              **{"date": f"{LAST_YEAR}-06-01", "principal": "0", "interest": interest})
     return loan
 
 
@@ -239,7 +239,7 @@ def test_defaulted_loan_with_a_withdrawn_claim_can_be_settled_and_its_rights_rel
     loan = register(world.bank1_user)
     app = defaulted(world, loan)
     funding.application_transition(application_id=app.pk, name="withdraw", by=world.bank1_user)
-    settled = services.loan_settle(by=world.bank1_user, loan_id=loan.pk, data={"date": TODAY})
+    settled = services.loan_settle(by=world.bank1_user, loan_id=loan.pk, **{"date": TODAY})
     assert settled.status == LoanStatus.SETTLED and settled.outstanding_principal == Decimal("0.00")
     assert not PledgedRight.objects.filter(loan=loan, live=True).exists()
 
@@ -280,10 +280,10 @@ def test_compensated_event_names_the_paying_user(world):
     assert loan.events.get(kind="compensated").by_id == world.finance.pk
 
 
-def test_the_detail_page_offers_cancel_once_the_claim_is_withdrawn(client, world):
+def test_the_detail_page_offers_cancel_once_the_claim_is_withdrawn(world):
     loan = register(world.bank1_user)
     app = defaulted(world, loan)
-    client.force_login(world.fincenter)
+    client = page_client(world.fincenter)
     assert client.get(f"/pledges/{loan.pk}/").context["cancel_form"] is None
     funding.application_transition(application_id=app.pk, name="withdraw", by=world.bank1_user)
     assert client.get(f"/pledges/{loan.pk}/").context["cancel_form"] is not None

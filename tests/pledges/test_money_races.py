@@ -7,12 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
-from applicants.models import Role
 from core.errors import DomainError
 from funding import ledger
 from funding import services as funding
@@ -21,7 +19,7 @@ from funding.workflow import ProgramCode
 from pledges import services
 from pledges.models import LoanStatus, PledgeLoan, Recovery, Repayment
 from tests.audit.helpers import run_verify_audit
-from tests.factories import build_world
+from tests.factories import build_world, ensure_role_groups
 from tests.pledges.helpers import IN_TERM, claim_of, compensated, defaulted, register
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -31,9 +29,7 @@ TODAY = timezone.localdate().isoformat()
 
 @pytest.fixture(autouse=True)
 def role_groups():
-    # A transaction=True test flushes the tables, the groups of the data migration included.
-    for role in Role.values:
-        Group.objects.get_or_create(name=role)
+    ensure_role_groups()  # a transaction=True test flushes the tables, the data migration's groups included
 
 
 def _race(fns):
@@ -66,7 +62,7 @@ def test_concurrent_repayments_never_take_the_outstanding_below_zero_and_chain_g
 
     def repay():
         services.repayment_record(by=world.bank1_user, loan_id=loan.pk,
-                                  data={"date": IN_TERM, "principal": "1000000.00", "interest": "10.00"})
+                                  **{"date": IN_TERM, "principal": "1000000.00", "interest": "10.00"})
 
     outcomes = _race([repay] * N)
     _only_domain_outcomes(outcomes)
@@ -82,11 +78,11 @@ def test_default_racing_repayments_never_exceeds_the_outstanding_after_them():
 
     def repay():
         services.repayment_record(by=world.bank1_user, loan_id=loan.pk,
-                                  data={"date": IN_TERM, "principal": "300000.00", "interest": "0"})
+                                  **{"date": IN_TERM, "principal": "300000.00", "interest": "0"})
 
     def default():
         services.loan_default(by=world.bank1_user, loan_id=loan.pk,
-                              data={"date": TODAY, "outstanding_principal": "2100000.00"})
+                              **{"date": TODAY, "outstanding_principal": "2100000.00"})
 
     outcomes = _race([default, default] + [repay] * (N - 2))
     _only_domain_outcomes(outcomes)
@@ -105,7 +101,7 @@ def test_concurrent_defaults_of_one_loan_open_one_claim():
 
     def default():
         services.loan_default(by=world.bank1_user, loan_id=loan.pk,
-                              data={"date": TODAY, "outstanding_principal": "2000000.00"})
+                              **{"date": TODAY, "outstanding_principal": "2000000.00"})
 
     outcomes = _race([default] * N)
     assert outcomes.count("ok") == 1 and outcomes.count("invalid_state") == N - 1, outcomes
@@ -118,7 +114,7 @@ def test_concurrent_recoveries_never_return_more_than_the_pool_paid():
     paid = ledger.application_balances(claim_of(loan).pk)["paid"]
 
     def recover():
-        services.recovery_record(by=world.bank1_user, loan_id=loan.pk, data={"date": TODAY, "amount": "1866666.66"})
+        services.recovery_record(by=world.bank1_user, loan_id=loan.pk, **{"date": TODAY, "amount": "1866666.66"})
 
     outcomes = _race([recover] * N)
     _only_domain_outcomes(outcomes)
@@ -148,7 +144,7 @@ def test_paying_a_claim_while_the_bank_settles_recovers_and_the_centre_cancels_n
         services.loan_cancel(by=world.fincenter, loan_id=loan.pk, reason="并发")
 
     def recover():
-        services.recovery_record(by=world.bank1_user, loan_id=loan.pk, data={"date": TODAY, "amount": "1000.00"})
+        services.recovery_record(by=world.bank1_user, loan_id=loan.pk, **{"date": TODAY, "amount": "1000.00"})
 
     outcomes = _race([pay, settle, settle, cancel, cancel, recover, recover, recover])
     _only_domain_outcomes(outcomes)

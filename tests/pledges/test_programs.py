@@ -12,7 +12,8 @@ from funding.models import Application
 from funding.workflow import ProgramCode, State
 from pledges import services
 from pledges.models import LoanStatus, PledgedRight, PledgeLoan
-from tests.pledges.helpers import IN_TERM, client_for, register
+from tests.clients import api_client
+from tests.pledges.helpers import IN_TERM, register
 
 pytestmark = pytest.mark.django_db
 LAST_YEAR = timezone.localdate().year - 1
@@ -22,7 +23,7 @@ def _loan_with_interest(world, enterprise, *interests, bank_user=None):
     loan = register(bank_user or world.bank1_user, borrower_credit_code=enterprise.credit_code)
     for month, interest in enumerate(interests, start=4):
         services.repayment_record(by=bank_user or world.bank1_user, loan_id=loan.pk,
-                                  data={"date": f"{LAST_YEAR}-{month:02d}-01", "principal": "0",
+                                  **{"date": f"{LAST_YEAR}-{month:02d}-01", "principal": "0",
                                         "interest": interest})
     return loan
 
@@ -43,7 +44,7 @@ def _step(app, name, user, **data):
 def test_interest_subsidy_is_the_ratio_of_interest_paid_in_the_year(world):
     loan = _loan_with_interest(world, world.enterprise1, "10000.00", "5000.01")
     services.repayment_record(by=world.bank1_user, loan_id=loan.pk,
-                              data={"date": IN_TERM, "principal": "0", "interest": "999.00"})  # the year after
+                              **{"date": IN_TERM, "principal": "0", "interest": "999.00"})  # the year after
     app = _subsidy_application(world, [loan])
     assert app.requested_amount == Decimal("7500.01")  # 0.5 × 15000.01 = 7500.005 → HALF_UP
 
@@ -127,7 +128,7 @@ def test_interest_subsidy_is_capped_per_enterprise_and_year(world):
 # --- risk compensation ---------------------------------------------------------------------
 
 def _default(world, loan, outstanding="2000000.00"):
-    response = client_for(world.bank1_user).post(
+    response = api_client(world.bank1_user).post(
         f"/api/v1/pledges/{loan.pk}/default/", {"date": IN_TERM, "outstanding_principal": outstanding},
         format="json")
     assert response.status_code == 200, response.json()
@@ -151,7 +152,7 @@ def test_claim_is_capped_per_loan(world):
 
 def test_default_beyond_principal_is_400_and_changes_nothing(world):
     loan = register(world.bank1_user)
-    response = client_for(world.bank1_user).post(
+    response = api_client(world.bank1_user).post(
         f"/api/v1/pledges/{loan.pk}/default/", {"date": IN_TERM, "outstanding_principal": "3000000.01"},
         format="json")
     assert response.status_code == 400 and "outstanding_principal" in response.json()
@@ -173,7 +174,7 @@ def test_risk_compensation_end_to_end_then_recovery_refills_the_pool(world):
 
     budget = world.budgets[ProgramCode.RISK_COMPENSATION]
     before = ledger.budget_figures(budget)
-    response = client_for(world.bank1_user).post(f"/api/v1/pledges/{loan.pk}/recoveries/",
+    response = api_client(world.bank1_user).post(f"/api/v1/pledges/{loan.pk}/recoveries/",
                                                  {"date": str(timezone.localdate()), "amount": "100000.01"},
                                                  format="json")
     assert response.status_code == 201, response.json()
@@ -199,7 +200,7 @@ def test_recoveries_cannot_exceed_the_outstanding_at_default(world):
     _step(app, "accept", world.fincenter)
     _step(app, "approve", world.finance)
     _step(app, "disburse", world.finance, amount="400.00", voucher_no="V-RC-3")
-    response = client_for(world.bank1_user).post(f"/api/v1/pledges/{loan.pk}/recoveries/",
+    response = api_client(world.bank1_user).post(f"/api/v1/pledges/{loan.pk}/recoveries/",
                                                  {"date": str(timezone.localdate()), "amount": "1000.01"},
                                                  format="json")
     assert response.status_code == 400 and "amount" in response.json()
@@ -208,6 +209,6 @@ def test_recoveries_cannot_exceed_the_outstanding_at_default(world):
 def test_defaulting_twice_is_409(world):
     loan = register(world.bank1_user)
     _default(world, loan)
-    response = client_for(world.bank1_user).post(
+    response = api_client(world.bank1_user).post(
         f"/api/v1/pledges/{loan.pk}/default/", {"date": IN_TERM, "outstanding_principal": "1.00"}, format="json")
     assert response.status_code == 409

@@ -4,13 +4,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 
-from applicants.models import Role
 from pledges.models import IdempotencyRecord, PledgedRight, PledgeLoan
-from tests.factories import build_world, make_patent_number
-from tests.pledges.helpers import client_for, loan_body
+from tests.clients import api_client
+from tests.factories import build_world, ensure_role_groups, make_patent_number
+from tests.pledges.helpers import loan_body
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 URL = "/api/v1/pledges/"
@@ -18,9 +17,7 @@ URL = "/api/v1/pledges/"
 
 @pytest.fixture(autouse=True)
 def role_groups():
-    # A transaction=True test flushes the tables, the groups of the data migration included.
-    for role in Role.values:
-        Group.objects.get_or_create(name=role)
+    ensure_role_groups()  # a transaction=True test flushes the tables, the data migration's groups included
 
 
 def _race(n, fn):
@@ -45,7 +42,7 @@ def test_two_banks_racing_for_one_patent_only_one_wins():
     def register(i):
         body = loan_body(contract_no=f"RACE-{i}",
                          rights=[{"kind": "patent", "number": patent, "valuation": "1000.00"}])
-        response = client_for(users[i % 2]).post(URL, body, format="json")
+        response = api_client(users[i % 2]).post(URL, body, format="json")
         return response.status_code, response.json()
 
     results = _race(20, register)
@@ -62,7 +59,7 @@ def test_concurrent_retries_with_one_key_make_one_loan_and_identical_responses()
     body = loan_body()
 
     def post(_i):
-        response = client_for(world.bank1_user).post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
+        response = api_client(world.bank1_user).post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
         return response.status_code, response.json()
 
     results = _race(20, post)

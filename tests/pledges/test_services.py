@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_every_change_records_an_event(world):
     loan = register(world.bank1_user)
     services.repayment_record(by=world.bank1_user, loan_id=loan.pk,
-                              data={"date": IN_TERM, "principal": "1.00", "interest": "1.00"})
+                              **{"date": IN_TERM, "principal": "1.00", "interest": "1.00"})
     services.loan_settle(by=world.bank1_user, loan_id=loan.pk)
     events = list(LoanEvent.objects.filter(loan=loan).values_list("kind", "from_status", "to_status", "by"))
     assert events == [("registered", "", "", world.bank1_user.pk), ("repayment", "", "", world.bank1_user.pk),
@@ -59,7 +59,7 @@ def test_fin_center_of_another_region_does_not_see_the_loan(world):
 def test_bank_user_without_bank_may_not_register(world):
     user = user_with_role("bank", bank=None, username="nobank")
     with pytest.raises(NotAllowed):
-        services.loan_register(by=user, data=loan_body())
+        services.loan_register(by=user, **loan_body())
 
 
 def test_new_borrower_gets_the_banks_region(world):

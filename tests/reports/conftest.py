@@ -14,9 +14,3 @@ def populated(world):
 @pytest.fixture
 def report(populated):
     return services.budget_report(year=populated.year)
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """build_world() creates a dozen users; a cheap hasher keeps these tests fast."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

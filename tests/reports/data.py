@@ -15,7 +15,6 @@ from pledges.models import LoanStatus, PledgedRight, PledgeLoan, Recovery, Repay
 from tests import factories
 
 CENT = Decimal("0.01")
-TOWNSHIPS = ["巫峡镇", "龙门街道", "高唐街道", "大昌镇", "庙宇镇"]
 STATES = [State.DRAFT, State.SUBMITTED, State.RETURNED, State.ACCEPTED, State.UNDER_REVIEW, State.PUBLICITY,
           State.APPROVED, State.DISBURSED, State.REJECTED, State.WITHDRAWN]
 
@@ -37,7 +36,7 @@ def populate(world, *, applications: int = 200, loans: int = 30, seed: int = 7, 
     rng = random.Random(seed)
     year = world.year
     out = Populated(applications=applications, loans=loans)
-    townships = [factories.TownshipFactory(region=world.region, name=name) for name in TOWNSHIPS]
+    townships = [factories.TownshipFactory(region=world.region, name=name) for name in factories.TOWNSHIPS]
     industries = list(Industry.values)
     enterprises = Applicant.objects.bulk_create([
         Applicant(region=world.region, kind=Applicant.Kind.ENTERPRISE, name=f"巫山县报表测试企业{seed}-{i}有限公司",

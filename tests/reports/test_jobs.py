@@ -4,7 +4,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -15,7 +14,8 @@ from applicants.errors import Conflict, Invalid, NotAllowed
 from applicants.models import Role
 from reports import jobs, services
 from reports.models import JobStatus, ReportJob
-from tests.factories import RegionFactory, UserFactory, build_world
+from tests.clients import page_client
+from tests.factories import RegionFactory, UserFactory, build_world, ensure_role_groups
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 DUMMY = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
@@ -194,8 +194,7 @@ def test_stalled_jobs_do_not_count_against_the_limit(world, held_tasks, settings
 @pytest.fixture
 def tx_world(transactional_db):
     """build_world() for transaction=True tests: their flush removed the data migration's role groups."""
-    for role in Role.values:
-        Group.objects.get_or_create(name=role)
+    ensure_role_groups()
     return build_world()
 
 
@@ -254,9 +253,8 @@ def test_two_workers_taking_the_same_job_build_it_once(tx_world, report_dir):
 
 # --- the pages ---------------------------------------------------------------------------------------
 @pytest.fixture
-def finance_client(client, world):
-    client.force_login(world.finance)
-    return client
+def finance_client(world):
+    return page_client(world.finance)
 
 
 @pytest.fixture
@@ -289,17 +287,17 @@ def test_finance_creates_a_job_follows_it_and_downloads_the_file(finance_client,
 
 
 @pytest.mark.django_db
-def test_an_admin_of_the_region_may_download_a_finance_users_report(client, world, inline_tasks):
+def test_an_admin_of_the_region_may_download_a_finance_users_report(world, inline_tasks):
     job = jobs.request_report_job(by=world.finance, year=world.year, fmt="csv")
-    client.force_login(world.admin)
+    client = page_client(world.admin)
     assert client.get(reverse("reports:job_download", args=[job.pk])).status_code == 200
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", ["applicant1", "clerk", "bank1_user"])
-def test_other_roles_are_forbidden_from_job_pages(client, world, inline_tasks, who):
+def test_other_roles_are_forbidden_from_job_pages(world, inline_tasks, who):
     job = jobs.request_report_job(by=world.finance, year=world.year, fmt="csv")
-    client.force_login(getattr(world, who))
+    client = page_client(getattr(world, who))
     assert client.post(reverse("reports:job_create"), {"year": world.year, "format": "csv"}).status_code == 403
     for name in ("job", "job_progress", "job_download"):
         assert client.get(reverse(f"reports:{name}", args=[job.pk])).status_code == 403
@@ -308,9 +306,9 @@ def test_other_roles_are_forbidden_from_job_pages(client, world, inline_tasks, w
 
 
 @pytest.mark.django_db
-def test_finance_of_another_region_cannot_see_the_job(client, world, inline_tasks, other_region_finance):
+def test_finance_of_another_region_cannot_see_the_job(world, inline_tasks, other_region_finance):
     job = jobs.request_report_job(by=world.finance, year=world.year, fmt="csv")
-    client.force_login(other_region_finance)
+    client = page_client(other_region_finance)
     for name in ("job", "job_progress", "job_download"):
         assert client.get(reverse(f"reports:{name}", args=[job.pk])).status_code == 404
     assert reverse("reports:job", args=[job.pk]) not in client.get(reverse("reports:jobs")).content.decode()

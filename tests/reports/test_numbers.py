@@ -14,6 +14,7 @@ from django.urls import reverse
 from core.money import format_amount, format_percent
 from reports import charts, services
 from reports.document import DECIMAL, MONEY, RATE, format_cell
+from tests.clients import page_client
 
 pytestmark = pytest.mark.django_db
 
@@ -72,8 +73,8 @@ def test_csv_keeps_money_as_plain_two_place_decimals(report):
     assert values and all(re.fullmatch(r"-?\d+\.\d{2}", v) for v in values), values[:5]
 
 
-def test_html_preview_writes_amounts_for_people(client, populated):
-    client.force_login(populated.finance)
+def test_html_preview_writes_amounts_for_people(populated):
+    client = page_client(populated.finance)
     body = client.get(reverse("reports:budget"), {"year": populated.year}).content.decode()
     cells = re.findall(r'<td class="text-end font-monospace">([^<]*)</td>', body)
     assert "19,388,888.89" in cells

@@ -4,11 +4,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command, get_commands
-from rest_framework.test import APIClient
 
 from funding import ledger
 from funding.models import LedgerEntry
 from reports.document import CENT, dsum
+from tests.clients import api_client
 
 pytestmark = pytest.mark.django_db
 
@@ -89,9 +89,7 @@ def test_new_loans_by_bank_match_the_loans_written(populated, report):
 
 
 def test_report_agrees_with_the_budgets_api(populated, report):
-    client = APIClient()
-    client.force_authenticate(populated.finance)
-    response = client.get("/api/v1/budgets/", {"year": populated.year})
+    response = api_client(populated.finance).get("/api/v1/budgets/", {"year": populated.year})
     if response.status_code == 404:
         pytest.skip("GET /api/v1/budgets/ not there yet; covered by test_each_program_figure_equals_the_ledger")
     assert response.status_code == 200

@@ -3,13 +3,14 @@
 import pytest
 from django.urls import reverse
 
+from tests.clients import page_client
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def finance_client(client, populated):
-    client.force_login(populated.finance)
-    return client
+def finance_client(populated):
+    return page_client(populated.finance)
 
 
 def test_finance_sees_the_report_preview(finance_client, populated):
@@ -22,14 +23,14 @@ def test_finance_sees_the_report_preview(finance_client, populated):
     assert "每万人口高价值发明专利拥有量" in body
 
 
-def test_admin_sees_the_report_page(client, populated):
-    client.force_login(populated.admin)
+def test_admin_sees_the_report_page(populated):
+    client = page_client(populated.admin)
     assert client.get(reverse("reports:budget")).status_code == 200
 
 
 @pytest.mark.parametrize("who", ["applicant1", "clerk", "bank1_user"])
-def test_other_roles_are_forbidden(client, populated, who):
-    client.force_login(getattr(populated, who))
+def test_other_roles_are_forbidden(populated, who):
+    client = page_client(getattr(populated, who))
     assert client.get(reverse("reports:budget")).status_code == 403
     assert client.get(reverse("reports:budget_download"), {"year": populated.year, "format": "pdf"}).status_code == 403
 
@@ -73,8 +74,8 @@ def test_a_year_without_budget_shows_the_notice(finance_client):
     assert "2001 年度没有资金项目预算" in response.content.decode()
 
 
-def test_the_nav_offers_the_report_to_finance_only(client, populated):
-    client.force_login(populated.finance)
+def test_the_nav_offers_the_report_to_finance_only(populated):
+    client = page_client(populated.finance)
     assert reverse("reports:budget") in client.get(reverse("home")).content.decode()
-    client.force_login(populated.applicant1)
+    client = page_client(populated.applicant1)
     assert reverse("reports:budget") not in client.get(reverse("home")).content.decode()

@@ -10,8 +10,8 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.test import APIClient
 
+from tests.clients import token_client
 from tests.security.matrix import (
     ALLOW,
     DENY,
@@ -121,17 +121,10 @@ def test_every_api_operation_has_a_matrix_row():
     )
 
 
-def client_for(secworld, caller: str) -> APIClient:
-    client = APIClient()
-    if caller != "anon":
-        client.credentials(HTTP_AUTHORIZATION=f"Token {secworld.tokens[caller]}")
-    return client
-
-
 def call(secworld, route: str, method: str, caller: str):
     row = ROWS[(route, method)]
     url = fill(route, path_values(row, secworld.objects))
-    client = client_for(secworld, caller)
+    client = token_client(key=None if caller == "anon" else secworld.tokens[caller])
     if row.multipart:
         upload = SimpleUploadedFile("scan.pdf", PDF_BYTES, content_type="application/pdf")
         return client.post(url, {"kind": "专利证书", "file": upload}, format="multipart")

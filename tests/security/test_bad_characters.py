@@ -6,19 +6,13 @@ NUL that reached a query. Runs on both databases.
 """
 
 import pytest
-from django.test import Client
 
 from applicants.models import IPAsset
 from funding.models import Application
+from tests.clients import page_client
 from tests.funding.helpers import step, subsidy_app
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def assert_400_page(response, field: str) -> None:
@@ -37,19 +31,19 @@ def assert_400_page(response, field: str) -> None:
     ("finance", "/funding/budgets/", "year"),
 ])
 def test_a_nul_in_a_page_query_parameter_is_a_400_page(world, who, url, param):
-    response = client_for(getattr(world, who)).get(url, {param: "1\u0000"})
+    response = page_client(getattr(world, who)).get(url, {param: "1\u0000"})
     assert_400_page(response, param)
 
 
 def test_a_nul_in_a_new_application_form_is_a_400_page_and_stores_nothing(world):
-    response = client_for(world.applicant1).post("/funding/new/application_subsidy/", {
+    response = page_client(world.applicant1).post("/funding/new/application_subsidy/", {
         "title": "页面\u0000申请", "patents": "ZL201710601862.3", "official_fees_paid": "3000.00"})
     assert_400_page(response, "title")
     assert not Application.objects.exists()
 
 
 def test_a_nul_in_an_ip_asset_form_is_a_400_page(world):
-    response = client_for(world.applicant1).post("/applicants/ip-assets/new/", {
+    response = page_client(world.applicant1).post("/applicants/ip-assets/new/", {
         "kind": "patent", "number": "ZL2017\u00001060 1862.3", "title": "x", "country": "CN"})
     assert_400_page(response, "number")
     assert not IPAsset.objects.exists()
@@ -58,17 +52,17 @@ def test_a_nul_in_an_ip_asset_form_is_a_400_page(world):
 def test_a_control_character_in_a_transition_comment_is_a_400_page(world):
     app = subsidy_app(world)
     step(app, "submit", world.applicant1)
-    response = client_for(world.clerk).post(f"/funding/{app.pk}/transitions/reject/", {"comment": "不符\u001b合"})
+    response = page_client(world.clerk).post(f"/funding/{app.pk}/transitions/reject/", {"comment": "不符\u001b合"})
     assert_400_page(response, "comment")
     app.refresh_from_db()
     assert app.state == "submitted"
 
 
 def test_a_nul_in_the_login_form_is_a_400_page(world):
-    response = Client().post("/accounts/login/", {"username": "clerk\u0000", "password": "x"})
+    response = page_client().post("/accounts/login/", {"username": "clerk\u0000", "password": "x"})
     assert_400_page(response, "username")
 
 
 def test_clean_text_passes_the_guard(world):
-    response = client_for(world.clerk).get("/applicants/registry/", {"owner_name": "巫山\t县"})
+    response = page_client(world.clerk).get("/applicants/registry/", {"owner_name": "巫山\t县"})
     assert response.status_code == 200

@@ -3,17 +3,14 @@
 import pytest
 from rest_framework.test import APIClient
 
-from api.models import ApiToken
+from tests.clients import api_client, token_client
 from tests.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 
 
 def bank_client() -> APIClient:
-    client = APIClient(enforce_csrf_checks=True)
-    _token, key = ApiToken.issue(user_with_role("bank"))
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
+    return token_client(user_with_role("bank"), enforce_csrf_checks=True)
 
 
 def test_post_to_a_non_integer_loan_id_is_a_json_404_not_a_csrf_page():
@@ -33,10 +30,7 @@ def test_patch_to_an_unknown_api_url_is_a_json_404():
 
 
 def applicant_client() -> APIClient:
-    client = APIClient()
-    _token, key = ApiToken.issue(user_with_role("applicant"))
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
+    return token_client(user_with_role("applicant"))
 
 
 def test_a_non_numeric_year_filter_on_applications_is_a_400_keyed_by_field():
@@ -61,8 +55,7 @@ def test_an_ip_asset_owner_filter_past_the_integer_range_is_no_server_error(owne
     # Found as: GET /api/v1/ip-assets/?owner=-6.971376027764107e+301 -> 500 on SQLite
     # (OverflowError: Python int too large to convert to SQLite INTEGER). SQLite now answers 400
     # (api/exceptions.py); PostgreSQL matches no owner (200, empty).
-    client = APIClient()
-    client.force_authenticate(user_with_role("ip_office"))
+    client = api_client(user_with_role("ip_office"))
 
     response = client.get("/api/v1/ip-assets/", {"owner": owner})
 
@@ -76,8 +69,7 @@ def test_an_ip_asset_owner_filter_past_the_integer_range_is_no_server_error(owne
 
 
 def documented(path: str, method: str) -> dict:
-    client = APIClient()
-    schema = client.get("/api/schema/", {"format": "json"}).json()
+    schema = api_client().get("/api/schema/", {"format": "json"}).json()
     return schema["paths"][path][method]["responses"]
 
 

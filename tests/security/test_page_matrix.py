@@ -10,8 +10,8 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.shortcuts import resolve_url
-from django.test import Client
 
+from tests.clients import page_client
 from tests.security.matrix import ALLOW, AUTH, DENY, HIDE, OK, Row, body_for, expect, fill, path_values, walk
 from tests.security.world import CALLERS, PDF_BYTES
 
@@ -109,9 +109,7 @@ def test_page_matrix(secworld, name, caller):
     row, how = ROWS[name]
     expected = row.expect[caller]
     url = fill(page_names()[name], path_values(row, secworld.objects))
-    client = Client()
-    if caller != "anon":
-        client.force_login(secworld.users[caller])
+    client = page_client(None if caller == "anon" else secworld.users[caller])
     if how["method"] == "GET":
         response = client.get(url + how["query"].format(**secworld.objects))
     elif row.multipart:

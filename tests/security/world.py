@@ -1,6 +1,10 @@
 """The world the security suites run against: ``build_world()`` plus one object per kind, created
 through the services and owned by ``applicant1`` / ``bank1``, so the other tenant (``applicant2`` /
-``bank2``) can be checked; an API token per caller."""
+``bank2``) can be checked; an API token per caller.
+
+A builder of its own only because ``secworld`` (tests/security/conftest.py) is built once per module, for
+speed, where the per-test ``world`` fixture cannot be used; the region, programs, budgets and users are
+``build_world()``'s."""
 
 import datetime
 from dataclasses import dataclass, field
@@ -76,7 +80,7 @@ def build_security_world() -> SecWorld:
         uploaded_file=SimpleUploadedFile("证书.pdf", PDF_BYTES, content_type="application/pdf"),
     )
     loan = pledge_services.loan_register(
-        by=world.bank1_user, data=loan_body(borrower_credit_code=world.enterprise1.credit_code),
+        by=world.bank1_user, **loan_body(borrower_credit_code=world.enterprise1.credit_code),
     )
     # A queued budget-report job of finance's (it never runs: the world is never committed).
     job = report_jobs.request_report_job(by=world.finance, year=year, fmt="csv")

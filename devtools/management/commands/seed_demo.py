@@ -17,9 +17,12 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from core import audit_chain
+from core.money import CENT
 from devtools.demo_data import DEMO_PASSWORD, DemoBase, accounts_table, seed_base
+from funding import services as fs
 from funding.models import Application, Program
 from funding.workflow import ProgramCode, Transition
+from pledges import services as ps
 from pledges.models import PledgeLoan
 
 
@@ -55,12 +58,7 @@ class Command(BaseCommand):
 # --- the states part, through the services --------------------------------------------------
 
 def _services_ready() -> bool:
-    try:
-        from funding import services as _fs  # noqa: F401
-        from pledges import services as _ps  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return True  # funding and pledges are installed apps: their services are always there
 
 
 @contextmanager
@@ -81,9 +79,6 @@ def no_public_notice_wait(program: Program):
 
 class _Seeder:
     def __init__(self, base: DemoBase) -> None:
-        from funding import services as fs
-        from pledges import services as ps
-
         self.fs, self.ps, self.base = fs, ps, base
         self.u = base.users
         self.year = base.year
@@ -227,10 +222,10 @@ def _repay(s: _Seeder, bank_user: str, loan: PledgeLoan, start: dt.date, months:
     outstanding = loan.principal
     for m in range(3, months + 1, 3):
         on = dt.date(start.year + (start.month - 1 + m) // 12, (start.month - 1 + m) % 12 + 1, 20)
-        interest = (outstanding * loan.annual_rate / 4).quantize(Decimal("0.01"))
-        principal = (loan.principal / 10).quantize(Decimal("0.01"))
+        interest = (outstanding * loan.annual_rate / 4).quantize(CENT)
+        principal = (loan.principal / 10).quantize(CENT)
         s.ps.repayment_record(by=s.u[bank_user], loan_id=loan.pk,
-                              data={"date": on.isoformat(), "principal": str(principal), "interest": str(interest)})
+                              **{"date": on.isoformat(), "principal": str(principal), "interest": str(interest)})
         outstanding -= principal
 
 
@@ -253,11 +248,11 @@ def _seed_loans(s: _Seeder) -> dict[str, PledgeLoan]:
     for i, (key, bank_user, contract, principal, rate, rights) in enumerate(specs):
         data = _loan_data(s, key, contract, principal, rate, start.replace(month=1 + i), rights,
                           registration_no=f"{y - 1}500000{410 + i:03d}")
-        loans[key] = s.ps.loan_register(by=s.u[bank_user], data=data)
+        loans[key] = s.ps.loan_register(by=s.u[bank_user], **data)
         _repay(s, bank_user, loans[key], start.replace(month=1 + i), 9 if key != "food" else 6)
-    s.ps.loan_settle(by=s.u["bank1"], loan_id=loans["orange"].pk, data={"date": dt.date(y, 1, 10).isoformat()})
+    s.ps.loan_settle(by=s.u["bank1"], loan_id=loans["orange"].pk, **{"date": dt.date(y, 1, 10).isoformat()})
     food = PledgeLoan.objects.get(pk=loans["food"].pk)
     s.ps.loan_default(by=s.u["bank2"], loan_id=food.pk,
-                      data={"date": min(dt.date(y, 3, 1), dt.date.today()).isoformat(),
+                      **{"date": min(dt.date(y, 3, 1), dt.date.today()).isoformat(),
                             "outstanding_principal": str(food.outstanding_principal)})
     return loans
