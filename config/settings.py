@@ -5,26 +5,18 @@ from pathlib import Path
 
 import dj_database_url
 
+from config import env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("IPFUND_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR = env.path("IPFUND_VAR_DIR", BASE_DIR / "var")
 
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-DEBUG = env_bool("DJANGO_DEBUG", True)
-# The development key only works with DEBUG on; production settings refuse to start without one.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-insecure-key-change-me-ipfund-0000000000000000000000")
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+# --- Core -------------------------------------------------------------------------------
+DEBUG = env.boolean("DJANGO_DEBUG", True)
+# The development key only works with DEBUG on; production settings refuse to start with it.
+DEV_SECRET_KEY = "dev-insecure-key-change-me-ipfund-0000000000000000000000"
+SECRET_KEY = env.text("DJANGO_SECRET_KEY", DEV_SECRET_KEY)
+ALLOWED_HOSTS = env.items("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env.items("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -47,6 +39,10 @@ INSTALLED_APPS = [
     "reports",
     "devtools",
     "ops",
+    "axes",  # login lockout
+    "csp",  # Content-Security-Policy
+    "django_tasks",  # background report jobs
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -60,6 +56,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "api.middleware.TextGuardMiddleware",  # NUL & co. in query strings, form posts, headers: 400, not 500
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last: it only turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -87,8 +86,8 @@ TEMPLATES = [
 SQLITE_PATH = VAR_DIR / "ipfund.sqlite3"
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{SQLITE_PATH}"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        env.text("DATABASE_URL", f"sqlite:///{SQLITE_PATH}"),
+        conn_max_age=env.integer("DATABASE_CONN_MAX_AGE", 600),
         conn_health_checks=True,
     )
 }
@@ -117,7 +116,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-SESSION_COOKIE_AGE = int(os.environ.get("IPFUND_SESSION_SECONDS", str(8 * 3600)))
+SESSION_COOKIE_AGE = env.integer("IPFUND_SESSION_SECONDS", 8 * 3600)
 
 # --- Language and time ------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -130,30 +129,30 @@ USE_TZ = True
 # --- Static files and uploads -------------------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(os.environ.get("IPFUND_STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_ROOT = env.path("IPFUND_STATIC_ROOT", BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Uploaded documents are private: stored outside any served directory, only sent by a
 # permission-checked view.
-MEDIA_ROOT = Path(os.environ.get("IPFUND_UPLOAD_DIR", VAR_DIR / "uploads"))
+MEDIA_ROOT = env.path("IPFUND_UPLOAD_DIR", VAR_DIR / "uploads")
 MEDIA_URL = "/media-not-served/"
-IPFUND_UPLOAD_MAX_BYTES = int(os.environ.get("IPFUND_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("IPFUND_REQUEST_MAX_BYTES", str(2 * 1024 * 1024)))
+IPFUND_UPLOAD_MAX_BYTES = env.integer("IPFUND_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.integer("IPFUND_REQUEST_MAX_BYTES", 2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 # --- Email: console by default, SMTP when EMAIL_HOST is set --------------------------
-if os.environ.get("EMAIL_HOST"):
+if env.text("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = os.environ["EMAIL_HOST"]
-    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
-    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    EMAIL_HOST = env.text("EMAIL_HOST")
+    EMAIL_PORT = env.integer("EMAIL_PORT", 25)
+    EMAIL_HOST_USER = env.text("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env.text("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env.boolean("EMAIL_USE_TLS", False)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ipfund@wushan.gov.cn.invalid")
+DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "ipfund@wushan.gov.cn.invalid")
 
 # --- REST framework ----------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -193,35 +192,32 @@ SPECTACULAR_SETTINGS = {
 
 # --- ipfund ----------------------------------------------------------------------
 # A CJK TrueType font for PDF reports; found automatically when unset (README).
-IPFUND_CJK_FONT = os.environ.get("IPFUND_CJK_FONT", "")
-IPFUND_DEFAULT_REGION = os.environ.get("IPFUND_DEFAULT_REGION", "500237")
-IPFUND_IDEMPOTENCY_HOURS = int(os.environ.get("IPFUND_IDEMPOTENCY_HOURS", "48"))
+IPFUND_CJK_FONT = env.text("IPFUND_CJK_FONT")
+IPFUND_DEFAULT_REGION = env.text("IPFUND_DEFAULT_REGION", "500237")
+IPFUND_IDEMPOTENCY_HOURS = env.integer("IPFUND_IDEMPOTENCY_HOURS", 48)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("IPFUND_LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": env.text("IPFUND_LOG_LEVEL", "WARNING")},
 }
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request when it is missing
 
 # --- Login lockout (django-axes) and Content-Security-Policy (django-csp) ------------
-# Appended as one block so the lists above stay as they were. AxesMiddleware goes last (it only
-# turns a lockout into the lockout page); AxesStandaloneBackend goes first (it refuses a locked
-# username+IP before any password is checked). Both apply to the site login and the admin login.
-INSTALLED_APPS += ["axes", "csp"]
-MIDDLEWARE += ["csp.middleware.CSPMiddleware", "axes.middleware.AxesMiddleware"]
+# AxesStandaloneBackend goes first: it refuses a locked username+IP before any password is checked.
+# Both apply to the site login and the admin login.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
-AXES_FAILURE_LIMIT = int(os.environ.get("IPFUND_LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = int(os.environ.get("IPFUND_LOCKOUT_MINUTES", "30")) / 60  # hours, as a float
+AXES_FAILURE_LIMIT = env.integer("IPFUND_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env.integer("IPFUND_LOCKOUT_MINUTES", 30) / 60  # hours, as a float
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"  # the template above, with minutes, status 429
 AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
-IPFUND_PROXY_COUNT = int(os.environ.get("IPFUND_PROXY_COUNT", "0"))  # trusted reverse proxies in front
+IPFUND_PROXY_COUNT = env.integer("IPFUND_PROXY_COUNT", 0)  # trusted reverse proxies in front
 
 # No inline scripts or styles anywhere (templates load static files only; Swagger UI uses the
 # split view, which serves its init script as a file).
@@ -240,31 +236,24 @@ CONTENT_SECURITY_POLICY = {
 # IPFUND_TASK_BACKEND: "thread" (default; runs each job in a background thread of the web process
 # after the request commits, no extra service), "database" (django-tasks-db: jobs are rows, run by
 # `manage.py db_worker`; for production), "immediate" (inline, blocks the request; debugging).
-INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
 TASK_BACKEND_ALIASES = {
     "thread": "reports.task_backend.ThreadBackend",
     "database": "django_tasks_db.DatabaseBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
 }
-IPFUND_TASK_BACKEND = os.environ.get("IPFUND_TASK_BACKEND", "thread").strip() or "thread"
-if IPFUND_TASK_BACKEND not in TASK_BACKEND_ALIASES:
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured(
-        f"IPFUND_TASK_BACKEND must be one of {', '.join(TASK_BACKEND_ALIASES)}; got {IPFUND_TASK_BACKEND!r}."
-    )
+IPFUND_TASK_BACKEND = env.choice("IPFUND_TASK_BACKEND", "thread", TASK_BACKEND_ALIASES)
 TASKS = {
     "default": {
         "BACKEND": TASK_BACKEND_ALIASES[IPFUND_TASK_BACKEND],
-        "OPTIONS": {"max_threads": int(os.environ.get("IPFUND_TASK_THREADS", "2"))}
+        "OPTIONS": {"max_threads": env.integer("IPFUND_TASK_THREADS", 2)}
         if IPFUND_TASK_BACKEND == "thread" else {},
     }
 }
 # Generated report files: private, only sent by a permission-checked view.
-IPFUND_REPORT_DIR = Path(os.environ.get("IPFUND_REPORT_DIR", VAR_DIR / "reports"))
-IPFUND_REPORT_JOB_STALE_MINUTES = int(os.environ.get("IPFUND_REPORT_JOB_STALE_MINUTES", "30"))
-IPFUND_REPORT_JOBS_PER_USER = int(os.environ.get("IPFUND_REPORT_JOBS_PER_USER", "3"))
+IPFUND_REPORT_DIR = env.path("IPFUND_REPORT_DIR", VAR_DIR / "reports")
+IPFUND_REPORT_JOB_STALE_MINUTES = env.integer("IPFUND_REPORT_JOB_STALE_MINUTES", 30)
+IPFUND_REPORT_JOBS_PER_USER = env.integer("IPFUND_REPORT_JOBS_PER_USER", 3)
 
 # Audit chains: refuse (RuntimeError) an append that takes chain heads out of LOCK_ORDER. On in
 # development and tests, where a wrong order must fail loudly; production relies on the tests.
-IPFUND_CHECK_LOCK_ORDER = env_bool("IPFUND_CHECK_LOCK_ORDER", DEBUG)
+IPFUND_CHECK_LOCK_ORDER = env.boolean("IPFUND_CHECK_LOCK_ORDER", DEBUG)

@@ -6,32 +6,30 @@ variables a deployer sets (DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL
 """
 
 import copy
-import os
 import warnings
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config import env
 from config.settings import *  # noqa: F403
-from config.settings import DATABASES, STORAGES, env_bool, env_list
-
-DEV_SECRET_KEY = "dev-insecure-key-change-me-ipfund-0000000000000000000000"
+from config.settings import DATABASES, DEV_SECRET_KEY, STORAGES
 
 DEBUG = False
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+SECRET_KEY = env.text("DJANGO_SECRET_KEY")
 if not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY:
     raise ImproperlyConfigured(
         "生产环境必须通过环境变量 DJANGO_SECRET_KEY 设置随机密钥（至少 50 个字符），且不得使用开发默认值。"
     )
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "")
+ALLOWED_HOSTS = env.items("DJANGO_ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("生产环境必须通过环境变量 DJANGO_ALLOWED_HOSTS 设置站点域名（逗号分隔）。")
 
 # --- HTTPS ---------------------------------------------------------------------------
-SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+SECURE_SSL_REDIRECT = env.boolean("DJANGO_SECURE_SSL_REDIRECT", True)
 # Behind a TLS-terminating proxy (nginx) that sets X-Forwarded-Proto: trust it, and only then.
-if env_bool("DJANGO_BEHIND_PROXY", False):
+if env.boolean("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = False
 SECURE_HSTS_SECONDS = 365 * 24 * 3600
@@ -66,12 +64,10 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         RuntimeWarning,
         stacklevel=1,
     )
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "600"))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# CONN_MAX_AGE (DATABASE_CONN_MAX_AGE, 600 s) and health checks come from config.settings.
 
 # --- Logging: everything to stderr (journald / the container log collects it) ----------------
-LOG_LEVEL = os.environ.get("IPFUND_LOG_LEVEL", "INFO")
+LOG_LEVEL = env.text("IPFUND_LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -45,7 +45,6 @@ def _claimed_patents(application) -> list[dict]:
 
 class SubsidyHandler(ProgramHandler):
     code = ProgramCode.APPLICATION_SUBSIDY
-    detail_fields = ("patents", "official_fees_paid")
     formula = True
 
     def create_details(self, application, data: dict, *, by) -> None:
@@ -98,7 +97,6 @@ class SubsidyHandler(ProgramHandler):
 
 class AwardHandler(ProgramHandler):
     code = ProgramCode.PATENT_AWARD
-    detail_fields = ("patent", "level")
     formula = True
 
     def create_details(self, application, data: dict, *, by) -> None:
@@ -126,7 +124,6 @@ class AwardHandler(ProgramHandler):
 
 class IndustrializationHandler(ProgramHandler):
     code = ProgramCode.INDUSTRIALIZATION
-    detail_fields = ("patents", "total_investment", "self_funding", "expected_output_value", "jobs")
 
     def create_details(self, application, data: dict, *, by) -> None:
         total = money(data.get("total_investment"), "total_investment")

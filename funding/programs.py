@@ -14,8 +14,6 @@ class ProgramHandler:
     """Default behaviour; subclasses override what their program needs."""
 
     code: str = ""
-    # Serializer-level field names the create call accepts for this program (documentation + forms).
-    detail_fields: tuple[str, ...] = ()
     # Risk compensation: approve at most what the budget still holds (only an empty budget conflicts).
     cap_by_budget_room: bool = False
     # True: the amount is the rule's (a subsidy standard, an award level, a ratio): the request is

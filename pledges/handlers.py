@@ -71,7 +71,6 @@ def _parse_loan_ids(value: object) -> list[int]:
 
 class InterestSubsidyHandler(ProgramHandler):
     code = ProgramCode.INTEREST_SUBSIDY
-    detail_fields = ("loans", "year")
     formula = True  # the amount is the rule's (computed_amount defaults to rule_amount)
 
     def create_details(self, application, data: dict, *, by) -> None:
@@ -149,7 +148,6 @@ class InterestSubsidyHandler(ProgramHandler):
 
 class RiskCompensationHandler(ProgramHandler):
     code = ProgramCode.RISK_COMPENSATION
-    detail_fields = ("loan",)
     cap_by_budget_room = True
     formula = True
 

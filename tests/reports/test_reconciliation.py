@@ -5,9 +5,10 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command, get_commands
 
+from core.money import CENT
 from funding import ledger
 from funding.models import LedgerEntry
-from reports.document import CENT, dsum
+from reports.document import dsum
 from tests.clients import api_client
 
 pytestmark = pytest.mark.django_db

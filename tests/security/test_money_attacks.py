@@ -4,22 +4,15 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.test import Client
-from rest_framework.test import APIClient
 
 from core import audit_chain
 from funding import services
 from funding.models import Application
 from funding.verify import ledger_violations
 from tests import factories
+from tests.clients import api_client, page_client
 from tests.funding.helpers import industrialization_app, no_publicity, step, subsidy_app
 from tests.pledges.helpers import loan_body, register
-
-
-def client_for(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 pytestmark = pytest.mark.django_db
 
@@ -80,8 +73,7 @@ def test_sql_edit_of_rules_frozen_on_a_case_is_found(world):
 def test_admin_site_cannot_relabel_a_chinese_patent_as_us(world):
     """Issue #10 §6: a ZL number with another country is a 400. The admin's IP-asset form takes it."""
     patent = factories.PatentFactory(owner=world.enterprise1)
-    browser = Client()
-    browser.force_login(world.admin)
+    browser = page_client(world.admin)
     url = f"/admin/applicants/ipasset/{patent.pk}/change/"
     page = browser.get(url)
     assert page.status_code == 200
@@ -104,7 +96,7 @@ def test_admin_site_cannot_relabel_a_chinese_patent_as_us(world):
 
 def test_patch_of_fiscal_year_is_refused_not_dropped(world):
     app = industrialization_app(world)
-    response = client_for(world.applicant1).patch(f"/api/v1/applications/{app.pk}/",
+    response = api_client(world.applicant1).patch(f"/api/v1/applications/{app.pk}/",
                                                    {"fiscal_year": world.year + 1}, format="json")
     app.refresh_from_db()
     assert response.status_code == 400 or app.fiscal_year == world.year + 1, (
@@ -115,7 +107,7 @@ def test_patch_of_fiscal_year_is_refused_not_dropped(world):
 # --- patents by their real number ---------------------------------------------------------------
 
 def test_a_made_up_country_prefix_is_refused(world):
-    response = client_for(world.applicant1).post("/api/v1/ip-assets/", {
+    response = api_client(world.applicant1).post("/api/v1/ip-assets/", {
         "kind": "patent", "number": "XX123456", "title": "并不存在的外国专利",
         "granted_on": f"{world.year - 1}-06-01"}, format="json")
     assert response.status_code == 400, (
@@ -133,7 +125,7 @@ def test_a_right_pledged_for_one_borrower_cannot_be_registered_by_another(world)
     body = loan_body()
     body["rights"][0]["number"] = number
     loan = register(world.bank1_user, **{k: v for k, v in body.items()})
-    response = client_for(world.applicant2).post("/api/v1/ip-assets/", {
+    response = api_client(world.applicant2).post("/api/v1/ip-assets/", {
         "kind": "patent", "number": number, "title": "他人已质押的专利",
         "granted_on": f"{world.year - 1}-06-01"}, format="json")
     assert response.status_code == 409, (

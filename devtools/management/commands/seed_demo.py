@@ -36,8 +36,6 @@ class Command(BaseCommand):
             bank__in=base.banks.values()
         ).exists():
             self.stdout.write("申请与贷款已存在，跳过。")
-        elif not _services_ready():
-            self.stderr.write("funding.services / pledges.services 尚不可用：仅创建了基础数据。")
         else:
             # Demo notifications would go to example.com addresses: never send them (even with SMTP set).
             with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
@@ -56,10 +54,6 @@ class Command(BaseCommand):
 
 
 # --- the states part, through the services --------------------------------------------------
-
-def _services_ready() -> bool:
-    return True  # funding and pledges are installed apps: their services are always there
-
 
 @contextmanager
 def no_public_notice_wait(program: Program):
