@@ -11,7 +11,7 @@ from core.money import format_money
 
 from . import ledger
 from .models import Budget, EntryKind, LedgerEntry, Program
-from .program_rules import _program, program_update  # noqa: F401  re-exported
+from .program_rules import _program, program_update, require_rule_editor  # noqa: F401  re-exported
 from .rules import money
 from .ruleset import EDITABLE_PROGRAM_FIELDS  # noqa: F401  re-exported
 
@@ -26,10 +26,15 @@ def budget_allocate(*, by: User | None, program: Program, year: int, amount: Dec
     return budget
 
 
+def require_budget_adjuster(user: User) -> None:
+    """Who adjusts budgets (403 before anything else is looked at): finance and the fund administrator."""
+    if not user.has_role(Role.FINANCE, Role.ADMIN):
+        raise NotAllowed(_("只有财政局或资金管理员可以调整预算"))
+
+
 def budget_adjust(*, by: User, program_code: str, year: int, amount: Decimal, reason: str) -> LedgerEntry:
     """A top-up (positive) or a cut (negative); a cut may not make the available balance negative."""
-    if not by.has_role(Role.FINANCE, Role.ADMIN):
-        raise NotAllowed(_("只有财政局或资金管理员可以调整预算"))
+    require_budget_adjuster(by)
     amount = money(amount, "amount", positive=False)
     if amount == 0:
         raise Invalid(_("调整金额不能为 0"), field="amount")

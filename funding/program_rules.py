@@ -28,11 +28,16 @@ def _program(by: User, code: str) -> Program:
     return program
 
 
+def require_rule_editor(user: User) -> None:
+    """Who changes a program's rules (403 before anything else is looked at): the fund administrator."""
+    if not user.has_role(Role.ADMIN):
+        raise NotAllowed(_("只有资金管理员可以修改项目规则"))
+
+
 def program_update(*, by: User, code: str | None = None, changes: dict, reason: str = "",
                    program: Program | None = None) -> Program:
     """Change rules of the program ``code`` of the caller's region (or ``program``); admin only."""
-    if not by.has_role(Role.ADMIN):
-        raise NotAllowed(_("只有资金管理员可以修改项目规则"))
+    require_rule_editor(by)
     unknown = sorted(set(changes) - set(EDITABLE_PROGRAM_FIELDS))
     if unknown:
         raise Invalid(errors={name: [_("该字段不可修改")] for name in unknown})

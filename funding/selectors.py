@@ -3,7 +3,7 @@
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from applicants.errors import NotFound
+from applicants.errors import NotAllowed, NotFound
 from applicants.models import Role
 
 from . import ledger
@@ -66,6 +66,26 @@ def application_history(application: Application):
 
 def application_payments(application: Application):
     return application.ledger_entries.filter(kind=EntryKind.PAYMENT).order_by("id")
+
+
+BUDGET_READERS = (Role.IP_OFFICE, Role.FINANCE, Role.FIN_CENTER, Role.ADMIN)  # the budgets page's roles too
+
+
+def require_budget_reader(user) -> None:
+    """Who sees budgets (pages and API alike): staff but experts."""
+    if not user.has_role(*BUDGET_READERS):
+        raise NotAllowed(_("只有知识产权局、财政局、金融中心和资金管理员可以查看预算"))
+
+
+REVIEW_READERS = (Role.IP_OFFICE, Role.FINANCE, Role.FIN_CENTER, Role.ADMIN)
+
+
+def reviews_visible_to(user, application: Application) -> QuerySet[Review]:
+    """Every round's reviews for the staff who decide; an expert sees only their own (pages and API)."""
+    reviews = application.reviews.select_related("expert").order_by("-round", "id")
+    if user.has_role(*REVIEW_READERS):
+        return reviews
+    return reviews.filter(expert_id=user.pk)
 
 
 def budgets_for(user, year: int | None) -> QuerySet[Budget]:

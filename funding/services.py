@@ -16,13 +16,28 @@ from core.money import CENT, format_money
 from core.text import clean_text
 
 from . import audit, bounds, effects, notify
-from .budgets import budget_adjust, budget_allocate, program_update  # noqa: F401  re-exported
+from .budgets import (  # noqa: F401  re-exported: callers need one import
+    budget_adjust,
+    budget_allocate,
+    program_update,
+    require_budget_adjuster,
+    require_rule_editor,
+)
 from .documents import document_attach  # noqa: F401  re-exported
 from .models import Application, PatentClaim, Program, Review, ReviewAssignment
 from .programs import handler_for
 from .rules import money
 from .selectors import is_visible
-from .workflow import RELEASING_STATES, State, Transition, comment_required, fields_of, may_take, workflow_for
+from .workflow import (
+    RELEASING_STATES,
+    State,
+    Transition,
+    comment_required,
+    fields_of,
+    may_take,
+    transition_named,
+    workflow_for,
+)
 
 
 def _program_for(applicant: Applicant, code: str) -> Program:
@@ -141,8 +156,7 @@ def _locked(application_id: int, by: User) -> Application:
 
 def _check_may(app: Application, name: str, by: User):
     """403 for the role (before any state check), then 409 for the state, then 409 for conditions."""
-    if name not in Transition.values:
-        raise NotFound(_("没有名为 %(name)s 的操作") % {"name": name})
+    transition_named(name)
     method = getattr(app, name)
     if not may_take(name, app, by):
         raise NotAllowed(_("您的角色不能执行「%(name)s」") % {"name": Transition(name).label})

@@ -20,9 +20,7 @@ from .forms import PROGRAM_FORMS, AdjustmentForm, DocumentForm, ReviewForm, Tran
 from .models import Document, Program
 from .pages import application_list_page, per_page
 from .programs import handler_for
-from .workflow import State, Transition, may_take, step_of
-
-STAFF = (Role.IP_OFFICE, Role.FINANCE, Role.FIN_CENTER, Role.ADMIN)
+from .workflow import State, Transition, may_take, step_of, transition_named
 
 
 def _app_or_404(request, pk: int):
@@ -129,8 +127,7 @@ def application_detail(request, pk: int):
         "history": selectors.application_history(app),
         "payments": selectors.application_payments(app),
         "documents": app.documents.all(),
-        "reviews": app.reviews.select_related("expert").order_by("-round", "id") if request.user.has_role(*STAFF)
-        else [],
+        "reviews": selectors.reviews_visible_to(request.user, app),
         "can_upload": (app.state in (State.DRAFT, State.RETURNED)
                        or (app.state == State.APPROVED and app.rules.first_tranche_share < 1))  # 验收报告
         and may_take(Transition.SUBMIT, app, request.user),
@@ -146,8 +143,7 @@ def application_detail(request, pk: int):
 @require_POST
 @login_required
 def application_transition(request, pk: int, name: str):
-    if name not in Transition.values:
-        raise Http404
+    label = transition_named(name).label  # 404 for a name that is not a transition
     form = TransitionForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
@@ -155,7 +151,7 @@ def application_transition(request, pk: int, name: str):
         return redirect("funding:detail", pk=pk)
     run_service(request, lambda: services.application_transition(
         application_id=pk, name=name, by=request.user, comment=form.cleaned_data["comment"],
-        data=form.data_for_service()), success=_("已完成：%(name)s") % {"name": Transition(name).label})
+        data=form.data_for_service()), success=_("已完成：%(name)s") % {"name": label})
     try:
         selectors.application_for(request.user, pk)
     except NotFound:
@@ -201,7 +197,7 @@ def document_download(request, pk: int, doc_id: int):
 
 
 @role_required(Role.FINANCE, Role.ADMIN, Role.IP_OFFICE, Role.FIN_CENTER)
-def budget_overview(request):
+@role_required(*selectors.BUDGET_READERS)
     year = request.GET.get("year")
     year = int(year) if year and year.isdigit() else None
     budgets = list(selectors.budgets_for(request.user, year))

@@ -18,6 +18,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from applicants.models import Role
+from core.errors import NotFound
 
 
 class State(models.TextChoices):
@@ -134,6 +135,13 @@ def sources_of(model, actor: str) -> frozenset[str]:
         if actor in item.custom["step"].actors and item.source not in ("*", "+"):
             states.add(item.source)
     return frozenset(states)
+
+
+def transition_named(name: str) -> Transition:
+    """The transition called ``name``, or ``NotFound`` (404): the one check that a name is real."""
+    if name not in Transition.values:
+        raise NotFound(_("没有名为 %(name)s 的操作") % {"name": name})
+    return Transition(name)
 
 
 def workflow_for(program_code: str) -> Workflow:

@@ -5,16 +5,14 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from applicants.errors import NotFound
-from applicants.models import Role
 from funding import selectors, services
 from funding.filters import ApplicationFilter
 from funding.models import Application, Budget, Document, ProgramRuleChange, Review, TransitionLog
-from funding.workflow import Transition
+from funding.workflow import transition_named
 
 from ..parsers import CleanFormParser, CleanMultiPartParser
 from ..serializers.common import error_responses
@@ -38,7 +36,6 @@ from ..serializers.funding import (
 )
 
 # Who reads budgets: the staff the budgets page admits (experts review cases, not budgets).
-BUDGET_READERS = (Role.IP_OFFICE, Role.FINANCE, Role.FIN_CENTER, Role.ADMIN)
 
 
 def _detail(request, app: Application, code: int = 200) -> Response:
@@ -68,8 +65,7 @@ class ProgramDetail(APIView):
     @extend_schema(request=ProgramUpdateSerializer,
                    responses={200: ProgramSerializer, **error_responses(400, 403, 404, 409)})
     def patch(self, request, code: str):
-        if not request.user.has_role(Role.ADMIN):
-            raise PermissionDenied("只有资金管理员可以修改项目规则")
+        services.require_rule_editor(request.user)  # 403 before the body is looked at
         program = get_object_or_404(selectors.programs_for(request.user), code=code)
         serializer = ProgramUpdateSerializer(program, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -100,8 +96,7 @@ class BudgetList(generics.ListAPIView):
     @extend_schema(parameters=[OpenApiParameter("year", int)], responses={200: BudgetSerializer(many=True),
                                                                           **error_responses(400, 403)})
     def get(self, request, *args, **kwargs):
-        if not request.user.has_role(*BUDGET_READERS):
-            raise PermissionDenied("只有知识产权局、财政局、金融中心和资金管理员可以查看预算")
+        selectors.require_budget_reader(request.user)
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
@@ -115,8 +110,7 @@ class BudgetAdjustmentCreate(APIView):
     @extend_schema(request=AdjustmentInSerializer, responses={201: AdjustmentOutSerializer,
                                                               **error_responses(400, 403, 409)})
     def post(self, request):
-        if not request.user.has_role(Role.FINANCE, Role.ADMIN):
-            raise PermissionDenied("只有财政局或资金管理员可以调整预算")
+        services.require_budget_adjuster(request.user)  # 403 before the body is looked at
         serializer = AdjustmentInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
@@ -170,8 +164,7 @@ class ApplicationTransition(APIView):
     @extend_schema(request=TransitionInSerializer, responses={200: ApplicationDetailSerializer,
                                                               **error_responses(400, 403, 404, 409)})
     def post(self, request, pk: int, name: str):
-        if name not in Transition.values:
-            raise NotFound(f"没有名为 {name} 的操作")
+        transition_named(name)  # 404 before the body is looked at
         serializer = TransitionInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -201,10 +194,7 @@ class ApplicationReviews(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Review.objects.none()
         app = selectors.application_for(self.request.user, self.kwargs["pk"])
-        qs = app.reviews.select_related("expert").order_by("id")
-        if not self.request.user.has_role(Role.IP_OFFICE, Role.FINANCE, Role.FIN_CENTER, Role.ADMIN):
-            qs = qs.filter(expert=self.request.user)
-        return qs
+        return selectors.reviews_visible_to(self.request.user, app)
 
     @extend_schema(responses={200: ReviewSerializer(many=True), **error_responses(404)})
     def get(self, request, *args, **kwargs):
