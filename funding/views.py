@@ -196,8 +196,8 @@ def document_download(request, pk: int, doc_id: int):
                         content_type=doc.content_type)
 
 
-@role_required(Role.FINANCE, Role.ADMIN, Role.IP_OFFICE, Role.FIN_CENTER)
 @role_required(*selectors.BUDGET_READERS)
+def budget_overview(request):
     year = request.GET.get("year")
     year = int(year) if year and year.isdigit() else None
     budgets = list(selectors.budgets_for(request.user, year))
