@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 from django.http import HttpRequest
 from django.test import Client
+from django.utils import translation
 
 from tests import factories
 from tests.clients import api_client, page_client
@@ -80,8 +81,6 @@ def _fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def _chinese_by_default():
     """Each test starts in the default language: a request with Accept-Language: en must not leak."""
-    from django.utils import translation
-
     translation.activate("zh-hans")
     yield
     translation.deactivate()

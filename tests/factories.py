@@ -10,7 +10,8 @@ from django.utils import timezone
 from applicants.models import Applicant, Bank, Industry, IPAsset, PatentType, Region, Role, Township, User
 from devtools.demo_data import DEMO_BUDGETS, REGION_NAME
 from devtools.identifiers import REGION_CODE, make_credit_code, make_patent_number, make_resident_id
-from funding.models import Application, Budget, Program
+from funding import ledger
+from funding.models import Application, Budget, EntryKind, Program
 from funding.workflow import ProgramCode
 
 # The identifier generators (make_credit_code, make_patent_number, make_resident_id) and DEMO_BUDGETS are
@@ -190,9 +191,6 @@ class BudgetFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def allocated(self, create, extracted, **kwargs):
         if create and extracted:
-            from funding import ledger
-            from funding.models import EntryKind
-
             ledger.post(budget=self, kind=EntryKind.ALLOCATION, amount=Decimal(extracted), memo="年初预算")
 
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone, translation
 
+from funding import services
 from funding.workflow import State, Transition
 from tests import factories
 from tests.clients import page_client
@@ -145,8 +146,6 @@ def test_language_switch_sets_english(on_notice):
 
 
 def _detail_page(world, language: str):
-    from funding import services
-
     patent = factories.PatentFactory(owner=world.enterprise1, granted_on=timezone.localdate().replace(
         year=world.year - 1, month=6, day=1))
     app = services.application_create(by=world.applicant1, program_code="application_subsidy", title="标签测试",

@@ -16,8 +16,10 @@ from core.money import format_amount, format_money, format_number, format_percen
 from funding.models import Application
 from funding.templatetags.funding_labels import detail_rows
 from funding.workflow import ProgramCode, State
+from pledges import services
 from tests import factories
 from tests.clients import page_client
+from tests.pledges.helpers import IN_TERM, register
 
 UNSEPARATED = re.compile(r"\d{5,}\.\d{2}")  # 38981.25: an amount written without thousands separators
 
@@ -177,9 +179,6 @@ def test_public_notice_writes_the_amount_for_people(world):
 
 @pytest.fixture
 def loan(world):
-    from pledges import services
-    from tests.pledges.helpers import IN_TERM, register
-
     loan = register(world.bank1_user, principal="1234567.89", annual_rate="0.0385")
     services.repayment_record(by=world.bank1_user, loan_id=loan.pk,
                               **{"date": IN_TERM, "principal": "38981.25", "interest": "3961.10"})

@@ -17,6 +17,7 @@ from rest_framework.test import APIRequestFactory
 import config
 from api.authentication import HashedTokenAuthentication
 from api.models import ApiToken
+from config import settings as base
 from config.security import client_ip
 from tests.clients import page_client
 from tests.factories import UserFactory
@@ -72,8 +73,6 @@ def test_production_settings_refuse_a_missing_secret_key(monkeypatch):
 
 
 def test_production_settings_refuse_the_development_secret_key(monkeypatch):
-    from config import settings as base
-
     with pytest.raises(ImproperlyConfigured, match="DJANGO_SECRET_KEY"):
         _production_settings(monkeypatch, DJANGO_SECRET_KEY=base.SECRET_KEY, DJANGO_ALLOWED_HOSTS="ipfund.cn")
 

@@ -15,6 +15,7 @@ from django.db import DataError, OperationalError
 from django.db.utils import DatabaseErrorWrapper
 from psycopg import errors as pg
 
+from applicants import services as applicant_services
 from funding import services as funding_services
 from tests.clients import api_client, page_client
 from tests.funding.helpers import step, subsidy_app
@@ -107,8 +108,6 @@ def test_a_data_error_on_a_page_action_is_a_message_not_a_500(world, monkeypatch
 
 
 def test_a_data_error_in_a_page_form_is_a_form_error(world, monkeypatch):
-    from applicants import services as applicant_services
-
     monkeypatch.setattr(applicant_services, "ip_asset_register",
                         as_django_raises(pg.NumericValueOutOfRange("smallint out of range")))
     response = page_client(world.applicant1).post("/applicants/ip-assets/new/", {

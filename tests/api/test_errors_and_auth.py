@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from api.models import ApiToken, hash_key
 from applicants.models import Role
+from core.error_pages import server_error
 from tests import factories
 from tests.clients import api_client, token_client
 
@@ -168,8 +169,6 @@ def test_wrong_method_is_405_json(applicant_client):
 
 
 def test_api_server_error_handler_answers_json(rf):
-    from core.error_pages import server_error
-
     response = server_error(rf.get("/api/v1/ip-assets/"))
     assert response.status_code == 500
     assert json.loads(response.content)["code"] == "server_error"

@@ -2,6 +2,8 @@ import re
 
 import pytest
 import yaml
+from drf_spectacular.drainage import GENERATOR_STATS
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from applicants.models import Role
@@ -43,9 +45,6 @@ def test_docs_render_offline_from_sidecar_assets(client):
 
 
 def test_no_schema_warnings_for_ip_asset_endpoints(capsys):
-    from drf_spectacular.drainage import GENERATOR_STATS
-    from drf_spectacular.generators import SchemaGenerator
-
     GENERATOR_STATS.reset()
     SchemaGenerator().get_schema(request=None, public=True)
     output = capsys.readouterr().err

@@ -9,6 +9,7 @@ digits were refused (or not) with no word on why, and a NUL or lone surrogate re
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from funding.models import Application, LedgerEntry
 from pledges.models import PledgeLoan, Repayment
@@ -285,8 +286,6 @@ def test_a_nul_in_an_api_path_is_a_json_404(world):
 
 
 def test_a_nul_in_a_multipart_field_is_400(world):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     app = subsidy_app(world)
     upload = SimpleUploadedFile("scan.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
     response = api_client(world.applicant1).post(f"/api/v1/applications/{app.pk}/documents/",

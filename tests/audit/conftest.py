@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from tests.factories import ensure_role_groups
 
@@ -12,7 +13,5 @@ def role_groups(transactional_db):
 @pytest.fixture(autouse=True)
 def _chinese():
     """Findings are asserted in Chinese, whatever language an earlier test left active."""
-    from django.utils import translation
-
     with translation.override("zh-hans"):
         yield

@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from core import audit_chain
+from pledges import services
 from tests.funding.helpers import no_publicity, step, subsidy_app
 from tests.pledges.helpers import IN_TERM, register
 
@@ -35,8 +36,6 @@ def approved_subsidy(world):
 
 def loan_with_events(world):
     """A loan registered and repaid once: two loan-event rows."""
-    from pledges import services
-
     loan = register(world.bank1_user)
     services.repayment_record(by=world.bank1_user, loan_id=loan.pk,
                               **{"date": IN_TERM, "principal": "1000.00", "interest": "100.00"})

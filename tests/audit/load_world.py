@@ -9,8 +9,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from api.models import ApiToken
-from funding import services
-from funding.models import Application
+from funding import ledger, services
+from funding.models import Application, TransitionLog
 from tests import factories
 from tests.funding.helpers import no_publicity
 
@@ -35,9 +35,6 @@ def main(n: int) -> None:
 
 def consistency() -> None:
     """Applications whose state disagrees with their ledger or their last audit row, as JSON on stdout."""
-    from funding import ledger
-    from funding.models import TransitionLog
-
     bad = []
     for app in Application.objects.order_by("pk"):
         balances = ledger.application_balances(app.pk)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from core import audit_chain
 from funding.audit import CHAIN as TRANSITION_CHAIN
+from funding.ledger import CHAIN as LEDGER_CHAIN
 from funding.models import Application, AuditChainHead, TransitionLog
 from pledges.models import LoanEvent
 from tests.audit.helpers import approved_subsidy, findings, loan_with_events
@@ -145,8 +146,6 @@ def test_seal_unchained_links_bulk_loaded_rows_in_id_order(world):
 def test_missing_head_is_reported_then_rebuilt_from_the_table_tail_on_the_next_append(world):
     app = approved_subsidy(world)
     AuditChainHead.objects.all().delete()
-    from funding.ledger import CHAIN as LEDGER_CHAIN
-
     assert sorted(findings()) == sorted(f"{chain.label}：链头记录缺失，无法确认末尾记录是否完整"
                                         for chain in (TRANSITION_CHAIN, LEDGER_CHAIN))
     step(app, "disburse", world.finance, data={"amount": str(app.approved_amount), "voucher_no": "PZ-1"})

@@ -4,10 +4,12 @@ is reported by verify_audit (the ledger balances after each of these, so verify_
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
 
 from core import audit_chain
-from funding.models import LedgerEntry, ProgramRuleChange, TransitionLog
+from funding import audit, ledger, services
+from funding.models import EntryKind, LedgerEntry, Program, ProgramRuleChange, TransitionLog
 from funding.program_rules import program_update
 from funding.verify import ledger_violations
 from tests.audit.helpers import approved_subsidy, findings, run_verify_audit
@@ -76,11 +78,6 @@ def test_a_rule_change_rewritten_in_sql_is_found(world):
 
 
 def test_the_acceptance_check_is_a_chained_audit_row_with_its_grade(world):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from funding import services
-    from funding.models import Program
-
     Program.objects.filter(pk=world.programs["application_subsidy"].pk).update(first_tranche_share="0.5000")
     app = approved_subsidy(world)
     services.document_attach(application_id=app.pk, by=world.applicant1, kind="验收报告",
@@ -96,11 +93,6 @@ def test_the_acceptance_check_is_a_chained_audit_row_with_its_grade(world):
 
 def test_chain_heads_are_taken_in_lock_order(world, settings):
     settings.IPFUND_CHECK_LOCK_ORDER = True
-    from django.db import transaction
-
-    from funding import audit, ledger
-    from funding.models import EntryKind
-
     app = approved_subsidy(world)
     with pytest.raises(RuntimeError, match="LOCK_ORDER"), transaction.atomic():
         ledger.post(budget=world.budgets["application_subsidy"], kind=EntryKind.ADJUSTMENT, amount=Decimal("1.00"))

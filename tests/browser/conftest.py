@@ -77,7 +77,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def live_server():
     """pytest-django's live server, bound to 127.0.0.1 (its default, ``localhost``, may resolve to ::1)."""
-    from pytest_django.live_server_helper import LiveServer
+    from pytest_django.live_server_helper import LiveServer  # noqa: PLC0415  pytest-django internals, only for the browser session
 
     server = LiveServer(os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1"))
     yield server

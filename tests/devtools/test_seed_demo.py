@@ -4,10 +4,12 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from applicants.identifiers import check_credit_code, check_patent_number
 from applicants.models import Applicant, Bank, IPAsset, Role, User
 from devtools.demo_data import DEMO_BUDGETS, DEMO_PASSWORD, USERS
+from funding import ledger
 from funding.models import Application, Budget, LedgerEntry, Program
 from pledges.models import PledgeLoan
 
@@ -58,10 +60,6 @@ def test_demo_applicants_act_for_two_different_enterprises_and_banks_for_two_ban
 
 
 def test_demo_budgets_are_allocated_once_per_program_for_the_current_year():
-    from django.utils import timezone
-
-    from funding import ledger
-
     _seed()
     _seed()
     for code, amount in DEMO_BUDGETS.items():

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import OperationalError, close_old_connections, connection
+from django.utils import timezone
 
 from applicants.errors import Conflict
 from funding import ledger, services
@@ -47,8 +48,6 @@ def run_in_threads(fn, args_list):
 
 def _publicity_apps(world, n):
     """``n`` applications under an already elapsed notice, inserted in one statement (approval needs no details)."""
-    from django.utils import timezone
-
     no_publicity(world)
     program = world.programs["application_subsidy"]
     return Application.objects.bulk_create([

@@ -4,7 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from funding import ledger
+from applicants.errors import Conflict
+from funding import ledger, services
 from funding.models import Application, EntryKind, LedgerEntry
 from funding.verify import ledger_violations
 from tests.funding.helpers import step, subsidy_app, to_approved
@@ -87,9 +88,6 @@ def test_verify_ledger_detects_payment_beyond_approval(world, capsys):
 
 
 def test_cut_below_committed_and_paid_is_a_conflict(world):
-    from applicants.errors import Conflict
-    from funding import services
-
     with pytest.raises(Conflict) as exc:
         services.budget_adjust(by=world.finance, program_code="patent_award", year=world.year,
                                amount=Decimal("-1000000.01"), reason="调减")

@@ -1,12 +1,14 @@
 """Issue #10: the amount committed is bounded where it is committed, rules are frozen per case and
 every rule change is recorded, review rounds, tranche limits half-up. One behaviour per test."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from applicants.errors import Conflict, Invalid
+from applicants.services import ip_asset_register
 from funding import services
 from funding.models import Application, Program, ProgramRuleChange, Review
 from funding.program_rules import program_update
@@ -269,10 +271,6 @@ def test_foreign_patent_rules_frozen_as_plain_strings(world):
 
 
 def test_a_foreign_grant_is_claimed_at_the_foreign_standard(world):
-    import datetime as dt
-
-    from applicants.services import ip_asset_register
-
     ip_asset_register(by=world.applicant1, kind="patent", number="US 11,234,567 B2", title="一种保鲜装置",
                       granted_on=dt.date(world.year - 1, 5, 1), country="US")
     app = services.application_create(by=world.applicant1, program_code="application_subsidy", title="国外专利资助",

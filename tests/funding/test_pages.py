@@ -3,13 +3,14 @@
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from funding.models import Application, Program
 from funding.verify import ledger_violations
 from tests import factories
 from tests.clients import page_client
-from tests.funding.helpers import step, subsidy_app
+from tests.funding.helpers import industrialization_app, step, subsidy_app
 
 
 def test_subsidy_runs_through_the_pages(world):
@@ -62,8 +63,6 @@ def test_wrong_role_on_a_page_action_is_403(world):
 
 
 def test_expert_scores_through_the_review_form(world):
-    from tests.funding.helpers import industrialization_app
-
     app = industrialization_app(world)
     step(app, "submit", world.applicant1)
     step(app, "accept", world.clerk)
@@ -96,8 +95,6 @@ def test_home_page_counts_tasks(world):
 
 
 def test_industrialization_runs_through_the_pages_with_three_experts_and_two_tranches(world):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     patent = factories.PatentFactory(owner=world.enterprise1)
     Program.objects.filter(pk=world.programs["industrialization"].pk).update(required_documents=["项目计划书"])
     me = page_client(world.applicant1)

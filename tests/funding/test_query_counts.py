@@ -4,8 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from funding import services
 from tests.clients import api_client, page_client
-from tests.funding.helpers import step, subsidy_app
+from tests.funding.helpers import industrialization_app, step, subsidy_app
 
 
 def _many(world, n=6):
@@ -60,8 +61,6 @@ def test_pages_run_a_fixed_number_of_queries(world, who, url):
 
 
 def test_review_queue_runs_a_fixed_number_of_queries(world):
-    from tests.funding.helpers import industrialization_app
-
     for user in (world.applicant1, world.applicant2):
         app = industrialization_app(world, user, amount="1000.00")
         step(app, "submit", user)
@@ -72,9 +71,6 @@ def test_review_queue_runs_a_fixed_number_of_queries(world):
 
 
 def test_reviews_list_runs_a_fixed_number_of_queries(world):
-    from funding import services
-    from tests.funding.helpers import industrialization_app
-
     app = industrialization_app(world, amount="1000.00")
     step(app, "submit", world.applicant1)
     step(app, "accept", world.clerk)

@@ -131,7 +131,7 @@ def _psql(sql: str) -> None:
 
 
 def _query(dbname: str, sql: str, params=()) -> list[tuple]:
-    import psycopg
+    import psycopg  # noqa: PLC0415  psycopg only for this PostgreSQL-only helper
 
     db = connection.settings_dict
     with psycopg.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"] or "postgres",

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from funding import services as funding_services
+from funding.models import Application
 from pledges import services
 from tests.factories import make_credit_code, make_patent_number
 
@@ -44,8 +46,6 @@ IN_TERM = f"{THIS_YEAR}-01-01"  # inside the term of every loan_body() loan, and
 
 
 def claim_of(loan):
-    from funding.models import Application
-
     return Application.objects.get(risk_claim__loan_id=loan.pk)
 
 
@@ -58,11 +58,9 @@ def defaulted(world, loan, outstanding="2000000.00", *, bank_user=None, on=IN_TE
 
 def pay_claim(world, app, *, amount: str | None = None, voucher: str | None = None):
     """Accept, approve (at the bound) and pay a risk-compensation claim in full (or ``amount``)."""
-    from funding import services as funding
-
-    funding.application_transition(application_id=app.pk, name="accept", by=world.fincenter)
-    app = funding.application_transition(application_id=app.pk, name="approve", by=world.finance)
-    return funding.application_transition(
+    funding_services.application_transition(application_id=app.pk, name="accept", by=world.fincenter)
+    app = funding_services.application_transition(application_id=app.pk, name="approve", by=world.finance)
+    return funding_services.application_transition(
         application_id=app.pk, name="disburse", by=world.finance,
         data={"amount": amount or str(app.approved_amount), "voucher_no": voucher or f"V-RC-{app.pk}"})
 

@@ -12,7 +12,7 @@ from core.errors import Invalid
 from pledges import services
 from pledges.models import PledgeLoan, Repayment
 from tests.clients import api_client
-from tests.pledges.helpers import IN_TERM, compensated, defaulted, loan_body, register
+from tests.pledges.helpers import IN_TERM, compensated, defaulted, loan_body, pay_claim, register
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/pledges/"
@@ -203,8 +203,6 @@ def test_a_settlement_in_the_future_or_before_the_last_repayment_is_400(world):
 
 def test_a_recovery_in_the_future_or_before_the_default_is_400(world):
     loan = register(world.bank1_user)
-    from tests.pledges.helpers import pay_claim
-
     pay_claim(world, defaulted(world, loan, on=IN_TERM))
     for day in (TOMORROW, (dt.date.fromisoformat(IN_TERM) - dt.timedelta(days=1)).isoformat()):
         errors = _invalid(lambda day=day: services.recovery_record(by=world.bank1_user, loan_id=loan.pk,

@@ -2,6 +2,7 @@ import pytest
 
 from reports import services
 from tests.reports.data import populate
+from tests.reports.helpers import DUMMY, IMMEDIATE
 
 
 @pytest.fixture
@@ -14,3 +15,22 @@ def populated(world):
 @pytest.fixture
 def report(populated):
     return services.budget_report(year=populated.year)
+
+
+# --- report jobs (test_jobs_*.py, which use report_dir for every test) ---------------------------
+@pytest.fixture
+def report_dir(settings, tmp_path):
+    settings.IPFUND_REPORT_DIR = tmp_path / "reports"
+    return settings.IPFUND_REPORT_DIR
+
+
+@pytest.fixture
+def inline_tasks(settings):
+    """Enqueued tasks run at once, in the caller's thread (django-tasks' ImmediateBackend)."""
+    settings.TASKS = IMMEDIATE
+
+
+@pytest.fixture
+def held_tasks(settings):
+    """Enqueued tasks are stored and never run (DummyBackend): jobs stay queued."""
+    settings.TASKS = DUMMY

@@ -12,6 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
+from reports import services
+
 pytestmark = pytest.mark.django_db
 
 MANAGE = Path(__file__).resolve().parents[2] / "manage.py"
@@ -95,8 +97,6 @@ def test_a_failed_render_leaves_the_previous_file_untouched(populated, tmp_path,
 
 
 def test_write_atomically_removes_its_temp_file_when_the_rename_fails(tmp_path, monkeypatch):
-    from reports import services
-
     def fail(src, dst):
         raise PermissionError(13, "Permission denied")
 

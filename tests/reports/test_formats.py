@@ -10,8 +10,10 @@ import pdfplumber
 import pytest
 from openpyxl import load_workbook
 
+from applicants.models import Applicant
 from reports import services
 from reports.document import format_cell
+from reports.pdf import _styles, _table
 from reports.xlsx import sheet_name
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +63,7 @@ def test_pdf_renders_to_a_non_blank_png(pdf_bytes, tmp_path):
     subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "2", "-l", "2", str(source), str(tmp_path / "page")],
                    check=True)
     png = next(tmp_path.glob("page*.png"))
-    from PIL import Image
+    from PIL import Image  # noqa: PLC0415  Pillow, only this rendering test needs it
 
     image = Image.open(png).convert("L")
     dark = sum(image.histogram()[:128])
@@ -70,8 +72,6 @@ def test_pdf_renders_to_a_non_blank_png(pdf_bytes, tmp_path):
 
 
 def test_pdf_splits_long_tables_with_repeated_headers(report):
-    from reports.pdf import _styles, _table
-
     table = _table(report.section("states"), _styles("Helvetica"), "Helvetica")
     assert table.repeatRows == 1
 
@@ -130,8 +130,6 @@ def test_csv_totals_equal_the_report_to_the_fen(report):
 
 
 def test_names_with_markup_or_formulas_are_printed_as_text(populated):
-    from applicants.models import Applicant
-
     Applicant.objects.update(name="=HYPERLINK(\"x\") A&B <公司>")
     report = services.budget_report(year=populated.year)
     text = pdf_text(services.render(report, "pdf"))  # the narrow cell may wrap the name

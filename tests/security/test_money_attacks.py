@@ -1,5 +1,6 @@
 """Regression tests from an attack on issue #10: each once showed a defect (see the test docstrings)."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -59,7 +60,6 @@ def test_sql_edit_of_rules_frozen_on_a_case_is_found(world):
     with connection.cursor() as cur:
         cur.execute("SELECT frozen_rules FROM funding_application WHERE id = %s", [app.pk])
         raw = cur.fetchone()[0]
-    import json
     rules = json.loads(raw) if isinstance(raw, str) else raw
     rules["cap_per_project"] = "900000000.00"
     rules["cap_per_applicant_year"] = "900000000.00"
