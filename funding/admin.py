@@ -10,10 +10,13 @@ from django.contrib import admin
 
 from core.errors import Invalid
 
+from .clawbacks import bar_lift
 from .models import (
+    ApplicantBar,
     Application,
     AwardNomination,
     Budget,
+    Clawback,
     Document,
     IndustrializationPlan,
     LedgerEntry,
@@ -123,3 +126,40 @@ class ApplicationAdmin(ReadOnlyAdmin):
 
 for model in (SubsidyClaim, AwardNomination, IndustrializationPlan, PatentClaim, ReviewAssignment, Review, Document):
     admin.site.register(model, ReadOnlyAdmin)
+
+
+@admin.register(Clawback)
+class ClawbackAdmin(ReadOnlyAdmin):
+    list_display = ["application", "amount", "date", "voucher_no", "fraud", "by", "at"]
+    list_select_related = ["application", "by"]
+
+
+class BarLiftForm(forms.ModelForm):
+    class Meta:
+        model = ApplicantBar
+        fields = ["lift_reason"]
+
+    def clean_lift_reason(self):
+        reason = (self.cleaned_data.get("lift_reason") or "").strip()
+        if not reason:
+            raise forms.ValidationError("解除失信限制须说明理由")
+        return reason
+
+
+@admin.register(ApplicantBar)
+class ApplicantBarAdmin(admin.ModelAdmin):
+    """A bar is lifted here, by the fund administrator, only with a reason (``funding.clawbacks.bar_lift``)."""
+
+    form = BarLiftForm
+    list_display = ["applicant", "region", "until", "reason", "lifted_at", "lifted_by"]
+    list_select_related = ["applicant", "region", "lifted_by"]
+    readonly_fields = ["applicant", "region", "until", "reason", "clawback", "created_at", "lifted_at", "lifted_by"]
+
+    def has_add_permission(self, request, obj=None):
+        return False  # bars come from fraud clawbacks
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        bar_lift(by=request.user, bar_id=obj.pk, reason=form.cleaned_data["lift_reason"])

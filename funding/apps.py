@@ -9,7 +9,7 @@ class FundingConfig(AppConfig):
     def ready(self) -> None:
         from core.dashboard import register_nav, register_tasks
 
-        from . import audit, dashboard, handlers  # noqa: F401  registers the funding programs and audit chains
+        from . import audit, clawbacks, dashboard, handlers  # noqa: F401  registers the funding programs and audit chains
 
         register_nav(dashboard.nav)
         register_tasks(dashboard.tasks)

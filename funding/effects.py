@@ -26,6 +26,7 @@ from core.money import ZERO, format_money, format_percent, parse_money, quantize
 from core.text import clean_text
 
 from . import bounds, ledger
+from .clawbacks import check_not_barred
 from .models import Application, Budget, EntryKind, LedgerEntry, ReviewAssignment
 from .programs import handler_for
 from .rules import money
@@ -49,6 +50,7 @@ class Prepared:
 
 
 def _prepare_submit(app: Application, data: dict, by: User) -> Prepared:
+    check_not_barred(app.applicant_id, app.program.region_id)
     if app.frozen_rules is None:  # a resubmission after a return keeps the rules of the first submission
         app.frozen_rules = RuleSet.of_program(app.program).as_json()
     handler = handler_for(app.program.code)

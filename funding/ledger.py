@@ -37,6 +37,7 @@ MOVES: dict[str, tuple[str, str]] = {
     EntryKind.RELEASE: (Account.COMMITTED, Account.AVAILABLE),
     EntryKind.PAYMENT: (Account.COMMITTED, Account.PAID),
     EntryKind.RECOVERY: (Account.SOURCE, Account.AVAILABLE),
+    EntryKind.CLAWBACK: (Account.PAID, Account.AVAILABLE),  # paid money returns to the budget it left
 }
 
 
@@ -47,6 +48,7 @@ class BudgetFigures:
     disbursed: Decimal
     available: Decimal
     recovered: Decimal = ZERO
+    clawed_back: Decimal = ZERO
 
     @property
     def execution_rate(self) -> Decimal:
@@ -101,6 +103,8 @@ def figure_annotations(prefix: str = "") -> dict:
         "fig_committed": _balance(Account.COMMITTED, prefix),
         "fig_disbursed": _balance(Account.PAID, prefix),
         "fig_recovered": recovered,
+        "fig_clawed_back": Coalesce(Sum(f"{prefix}amount", filter=Q(**{f"{prefix}kind": EntryKind.CLAWBACK})),
+                                    Value(ZERO), output_field=MONEY_SUM),
     }
 
 
@@ -117,6 +121,7 @@ def figures_from_row(row) -> BudgetFigures:
         disbursed=cents(get("fig_disbursed")),
         available=cents(get("fig_available")),
         recovered=cents(get("fig_recovered")),
+        clawed_back=cents(get("fig_clawed_back")),
     )
 
 

@@ -56,6 +56,8 @@ class Program(models.Model):
     )
     interest_ratio = models.DecimalField(_("贴息比例"), default=Decimal("0.5000"), **RATIO)
     risk_share = models.DecimalField(_("风险补偿分担比例"), default=Decimal("0.4000"), **RATIO)
+    ban_years = models.PositiveSmallIntegerField(_("失信限制年限"), default=3,
+                                                 help_text=_("以欺诈手段取得资金的，追回后限制申报的年数"))
     required_documents = models.JSONField(_("必需材料"), default=list, blank=True)
 
     class Meta:
@@ -115,6 +117,7 @@ class EntryKind(models.TextChoices):
     RELEASE = "release", _("释放")
     PAYMENT = "payment", _("拨付")
     RECOVERY = "recovery", _("追偿回收")
+    CLAWBACK = "clawback", _("追回")
 
 
 class LedgerEntry(models.Model):
@@ -178,6 +181,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
     # A cache of the application's PAYMENT entries, kept in the same transaction as each payment
     # (lists and queues read it); verify_ledger checks it against the ledger.
     disbursed_amount = models.DecimalField(_("已拨付金额"), default=ZERO, **MONEY)
+    # A cache of the application's CLAWBACK entries (追回), kept like disbursed_amount.
+    clawed_back_amount = models.DecimalField(_("已追回金额"), default=ZERO, **MONEY)
     state = FSMField(_("状态"), default=State.DRAFT, choices=State.choices, protected=True, max_length=20)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     # The program's rules as they stood at submission: the case is judged by these (funding.ruleset).
@@ -211,6 +216,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
                 & (Q(approved_amount__isnull=True, disbursed_amount=0) | Q(disbursed_amount__lte=F("approved_amount"))),
                 name="application_paid_within_approved",
             ),
+            models.CheckConstraint(condition=Q(clawed_back_amount__gte=0)
+                                   & Q(clawed_back_amount__lte=F("disbursed_amount")),
+                                   name="application_clawback_within_paid"),
         ]
         indexes = [
             models.Index(fields=["program", "state", "fiscal_year"]),
@@ -349,3 +357,4 @@ from .models_details import (  # noqa: E402,F401
     SubsidyClaim,
     document_upload_path,
 )
+from .models_lifecycle import ApplicantBar, Clawback  # noqa: E402,F401

@@ -23,7 +23,7 @@ from core.text import clean_text
 RULE_FIELDS = (
     "publicity_days", "expert_review", "min_reviews", "cap_per_project", "cap_per_applicant_year",
     "subsidy_standards", "fee_share", "grant_years_back", "award_levels", "first_tranche_share",
-    "interest_ratio", "risk_share", "required_documents",
+    "interest_ratio", "risk_share", "required_documents", "ban_years",
 )
 TEXT_FIELDS = ("name_zh", "name_en", "description")
 EDITABLE_PROGRAM_FIELDS = (*TEXT_FIELDS, "is_open", *RULE_FIELDS)
@@ -46,6 +46,7 @@ class RuleSet:
     interest_ratio: Decimal
     risk_share: Decimal
     required_documents: list
+    ban_years: int = 3
 
     @classmethod
     def of_program(cls, program) -> RuleSet:
@@ -164,6 +165,7 @@ VALIDATORS = {
     "expert_review": _boolean,
     "publicity_days": lambda v, f: _integer(v, f, 0, 60, _("公示期")),
     "min_reviews": lambda v, f: _integer(v, f, 1, 15, _("所需评审数")),
+    "ban_years": lambda v, f: _integer(v, f, 0, 10, _("失信限制年限")),
     "grant_years_back": lambda v, f: _integer(v, f, 1, 10, _("授权年份范围")),
     "cap_per_project": _cap,
     "cap_per_applicant_year": _cap,

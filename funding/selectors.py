@@ -7,7 +7,7 @@ from applicants.errors import NotAllowed, NotFound
 from applicants.models import Role
 
 from . import ledger
-from .models import Application, Budget, EntryKind, Program, ProgramRuleChange, Review, ReviewAssignment
+from .models import Application, Budget, Clawback, EntryKind, Program, ProgramRuleChange, Review, ReviewAssignment
 from .workflow import INTAKE, WORKFLOWS, State, Transition, reached_finance_q, sources_of
 
 STAFF_WITH_REGION = (Role.IP_OFFICE, Role.FINANCE, Role.FIN_CENTER, Role.ADMIN)
@@ -86,6 +86,13 @@ def reviews_visible_to(user, application: Application) -> QuerySet[Review]:
     if user.has_role(*REVIEW_READERS):
         return reviews
     return reviews.filter(expert_id=user.pk)
+
+
+def clawbacks_of(user, application: Application) -> QuerySet[Clawback]:
+    """A case's clawbacks, for staff of its region (the claimant sees them in its history)."""
+    if not user.has_role(*REVIEW_READERS):
+        raise NotAllowed(_("只有工作人员可以查看追回记录"))
+    return application.clawbacks.select_related("by", "bar").order_by("id")
 
 
 def budgets_for(user, year: int | None) -> QuerySet[Budget]:

@@ -15,7 +15,7 @@ from applicants.models import Applicant, Bank, Role, User
 from core.money import CENT, format_money
 from core.text import clean_text
 
-from . import audit, bounds, effects, notify
+from . import audit, bounds, clawbacks, effects, notify
 from .budgets import (  # noqa: F401  re-exported: callers need one import
     budget_adjust,
     budget_allocate,
@@ -66,6 +66,7 @@ def application_create(*, by: User, program_code: str, title: str, requested_amo
             raise NotAllowed(_("只有申请主体本身可以申报"))
     if not program.is_open:
         raise Conflict(_("资金项目「%(name)s」目前不接受申报") % {"name": program.name_zh}, code="program_closed")
+    clawbacks.check_not_barred(applicant.pk, program.region_id)
     title = clean_text(title, "title", max_length=200, required=True, label=_("项目名称"))
     requested = money(requested_amount, "requested_amount", required=False)
     handler = handler_for(program.code)

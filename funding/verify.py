@@ -53,10 +53,12 @@ def _application_violations() -> list[str]:
         Application.objects.annotate(n=Count("ledger_entries"), l_committed=balance(Account.COMMITTED),
                                      l_paid=balance(Account.PAID))
         .filter(Q(n__gt=0) | Q(disbursed_amount__gt=0) | Q(state__in=(*HOLDING_STATES, State.TERMINATED)))
-        .values_list("pk", "state", "approved_amount", "disbursed_amount", "l_committed", "l_paid")
+        .values_list("pk", "state", "approved_amount", "disbursed_amount", "clawed_back_amount", "l_committed",
+                     "l_paid")
         .order_by("pk")
     )
-    for pk, state, approved, disbursed, committed, paid in rows:
+    for pk, state, approved, gross, clawed, committed, paid in rows:
+        disbursed = gross - clawed  # what the case still holds of what it was paid
         # SQLite sums in binary floating point; the ledger's unit is the cent.
         committed, paid = ledger.cents(committed), ledger.cents(paid)
         approved = approved or ZERO
@@ -64,7 +66,7 @@ def _application_violations() -> list[str]:
             problems.append(_("申请 #%(id)s：分录已拨付 %(p)s ≠ 申请记录的已拨付 %(d)s") % {"id": pk, "p": format_money(paid), "d": format_money(disbursed)})
         if paid > approved:
             problems.append(_("申请 #%(id)s：已拨付 %(p)s 超过批准金额 %(a)s") % {"id": pk, "p": format_money(paid), "a": format_money(approved)})
-        if state in HOLDING_STATES and committed + paid != approved:
+        if state in HOLDING_STATES and committed + paid + clawed != approved:
             problems.append(_("申请 #%(id)s：已承诺 %(c)s + 已拨付 %(p)s ≠ 批准金额 %(a)s")
                             % {"id": pk, "c": format_money(committed), "p": format_money(paid), "a": format_money(approved)})
         elif state == State.TERMINATED and committed != 0:

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from ..views import clawbacks as c
 from ..views import funding as v
 
 urlpatterns = [
@@ -14,6 +15,7 @@ urlpatterns = [
          name="application-transition"),
     path("applications/<int:pk>/history/", v.ApplicationHistory.as_view(), name="application-history"),
     path("applications/<int:pk>/reviews/", v.ApplicationReviews.as_view(), name="application-reviews"),
+    path("applications/<int:pk>/clawbacks/", c.ApplicationClawbacks.as_view(), name="application-clawbacks"),
     path("applications/<int:pk>/documents/", v.DocumentUpload.as_view(), name="application-documents"),
     path("applications/<int:pk>/documents/<int:doc_id>/", v.DocumentDownload.as_view(),
          name="application-document"),

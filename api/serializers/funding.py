@@ -52,11 +52,13 @@ class BudgetSerializer(serializers.ModelSerializer):
     disbursed = serializers.DecimalField(source="fig_disbursed", max_digits=16, decimal_places=2)
     available = serializers.DecimalField(source="fig_available", max_digits=16, decimal_places=2)
     recovered = serializers.DecimalField(source="fig_recovered", max_digits=16, decimal_places=2)
+    clawed_back = serializers.DecimalField(source="fig_clawed_back", max_digits=16, decimal_places=2,
+                                           help_text="追回（已从已拨付中扣除）")
 
     class Meta:
         model = Budget
         fields = ["id", "program", "program_name", "year", "allocated", "committed", "disbursed", "available",
-                  "recovered"]
+                  "recovered", "clawed_back"]
 
 
 class AdjustmentInSerializer(StrictSerializer):
@@ -212,3 +214,28 @@ class DocumentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Document
         fields = ["id", "application", "kind", "original_name", "content_type", "size", "uploaded_at"]
+
+
+class ClawbackInSerializer(StrictSerializer):
+    amount = MoneyField(positive=True, help_text="追回金额，≤ 已拨付且未追回的金额")
+    date = serializers.DateField(help_text="追回日期（收回国库或资金专户之日）")
+    voucher_no = serializers.CharField(max_length=40, help_text="凭证号")
+    reason = serializers.CharField(max_length=500, help_text="追回原因")
+    fraud = serializers.BooleanField(default=False, help_text="以欺诈手段取得：申请人被限制申报本地区所有项目 ban_years 年")
+
+
+class ClawbackSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    application = serializers.IntegerField(source="application_id")
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    date = serializers.DateField()
+    voucher_no = serializers.CharField()
+    reason = serializers.CharField()
+    fraud = serializers.BooleanField()
+    by = serializers.CharField(source="by.username")
+    at = serializers.DateTimeField()
+    barred_until = serializers.SerializerMethodField()
+
+    def get_barred_until(self, clawback) -> str | None:
+        bar = getattr(clawback, "bar", None) if clawback.fraud else None
+        return bar.until.isoformat() if bar is not None else None

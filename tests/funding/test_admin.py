@@ -44,7 +44,8 @@ def test_a_ledger_entry_cannot_be_deleted_in_the_admin(admin_client, world):
 def _program_form(program, **changes):
     data = {name: getattr(program, name) for name in ("name_zh", "name_en", "description", "publicity_days",
                                                         "min_reviews", "grant_years_back", "fee_share",
-                                                        "first_tranche_share", "interest_ratio", "risk_share")}
+                                                        "first_tranche_share", "interest_ratio", "risk_share",
+                                                        "ban_years")}
     data.update({"cap_per_project": program.cap_per_project or "",
                  "cap_per_applicant_year": program.cap_per_applicant_year or "",
                  "subsidy_standards": '{"invention": {"CN": "1000.00"}}', "award_levels": "{}",

@@ -71,6 +71,12 @@ ROWS: dict[tuple[str, str], Row] = {
         path={**APP, "name": "=accept"}, body={"comment": "受理"},
     ),
     ("api/v1/applications/<int:pk>/history/", "GET"): Row(expect(HIDE, **APP_READ), path=APP),
+    # Clawbacks (追回): staff of the region read them; only finance records one (here 409: nothing paid).
+    ("api/v1/applications/<int:pk>/clawbacks/", "GET"): Row(
+        expect(HIDE, applicant1=DENY, clerk=OK, finance=OK, fincenter=OK, admin=OK), path=APP),
+    ("api/v1/applications/<int:pk>/clawbacks/", "POST"): Row(
+        expect(HIDE, applicant1=DENY, clerk=DENY, finance=ALLOW, fincenter=DENY, admin=DENY), path=APP,
+        body={"amount": "1.00", "date": "{today}", "voucher_no": "ZH-MATRIX", "reason": "核查"}),
     ("api/v1/applications/<int:pk>/reviews/", "GET"): Row(expect(HIDE, **{**APP_READ, "expert1": OK}), path=REVIEW),
     ("api/v1/applications/<int:pk>/reviews/", "POST"): Row(
         expect(HIDE, applicant1=DENY, clerk=DENY, expert1=ALLOW, finance=DENY, fincenter=DENY, admin=DENY),
