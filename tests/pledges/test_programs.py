@@ -212,3 +212,15 @@ def test_defaulting_twice_is_409(world):
     response = api_client(world.bank1_user).post(
         f"/api/v1/pledges/{loan.pk}/default/", {"date": IN_TERM, "outstanding_principal": "1.00"}, format="json")
     assert response.status_code == 409
+
+
+def test_an_interest_subsidy_draft_patched_above_the_rule_is_refused(world):
+    """Issue #10: PATCHing a claim's request past the rule once went through; every edit re-runs the rule."""
+    app = _subsidy_application(world, [_loan_with_interest(world, world.enterprise1, "4000.00")])
+    assert app.requested_amount == Decimal("2000.00")
+    with pytest.raises(Invalid) as err:
+        funding.application_update_draft(application_id=app.pk, by=world.applicant1,
+                                         requested_amount=Decimal("900000.00"))
+    assert err.value.field == "requested_amount"
+    app.refresh_from_db()
+    assert app.requested_amount == Decimal("2000.00")
