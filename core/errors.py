@@ -45,3 +45,10 @@ class Conflict(DomainError):
 
     status = 409
     default_code = "conflict"
+
+
+class TooMany(DomainError):
+    """Too many requests of this kind from one address in a while (public forms)."""
+
+    status = 429
+    default_code = "too_many_requests"

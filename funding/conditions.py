@@ -101,6 +101,16 @@ def paid_in_tranches(app) -> bool:
     return app.rules.first_tranche_share < 1
 
 
+@condition("objection_pending", lambda app: _("公示期间有尚未处理的异议，处理后方可批准"))
+def no_open_objection(app) -> bool:
+    return not app.objections.filter(resolved_at__isnull=True).exists()
+
+
+@condition("no_open_objection", lambda app: _("没有待处理的异议"))
+def objection_open(app) -> bool:
+    return app.objections.filter(resolved_at__isnull=True).exists()
+
+
 COMPLETION_REPORT = "验收报告"
 
 

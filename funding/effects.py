@@ -18,6 +18,7 @@ Lock order: application → applicant → the handler's rows (loan) → budget �
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applicants.models import Role, User
@@ -27,7 +28,7 @@ from core.text import clean_text
 
 from . import bounds, ledger
 from .clawbacks import check_not_barred
-from .models import Application, Budget, EntryKind, LedgerEntry, ReviewAssignment
+from .models import Application, Budget, EntryKind, LedgerEntry, Objection, ReviewAssignment
 from .programs import handler_for
 from .rules import money
 from .ruleset import RuleSet
@@ -135,6 +136,18 @@ def _prepare_submit_completion(app: Application, data: dict, by: User) -> Prepar
     return Prepared(detail={"outcomes": outcomes})
 
 
+def _prepare_uphold_objection(app: Application, data: dict, by: User) -> Prepared:
+    """The objection named is the open one being upheld; with experts, the new review round starts."""
+    objection = Objection.objects.select_for_update().filter(pk=data.get("objection"), application=app,
+                                                             resolved_at__isnull=True).first()
+    if objection is None:
+        raise Invalid(_("请指定本申请一项待处理的异议"), field="objection")
+    if app.rules.expert_review:
+        app.review_round += 1
+        _assign_experts(app, None)
+    return Prepared(detail={"objection": objection.pk})
+
+
 def _prepare_pass_completion(app: Application, data: dict, by: User) -> Prepared:
     grade = data.get("grade")
     if grade not in GRADES:
@@ -152,6 +165,7 @@ PREPARE = {
     Transition.TERMINATE: _prepare_release,
     Transition.SUBMIT_COMPLETION: _prepare_submit_completion,
     Transition.PASS_COMPLETION: _prepare_pass_completion,
+    Transition.UPHOLD_OBJECTION: _prepare_uphold_objection,
 }
 
 
@@ -170,6 +184,11 @@ def _complete_when_paid(app: Application, step: Prepared, by: User) -> None:
         handler_for(app.program.code).on_disbursed(app, by=by)
 
 
+def _objection_upheld(app: Application, step: Prepared, by: User) -> None:
+    Objection.objects.filter(pk=step.detail["objection"]).update(upheld=True, resolved_by=by,
+                                                                 resolved_at=timezone.now())
+
+
 def _release(app: Application, step: Prepared, by: User) -> None:
     if step.amount and step.amount > 0:
         memo = _("终止项目 #%(id)s") if app.state == State.TERMINATED else _("撤销批准 #%(id)s")
@@ -182,6 +201,7 @@ EFFECTS = {
     Transition.DISBURSE: (_pay, _complete_when_paid),
     Transition.REVOKE: (_release,),
     Transition.TERMINATE: (_release,),
+    Transition.UPHOLD_OBJECTION: (_objection_upheld,),
 }
 
 

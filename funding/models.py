@@ -296,7 +296,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
         self.decided_at = timezone.now()
 
     @transition(field=state, source=[State.PUBLICITY, State.ACCEPTED], target=State.APPROVED,
-                permission=may(Transition.APPROVE), conditions=[cond.ready_for_decision, cond.publicity_elapsed],
+                permission=may(Transition.APPROVE),
+                conditions=[cond.ready_for_decision, cond.publicity_elapsed, cond.no_open_objection],
                 custom=step(FINANCE, fields=("approved_amount",), confirm=True))
     def approve(self, amount: Decimal) -> None:
         self.approved_amount = amount
@@ -316,6 +317,15 @@ class Application(ConcurrentTransitionMixin, models.Model):
                 custom=step(FINANCE, comment_required=True, style="outline-danger", confirm=True))
     def revoke(self) -> None:
         self.decided_at = timezone.now()
+
+    @transition(field=state, source=State.PUBLICITY, target=RETURN_VALUE(State.UNDER_REVIEW, State.ACCEPTED),
+                permission=may(Transition.UPHOLD_OBJECTION), conditions=[cond.objection_open],
+                custom=step(INTAKE, comment_required=True, fields=("objection",), style="outline-danger",
+                            confirm=True))
+    def uphold_objection(self) -> str:
+        # Back to review (a new round, funding.effects) or, without experts, to intake's decision.
+        self.publicity_started_on = self.publicity_ends_on = None
+        return State.UNDER_REVIEW if self.rules.expert_review else State.ACCEPTED
 
     # --- after approval: 验收 (acceptance on completion) and termination ---
 
@@ -357,4 +367,4 @@ from .models_details import (  # noqa: E402,F401
     SubsidyClaim,
     document_upload_path,
 )
-from .models_lifecycle import ApplicantBar, Clawback  # noqa: E402,F401
+from .models_lifecycle import ApplicantBar, Clawback, Objection  # noqa: E402,F401

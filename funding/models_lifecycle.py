@@ -52,3 +52,27 @@ class ApplicantBar(models.Model):
         verbose_name_plural = _("失信限制")
         ordering = ["-id"]
         indexes = [models.Index(fields=["applicant", "region", "until"])]
+
+
+class Objection(models.Model):
+    """An objection to a case in its public notice (公示), in writing and with a real name."""
+
+    application = models.ForeignKey("funding.Application", on_delete=models.PROTECT, related_name="objections")
+    name = models.CharField(_("异议人姓名"), max_length=50)
+    phone = models.CharField(_("联系电话"), max_length=20)
+    reason = models.TextField(_("异议理由"))
+    address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    upheld = models.BooleanField(_("异议成立"), null=True)
+    comment = models.TextField(_("处理意见"), blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = _("公示异议")
+        verbose_name_plural = _("公示异议")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["application", "resolved_at"]), models.Index(fields=["address", "created_at"])]

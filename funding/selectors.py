@@ -95,6 +95,13 @@ def clawbacks_of(user, application: Application) -> QuerySet[Clawback]:
     return application.clawbacks.select_related("by", "bar").order_by("id")
 
 
+def objections_of(user, application: Application):
+    """A case's objections, for the staff of its region (names and phones are personal data)."""
+    if not user.has_role(*REVIEW_READERS):
+        raise NotAllowed(_("只有工作人员可以查看异议"))
+    return application.objections.select_related("resolved_by").order_by("id")
+
+
 def budgets_for(user, year: int | None) -> QuerySet[Budget]:
     qs = Budget.objects.select_related("program")
     if not (user.is_superuser and user.region_id is None):

@@ -52,6 +52,7 @@ class Transition(models.TextChoices):
     PASS_COMPLETION = "pass_completion", _("验收通过")
     RETURN_COMPLETION = "return_completion", _("验收退回整改")
     TERMINATE = "terminate", _("终止项目")
+    UPHOLD_OBJECTION = "uphold_objection", _("异议成立，重新审查")
 
 
 class ProgramCode(models.TextChoices):

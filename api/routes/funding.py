@@ -2,6 +2,7 @@ from django.urls import path
 
 from ..views import clawbacks as c
 from ..views import funding as v
+from ..views import objections as o
 
 urlpatterns = [
     path("programs/", v.ProgramList.as_view(), name="program-list"),
@@ -16,6 +17,9 @@ urlpatterns = [
     path("applications/<int:pk>/history/", v.ApplicationHistory.as_view(), name="application-history"),
     path("applications/<int:pk>/reviews/", v.ApplicationReviews.as_view(), name="application-reviews"),
     path("applications/<int:pk>/clawbacks/", c.ApplicationClawbacks.as_view(), name="application-clawbacks"),
+    path("applications/<int:pk>/objections/", o.ApplicationObjections.as_view(), name="application-objections"),
+    path("applications/<int:pk>/objections/<int:oid>/resolve/", o.ObjectionResolve.as_view(),
+         name="objection-resolve"),
     path("applications/<int:pk>/documents/", v.DocumentUpload.as_view(), name="application-documents"),
     path("applications/<int:pk>/documents/<int:doc_id>/", v.DocumentDownload.as_view(),
          name="application-document"),

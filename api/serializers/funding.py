@@ -239,3 +239,34 @@ class ClawbackSerializer(serializers.Serializer):
     def get_barred_until(self, clawback) -> str | None:
         bar = getattr(clawback, "bar", None) if clawback.fraud else None
         return bar.until.isoformat() if bar is not None else None
+
+
+class ObjectionInSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=50, help_text="异议人真实姓名")
+    phone = serializers.CharField(max_length=20, help_text="联系电话")
+    reason = serializers.CharField(max_length=2000, help_text="异议的事实和理由")
+
+
+class ObjectionResolveSerializer(StrictSerializer):
+    upheld = serializers.BooleanField(help_text="true：异议成立，退回重新审查；false：驳回，公示继续")
+    comment = serializers.CharField(max_length=2000, help_text="处理意见")
+
+
+class ObjectionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    application = serializers.IntegerField(source="application_id")
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    upheld = serializers.BooleanField(allow_null=True)
+    comment = serializers.CharField()
+
+
+class ObjectionReceiptSerializer(serializers.Serializer):
+    """What an objector gets back (no other objector's data)."""
+
+    id = serializers.IntegerField()
+    application = serializers.IntegerField(source="application_id")
+    created_at = serializers.DateTimeField()

@@ -74,6 +74,17 @@ ROWS: dict[tuple[str, str], Row] = {
     # Clawbacks (追回): staff of the region read them; only finance records one (here 409: nothing paid).
     ("api/v1/applications/<int:pk>/clawbacks/", "GET"): Row(
         expect(HIDE, applicant1=DENY, clerk=OK, finance=OK, fincenter=OK, admin=OK), path=APP),
+    # Objections (公示异议): staff of the region read them; anyone may object, but only in the notice
+    # (the submitted case is not in it: 404 for everyone); the intake role resolves them.
+    ("api/v1/applications/<int:pk>/objections/", "GET"): Row(
+        expect(HIDE, applicant1=DENY, clerk=OK, finance=OK, fincenter=OK, admin=OK), path=APP),
+    ("api/v1/applications/<int:pk>/objections/", "POST"): Row(
+        expect(HIDE, anon=HIDE), path=APP, body={"name": "王五", "phone": "13800000000",
+                                                "reason": "申报材料与事实不符，请核查。"}),
+    ("api/v1/applications/<int:pk>/objections/<int:oid>/resolve/", "POST"): Row(
+        # The clerk gets past the role check to "no such objection" (404); the others stop at 403.
+        expect(HIDE, applicant1=DENY, clerk=HIDE, finance=DENY, fincenter=DENY, admin=DENY),
+        path={**APP, "oid": "=999999"}, body={"upheld": False, "comment": "驳回"}),
     ("api/v1/applications/<int:pk>/clawbacks/", "POST"): Row(
         expect(HIDE, applicant1=DENY, clerk=DENY, finance=ALLOW, fincenter=DENY, admin=DENY), path=APP,
         body={"amount": "1.00", "date": "{today}", "voucher_no": "ZH-MATRIX", "reason": "核查"}),
