@@ -1,10 +1,10 @@
 """Issue #10, item 11: random sequences of everything that moves money, as different roles, through
 the services only; after every step every money invariant holds and both verifiers are clean.
 
-Steps: create, edit, submit, return, review, publish, approve, disburse, revoke, adjust a budget,
-change rules; register a loan, repay, default (opens a risk claim), compensate, recover. A step that
-the rules refuse is fine (a 400/403/409 is the service doing its job); a step that goes through must
-leave the books right.
+Steps: create, edit, submit, return, review, publish, approve, disburse, revoke, claw back (with or
+without fraud), adjust a budget, change rules; register a loan, repay, default (opens a risk claim),
+compensate, recover. A step that the rules refuse is fine (a 400/403/409 is the service doing its
+job); a step that goes through must leave the books right.
 """
 
 import itertools
@@ -25,7 +25,7 @@ from hypothesis.stateful import (
 
 from applicants.errors import DomainError
 from core import audit_chain
-from funding import bounds, ledger, services
+from funding import bounds, clawbacks, ledger, services
 from funding.models import Application, Budget, EntryKind, LedgerEntry, Program
 from funding.program_rules import program_update
 from funding.verify import ledger_violations
@@ -159,6 +159,16 @@ def make_machine(world):
             if app is not None:
                 self._step(app, "revoke", world.finance, comment="撤销")
 
+        @precondition(lambda self: Application.objects.filter(pk__in=self.app_ids, disbursed_amount__gt=0).exists())
+        @rule(pick=picks, share=st.sampled_from(["0.2", "0.5", "1"]), fraud=st.booleans())
+        def claw_back(self, pick, share, fraud):
+            apps = list(Application.objects.filter(pk__in=self.app_ids, disbursed_amount__gt=0).order_by("pk"))
+            app = apps[pick % len(apps)]
+            left = app.disbursed_amount - app.clawed_back_amount
+            amount = max(Decimal("0.01"), (left * Decimal(share)).quantize(Decimal("0.01")))
+            self._try(clawbacks.clawback_record, by=world.finance, application_id=app.pk, amount=str(amount),
+                      date=IN_TERM, voucher_no=f"ZH-{next(_vouchers)}", reason="随机追回", fraud=fraud)
+
         @rule(code=st.sampled_from(PROGRAMS), amount=amounts, cut=st.booleans())
         def adjust_budget(self, code, amount, cut):
             self._try(services.budget_adjust, by=world.finance, program_code=code, year=world.year,
@@ -228,7 +238,7 @@ def make_machine(world):
         @invariant()
         def each_case_within_its_bound(self):
             for app in Application.objects.filter(pk__in=self.app_ids, approved_amount__isnull=False):
-                assert app.disbursed_amount <= app.approved_amount
+                assert app.clawed_back_amount <= app.disbursed_amount <= app.approved_amount
                 if app.pk in self.bounds_at_approval:
                     assert app.approved_amount <= self.bounds_at_approval[app.pk]
 
