@@ -82,14 +82,11 @@ def _domain_errors(call):
         raise domain from exc
 
 
-def run_service(request, call, *, success: str | None = None, redirect_to: str | None = None):
-    """Run a service call for a page: a DomainError becomes a message (400/409) or 403/404.
-
-    Returns the service's result, or None when it raised a message-worthy error (a database
-    ``DataError`` or deadlock included: a message, not a 500).
-    """
+def _page_call(call, report) -> tuple[bool, object]:
+    """Run a service call for a page: 403/404 propagate as pages; a 400/409 (a database ``DataError``
+    or deadlock included) is handed to ``report(field, message)``. Returns (succeeded, result)."""
     try:
-        result = _domain_errors(call)
+        return True, _domain_errors(call)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except NotAllowed as exc:
@@ -97,7 +94,15 @@ def run_service(request, call, *, success: str | None = None, redirect_to: str |
     except DomainError as exc:
         for field, errors in exc.as_field_errors().items():
             for error in errors:
-                messages.error(request, error if field in ("non_field_errors", None) else f"{error}")
+                report(field, error)
+        return False, None
+
+
+def run_service(request, call, *, success: str | None = None, redirect_to: str | None = None):
+    """Run a service call for a page: a 400/409 becomes a message. Returns the service's result, or
+    None when it raised a message-worthy error."""
+    ok, result = _page_call(call, lambda field, error: messages.error(request, error))
+    if not ok:
         return None
     if success:
         messages.success(request, success)
@@ -109,17 +114,7 @@ def run_service(request, call, *, success: str | None = None, redirect_to: str |
 def run_form_service(form, call):
     """Run a service call for a bound, valid form: a 400/409 DomainError becomes errors on the form's
     fields (or non-field errors), 403/404 propagate as pages. Returns the result, or None on error."""
-    try:
-        return _domain_errors(call)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        for field, errors in exc.as_field_errors().items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-        return None
+    return _page_call(call, lambda field, error: form.add_error(field if field in form.fields else None, error))[1]
 
 
 def excel_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence], sheet: str = "Sheet1") -> HttpResponse:

@@ -33,6 +33,17 @@ def safe_name(name: str, ext: str) -> str:
     return f"{stem}{ext}"
 
 
+def may_attach(app: Application, user: User, kind: str | None = None) -> bool:
+    """The claimant attaches documents to a draft or a returned case, and the completion report
+    (验收报告) to an approved project paid in tranches. ``kind`` None: may attach some document."""
+    if not may_take(Transition.SUBMIT, app, user):
+        return False
+    if app.state in (State.DRAFT, State.RETURNED):
+        return True
+    completion = app.state == State.APPROVED and app.rules.first_tranche_share < 1
+    return completion and kind in (None, COMPLETION_REPORT)
+
+
 def document_attach(*, application_id: int, by: User, kind: str, uploaded_file) -> Document:
     kind = (kind or "").strip()
     if not kind or len(kind) > 40:
@@ -45,8 +56,7 @@ def document_attach(*, application_id: int, by: User, kind: str, uploaded_file) 
             raise NotFound(_("申请不存在"))
         if not may_take(Transition.SUBMIT, app, by):
             raise NotAllowed(_("只有申请人可以上传材料"))
-        completion = app.state == State.APPROVED and kind == COMPLETION_REPORT
-        if app.state not in (State.DRAFT, State.RETURNED) and not completion:
+        if not may_attach(app, by, kind):
             raise Conflict(_("只有草稿或退回补正的申请可以上传材料；已批准的项目可上传「%(kind)s」")
                            % {"kind": COMPLETION_REPORT}, code="invalid_state")
         size = uploaded_file.size or 0

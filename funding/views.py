@@ -16,11 +16,12 @@ from core.money import quantize
 from core.web import excel_response, role_required, run_service
 
 from . import selectors, services
+from .documents import may_attach
 from .forms import PROGRAM_FORMS, AdjustmentForm, DocumentForm, ReviewForm, TransitionForm
 from .models import Document, Program
 from .pages import application_list_page, per_page
 from .programs import handler_for
-from .workflow import State, Transition, may_take, step_of, transition_named
+from .workflow import State, Transition, step_of, transition_named
 
 
 def _app_or_404(request, pk: int):
@@ -128,9 +129,7 @@ def application_detail(request, pk: int):
         "payments": selectors.application_payments(app),
         "documents": app.documents.all(),
         "reviews": selectors.reviews_visible_to(request.user, app),
-        "can_upload": (app.state in (State.DRAFT, State.RETURNED)
-                       or (app.state == State.APPROVED and app.rules.first_tranche_share < 1))  # 验收报告
-        and may_take(Transition.SUBMIT, app, request.user),
+        "can_upload": may_attach(app, request.user),
         "document_form": DocumentForm(),
         "can_review": app.state == State.UNDER_REVIEW
         and app.review_assignments.filter(expert=request.user, round=app.review_round).exists()

@@ -213,15 +213,3 @@ def parse_rights(errors: Errors, field: str, value: object) -> list[RightData]:
     return rights
 
 
-def share_of(amount: Decimal, share: Decimal) -> Decimal:
-    """A share of an amount, fixed to 分 half up (``core.money.quantize``)."""
-    return money.quantize(amount * share)
-
-
-def format_rate(rate: Decimal | None) -> str | None:
-    """Trailing zeros stripped, but at least 4 decimals: 0.038500 → "0.0385", 0.045 → "0.0450"."""
-    if rate is None:
-        return None
-    text = format(rate.normalize(), "f")
-    places = len(text.partition(".")[2])
-    return format(rate.quantize(Decimal(1).scaleb(-max(4, places))), "f")

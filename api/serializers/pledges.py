@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from core.money import plain_decimal
 from pledges.models import LoanStatus, PledgedRight, PledgeLoan, Repayment
-from pledges.validation import format_rate
 
 from .common import FractionField, MoneyField, StrictSerializer
 
@@ -57,7 +57,8 @@ class LoanSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_annual_rate(self, loan: PledgeLoan) -> str | None:
-        return format_rate(loan.annual_rate)
+        # The contract's rate: a plain decimal string with at least 4 places (0.038500 → "0.0385").
+        return None if loan.annual_rate is None else plain_decimal(loan.annual_rate, min_places=4)
 
 
 class LoanDetailSerializer(LoanSerializer):

@@ -9,12 +9,12 @@ from django.db import connection
 from django.utils import timezone
 
 from applicants.errors import Conflict
-from funding import services
+from funding import clawbacks, services
 from funding.bounds import HOLDING_STATES, PENDING_STATES
-from funding.models import Application, Program
+from funding.models import Application, Clawback, Program
 from funding.verify import ledger_violations
 from tests import factories
-from tests.funding.helpers import industrialization_app, no_publicity, step
+from tests.funding.helpers import industrialization_app, no_publicity, step, subsidy_app, to_approved
 from tests.funding.test_concurrency import role_groups, run_in_threads  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -98,3 +98,19 @@ def test_approve_and_revoke_at_once_neither_deadlock_nor_fail():
     assert Application.objects.filter(pk__in=[a.pk for a in to_revoke], state="rejected").count() == len(to_revoke)
     assert ledger_violations() == []
     assert connection.vendor == "postgresql"
+
+
+def test_concurrent_clawbacks_never_recover_more_than_was_paid():
+    world = factories.build_world()
+    app = to_approved(world, subsidy_app(world))
+    step(app, "disburse", world.finance, data={"amount": "1000.00", "voucher_no": "PZ-R"})
+
+    def claw(i):
+        return clawbacks.clawback_record(by=world.finance, application_id=app.pk, amount="400.00",
+                                         date=timezone.localdate(), voucher_no=f"ZH-R{i}", reason="并发追回")
+
+    results = run_in_threads(claw, [(i,) for i in range(THREADS)])
+    assert sum(isinstance(r, Clawback) for r in results) == 2, results
+    assert {r.code for r in results if isinstance(r, Conflict)} == {"above_paid"}
+    assert Application.objects.get(pk=app.pk).clawed_back_amount == Decimal("800.00")
+    assert ledger_violations() == []
