@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PORT ?= 8000
+HOST ?= 127.0.0.1
 PYTEST_ARGS ?= -n 2
 
 .PHONY: run test deps dev-deps migrate seed lint bench bench-small backup clean
@@ -28,8 +29,10 @@ seed: migrate
 
 run: seed
 	$(PY) manage.py compilemessages --ignore=.venv >/dev/null 2>&1 || true
-	@echo "Serving on http://127.0.0.1:$(PORT)/  (API docs: http://127.0.0.1:$(PORT)/api/docs/)"
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
+	@# Another HOST than loopback (HOST=0.0.0.0: colleagues on the LAN) must accept their Host headers.
+	$(if $(filter-out 127.0.0.1 localhost,$(HOST)),DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-*}") \
+	  $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: dev-deps
 	$(PY) manage.py compilemessages --ignore=.venv >/dev/null 2>&1 || true

@@ -76,7 +76,7 @@ class IPAssetAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ["username", "get_full_name", "role_list", "region", "applicant", "bank", "is_active"]
+    list_display = ["username", "full_name", "role_list", "region", "applicant", "bank", "is_active"]
     list_filter = ["groups", "region", "bank", "is_active", "is_staff"]
     search_fields = ["username", "first_name", "last_name", "email", "applicant__name", "applicant__credit_code",
                      "bank__name"]
@@ -89,6 +89,10 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description=_("姓名"))
+    def full_name(self, obj: User) -> str:
+        return obj.get_full_name()
 
     @admin.display(description=_("角色"))
     def role_list(self, obj: User) -> str:

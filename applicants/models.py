@@ -38,6 +38,11 @@ class Industry(models.TextChoices):
 class Region(models.Model):
     code = models.CharField(_("行政区划代码"), max_length=6, unique=True)
     name = models.CharField(_("名称"), max_length=50)
+    # Who receives objections to a public notice (公示): printed on the notice the county posts.
+    notice_office = models.CharField(_("公示受理单位"), max_length=100, blank=True,
+                                     help_text=_("如 某某县市场监督管理局（知识产权局）"))
+    notice_address = models.CharField(_("受理地址"), max_length=200, blank=True)
+    notice_phone = models.CharField(_("受理电话"), max_length=40, blank=True)
 
     class Meta:
         verbose_name = _("行政区")
@@ -49,7 +54,7 @@ class Region(models.Model):
 
 
 class Township(models.Model):
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="townships")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="townships", verbose_name=_("行政区"))
     name = models.CharField(_("乡镇（街道）"), max_length=50)
 
     class Meta:
@@ -65,7 +70,7 @@ class Township(models.Model):
 class RegionYearStats(models.Model):
     """Yearly inputs for the policy indicators (domain §8), entered in the admin."""
 
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="year_stats")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="year_stats", verbose_name=_("行政区"))
     year = models.PositiveIntegerField(_("年度"))
     resident_population = models.PositiveIntegerField(_("常住人口"))
     market_entities = models.PositiveIntegerField(_("市场主体户数"))
@@ -86,7 +91,7 @@ class Applicant(models.Model):
         ENTERPRISE = "enterprise", _("企业")
         INDIVIDUAL = "individual", _("个人（非职务发明人）")
 
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="applicants")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="applicants", verbose_name=_("行政区"))
     kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices, default=Kind.ENTERPRISE)
     name = models.CharField(_("名称"), max_length=100)
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, null=True, blank=True, unique=True)
@@ -104,7 +109,7 @@ class Applicant(models.Model):
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     contact_email = models.EmailField(_("联系邮箱"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("申请主体")
@@ -128,7 +133,7 @@ class Applicant(models.Model):
 
 
 class Bank(models.Model):
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="banks")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="banks", verbose_name=_("行政区"))
     code = models.CharField(_("银行代码"), max_length=30, unique=True)
     name = models.CharField(_("银行名称"), max_length=100)
 
@@ -144,7 +149,8 @@ class Bank(models.Model):
 class User(AbstractUser):
     """A person or system account; acts for at most one applicant or one bank, within a region."""
 
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, related_name="users",
+                               verbose_name=_("行政区"))
     applicant = models.ForeignKey(
         Applicant, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("代表的申请主体")
     )
@@ -215,7 +221,7 @@ class IPAsset(models.Model):
     )
     is_valid = models.BooleanField(_("有效"), default=True)
     high_value_grounds = models.JSONField(_("高价值依据"), default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("知识产权")

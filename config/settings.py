@@ -76,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "applicants.context_processors.navigation",
+                "core.context_processors.inbox",
             ],
         },
     },
@@ -194,7 +195,11 @@ SPECTACULAR_SETTINGS = {
 # A CJK TrueType font for PDF reports; found automatically when unset (README).
 IPFUND_CJK_FONT = env.text("IPFUND_CJK_FONT")
 IPFUND_DEFAULT_REGION = env.text("IPFUND_DEFAULT_REGION", "500237")
+# The county's part of a case number (受理编号 WS-ZL-2026-0007; funding.case_numbers).
+IPFUND_CASE_PREFIX = env.text("IPFUND_CASE_PREFIX", "WS")
 IPFUND_IDEMPOTENCY_HOURS = env.integer("IPFUND_IDEMPOTENCY_HOURS", 48)
+# The address people reach the site at: the links in emails (the inbox's links are the same paths).
+IPFUND_SITE_URL = env.text("IPFUND_SITE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

@@ -20,6 +20,7 @@ urlpatterns = [
         name="swagger-ui",
     ),
     path("api/v1/", include("api.urls")),
+    path("inbox/", include("core.urls")),
     path("applicants/", include("applicants.urls")),
     path("funding/", include("funding.urls")),
     path("pledges/", include("pledges.urls")),

@@ -98,6 +98,35 @@ def parse_money(value: object, field: str, *, required: bool = True, allow_zero:
     return amount.quantize(CENT)
 
 
+_GROUPED = re.compile(r"-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+_WAN = re.compile(r"(-?[0-9]+(?:\.[0-9]+)?)万")
+
+
+def typed_amount(text: str) -> str:
+    """What a person typed in a page's amount box, as the plain decimal ``parse_money`` reads:
+    ``250,000`` (thousands grouped by commas) → ``250000``, ``25万`` / ``2.5 万元`` → ``250000`` /
+    ``25000``, a trailing ``元`` dropped. Anything else is handed on unchanged, so the parser says
+    what is wrong with it. Pages only: the API takes plain decimal strings."""
+    compact = text.strip().replace(" ", "").replace("\u3000", "")
+    if compact.endswith("元"):
+        compact = compact[:-1]
+    if _GROUPED.fullmatch(compact):
+        return compact.replace(",", "")
+    wan = _WAN.fullmatch(compact)
+    if wan:
+        number = Decimal(wan.group(1)) * 10000
+        return plain_decimal(number)
+    return text
+
+
+def typed_fraction(text: str) -> str:
+    """A share or rate typed on a page: ``60%`` / ``3.85%`` → ``0.6`` / ``0.0385``; a fraction as is."""
+    compact = text.strip().replace(" ", "")
+    if compact.endswith(("%", "％")) and _PLAIN_DECIMAL.fullmatch(compact[:-1]):
+        return plain_decimal(Decimal(compact[:-1]) / 100)
+    return text
+
+
 def parse_fraction(value: object, field: str, *, places: int = 4, low: Decimal = ZERO, high: Decimal = ONE,
                    low_open: bool = False, high_open: bool = False, what: str | None = None) -> Decimal:
     """A share or rate written as a fraction (``"0.6000"``, ``"0.0385"``) within [low, high]."""
@@ -174,3 +203,18 @@ def format_wan(amount: Decimal | int | None, *, places: int = 2, unit: bool = Tr
     wan = (Decimal(amount) / 10000).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     text = format_number(wan)
     return _("%(amount)s 万元") % {"amount": text} if unit else text
+
+
+def format_capitals(amount: Decimal | int | None) -> str:
+    """An amount in Chinese capitals (大写) as printed forms and confirmations carry it, through the
+    kept ``cn2an`` library: 120000 → ``壹拾贰万元整``, 1234.5 → ``壹仟贰佰叁拾肆元伍角``;
+    negative amounts read ``负…``."""
+    if amount is None:
+        return "—"
+    import cn2an  # noqa: PLC0415  loaded by the pages that print capitals only
+
+    fen = quantize(Decimal(amount))
+    if not fen:
+        return "零元整"
+    text = cn2an.an2cn(plain_decimal(abs(fen), min_places=2), "rmb")
+    return f"负{text}" if fen < 0 else text

@@ -45,13 +45,39 @@ REGION_STATS = {"resident_population": 460_000, "market_entities": 35_000}
 SUBSIDY_STANDARDS = {"invention": {"CN": "1000.00", "US": "20000.00", "JP": "20000.00", "KR": "20000.00",
                                    "EP": "20000.00", "*": "10000.00"}}
 AWARD_LEVELS = {"gold": "200000.00", "silver": "100000.00", "excellence": "50000.00"}
+# 评分细则 (funding.ruleset: maxima summing to 100): the experts score each item, the score is the sum.
+INDUSTRIALIZATION_CRITERIA = [
+    {"key": "tech", "label": "技术先进性", "max": 25},
+    {"key": "market", "label": "市场前景", "max": 25},
+    {"key": "basis", "label": "实施基础", "max": 20},
+    {"key": "benefit", "label": "经济社会效益", "max": 20},
+    {"key": "funds", "label": "资金使用计划", "max": 10},
+]
+AWARD_CRITERIA = [
+    {"key": "novelty", "label": "专利质量与创新水平", "max": 30},
+    {"key": "application", "label": "实施与运用情况", "max": 30},
+    {"key": "benefit", "label": "经济社会效益", "max": 25},
+    {"key": "protection", "label": "保护与管理措施", "max": 15},
+]
+
+
+def item_scores_for(criteria: list, score: int) -> dict[str, int] | None:
+    """A review's points per item that add up to ``score``: each item its share of its maximum, the
+    points left over to the largest remainders (None without criteria)."""
+    if not criteria:
+        return None
+    points = {item["key"]: item["max"] * score // 100 for item in criteria}
+    by_remainder = sorted(criteria, key=lambda item: item["max"] * score % 100, reverse=True)
+    for item in by_remainder[:score - sum(points.values())]:
+        points[item["key"]] += 1
+    return points
 
 # The demo rules per program (contract §2); every field is a Program field.
 PROGRAM_RULES: dict[str, dict] = {
     ProgramCode.INDUSTRIALIZATION: dict(
         name_zh="专利产业化资金", name_en="Patent industrialization fund", expert_review=True, min_reviews=3,
         cap_per_project=Decimal("500000.00"), cap_per_applicant_year=Decimal("1000000.00"),
-        first_tranche_share=Decimal("0.6000"), publicity_days=5,
+        first_tranche_share=Decimal("0.6000"), publicity_days=5, scoring_criteria=INDUSTRIALIZATION_CRITERIA,
     ),
     ProgramCode.APPLICATION_SUBSIDY: dict(
         name_zh="专利资助", name_en="Patent subsidy", expert_review=False,
@@ -60,7 +86,7 @@ PROGRAM_RULES: dict[str, dict] = {
     ),
     ProgramCode.PATENT_AWARD: dict(
         name_zh="专利奖", name_en="Patent award", expert_review=True, min_reviews=3,
-        award_levels=AWARD_LEVELS, publicity_days=7,
+        award_levels=AWARD_LEVELS, publicity_days=7, scoring_criteria=AWARD_CRITERIA,
     ),
     ProgramCode.INTEREST_SUBSIDY: dict(
         name_zh="知识产权质押贷款贴息", name_en="IP-pledge loan interest subsidy", expert_review=False,
@@ -178,7 +204,9 @@ class DemoBase:
 
 def ensure_region(code: str, name: str, townships: tuple[str, ...], year: int,
                   stats: dict | None = None) -> Region:
-    region, _ = Region.objects.get_or_create(code=code, defaults={"name": name})
+    region, _ = Region.objects.get_or_create(code=code, defaults={
+        "name": name, "notice_office": f"{name}市场监督管理局（知识产权局）",
+        "notice_address": f"{name}人民政府政务服务中心 3 楼知识产权窗口", "notice_phone": "023-57681234"})
     for township in townships:
         Township.objects.get_or_create(region=region, name=township)
     if stats:

@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from applicants.models import Industry
 from core.money import CENT, ZERO
+from devtools.demo_data import item_scores_for
 from funding.models import (
     Account,
     Application,
@@ -250,7 +251,9 @@ class AppBuilder:
                 for i, expert in enumerate(self.rng.sample(r.ctx.experts, 3)):
                     assignments.add(application_id=app_id, expert_id=expert, round=1)
                     if i < r.reviews:
-                        reviews.add(application_id=app_id, expert_id=expert, round=1, score=self.rng.randrange(55, 98),
+                        score = self.rng.randrange(55, 98)
+                        reviews.add(application_id=app_id, expert_id=expert, round=1, score=score,
+                                    item_scores=item_scores_for(r.ctx.programs[r.code].scoring_criteria, score),
                                     recommended_amount=app["requested_amount"], comment="同意推荐")
             for name, before, to, by, day in r.logs:
                 logs.add(application_id=app_id, transition=name, from_state=before, to_state=to, by_id=by,

@@ -7,8 +7,10 @@ normalised, recorded), which the program form calls on save.
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import Invalid
+from core.forms import MoneyField, PercentField
 
 from .clawbacks import bar_lift
 from .models import (
@@ -29,6 +31,7 @@ from .models import (
     TransitionLog,
 )
 from .program_rules import program_update
+from .rule_widgets import AwardLevelsField, DocumentListField, ScoringCriteriaField, SubsidyStandardsField
 from .ruleset import EDITABLE_PROGRAM_FIELDS, normalise
 
 
@@ -45,9 +48,48 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+def _label(name: str):
+    return Program._meta.get_field(name).verbose_name
+
+
+CAP_HINT = _("留空表示不设上限；可写 250000、250,000 或 25万")
+
+
 class ProgramForm(forms.ModelForm):
-    reason = forms.CharField(label="修改说明", max_length=200, required=False,
-                             help_text="记入规则变更记录（谁、何时、原值 → 新值）")
+    """Rules in tables and boxes (``funding.rule_widgets``), amounts as ``MoneyField``, shares and rates
+    in percent (``PercentField``): the fields only turn what was typed into the values the API would
+    send; ``normalise`` validates them and ``program_update`` (``ProgramAdmin.save_model``) records them."""
+
+    cap_per_project = MoneyField(label=_label("cap_per_project"), required=False, allow_zero=True,
+                                 help_text=CAP_HINT)
+    cap_per_applicant_year = MoneyField(label=_label("cap_per_applicant_year"), required=False, allow_zero=True,
+                                        help_text=CAP_HINT)
+    subsidy_standards = SubsidyStandardsField(
+        label=_label("subsidy_standards"),
+        help_text=_("每件授权专利的资助金额（元）。某国家留空时按“其他国家/地区”一行计；该行也留空则不予资助；"
+                    "某类专利整列留空则该类不予资助。其他国家/地区可在空行填两位代码（如 DE）；清空一行即删除该行。"),
+    )
+    fee_share = PercentField(label=_label("fee_share"),
+                             help_text=_("资助金额不超过已缴官费的这一比例。以百分数填写，如 50%（也可写 0.5）"))
+    award_levels = AwardLevelsField(label=_label("award_levels"),
+                                    help_text=_("每个等级的奖励金额（元）；留空的等级不设奖励。"))
+    first_tranche_share = PercentField(
+        label=_label("first_tranche_share"), low_open=True,
+        help_text=_("验收前可拨付的批准金额比例；100% 表示可一次拨付。以百分数填写，如 60%（也可写 0.6）"),
+    )
+    interest_ratio = PercentField(label=_label("interest_ratio"),
+                                  help_text=_("按银行报告的当年已付利息的这一比例贴息。以百分数填写，如 50%（也可写 0.5）"))
+    risk_share = PercentField(label=_label("risk_share"),
+                              help_text=_("按违约时贷款余额的这一比例补偿合作银行。以百分数填写，如 40%（也可写 0.4）"))
+    scoring_criteria = ScoringCriteriaField(
+        label=_label("scoring_criteria"),
+        help_text=_("专家逐项打分，总分为各项之和。每行一个评分项：名称（最多 40 字）和满分（1–100 的整数），"
+                    "最多 12 项，满分之和须为 100；清空一行即删除该项。已提交的申请按提交时的细则评审。"),
+    )
+    required_documents = DocumentListField(label=_label("required_documents"),
+                                           help_text=_("每行一种材料类型名称（如 专利证书）；提交申请前须逐一上传。"))
+    reason = forms.CharField(label=_("修改说明"), max_length=200, required=False,
+                             help_text=_("记入规则变更记录（谁、何时、原值 → 新值）"))
 
     class Meta:
         model = Program
@@ -55,7 +97,9 @@ class ProgramForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        changes = {name: cleaned.get(name) for name in self.changed_data if name in EDITABLE_PROGRAM_FIELDS}
+        # A field its own input refused is not in ``cleaned``: its error is already on the form.
+        changes = {name: cleaned[name] for name in self.changed_data
+                   if name in EDITABLE_PROGRAM_FIELDS and name in cleaned}
         try:
             self.normalised = normalise(changes)
         except Invalid as exc:
@@ -72,6 +116,23 @@ class ProgramAdmin(admin.ModelAdmin):
                     "cap_per_applicant_year"]
     list_filter = ["region", "is_open", "code"]
     readonly_fields = ["region", "code"]
+    fieldsets = [
+        (None, {"fields": ["region", "code", "name_zh", "name_en", "description", "is_open"]}),
+        (_("评审与公示"), {"fields": ["expert_review", "min_reviews", "scoring_criteria", "publicity_days",
+                                   "publicity_day_kind"]}),
+        (_("金额上限与拨付"), {"fields": ["cap_per_project", "cap_per_applicant_year", "first_tranche_share"]}),
+        (_("专利资助"), {"fields": ["subsidy_standards", "fee_share", "grant_years_back"]}),
+        (_("专利奖"), {"fields": ["award_levels"]}),
+        (_("质押贷款贴息与风险补偿"), {"fields": ["interest_ratio", "risk_share"]}),
+        (_("申请材料与失信"), {"fields": ["required_documents", "ban_years"]}),
+        (_("本次修改"), {"fields": ["reason"]}),
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        # A rule added to EDITABLE_PROGRAM_FIELDS later is never left off the page.
+        listed = {name for _title, options in self.fieldsets for name in options["fields"]}
+        rest = [name for name in EDITABLE_PROGRAM_FIELDS if name not in listed]
+        return [*self.fieldsets[:-1], *([(_("其他"), {"fields": rest})] if rest else []), self.fieldsets[-1]]
 
     def has_add_permission(self, request, obj=None):
         return False  # programs come with their region (seed_demo); rules change, programs do not appear

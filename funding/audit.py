@@ -17,13 +17,14 @@ from core.money import CENT, format_money, quantize
 from .models import Application, AuditChainHead, Program, ProgramRuleChange, Review, TransitionLog
 
 # Hashed fields: never reorder or rename without re-sealing (a migration), or every row will mismatch.
-# ``amount``, ``voucher_no`` and ``detail`` came later: hashed when present, so older rows keep their hashes.
+# ``amount``, ``voucher_no`` and ``detail`` came later: hashed when present, so older rows keep their hashes
+# (and a review's ``item_scores``, likewise).
 CHAIN_FIELDS = ("application_id", "transition", "from_state", "to_state", "by_id", "at", "comment")
 CHAIN = register(Chain(name="transition_log", label=_("申请流转记录"), model=TransitionLog,
                        head_model=AuditChainHead, fields=CHAIN_FIELDS, optional=("amount", "voucher_no", "detail")))
 REVIEW_CHAIN = register(Chain(name="review", label=_("专家评审记录"), model=Review, head_model=AuditChainHead,
                               fields=("application_id", "expert_id", "round", "score", "recommended_amount",
-                                      "comment")))
+                                      "comment"), optional=("item_scores",)))
 RULE_CHAIN = register(Chain(name="program_rule", label=_("项目规则变更记录"), model=ProgramRuleChange,
                             head_model=AuditChainHead,
                             fields=("program_id", "field", "old_value", "new_value", "by_id", "at", "reason")))
@@ -31,7 +32,7 @@ RULE_CHAIN = register(Chain(name="program_rule", label=_("项目规则变更记�
 
 def case_findings() -> list[str]:
     """Each case whose row disagrees with its chained history: its state with the last transition,
-    its request and frozen rules with the last submission, its approved amount with the approval."""
+    its request and frozen rules with the last submission, its approved amount with the approval, the amount its notice proposes with the publish row."""
     def last(name: str | None, field: str):
         rows = TransitionLog.objects.filter(application_id=OuterRef("pk"))
         if name:
@@ -41,18 +42,24 @@ def case_findings() -> list[str]:
     rows = (
         Application.objects.exclude(state="draft")
         .annotate(last_state=last(None, "to_state"), submit_amount=last("submit", "amount"),
-                  submit_detail=last("submit", "detail"), approve_amount=last("approve", "amount"))
+                  submit_detail=last("submit", "detail"), approve_amount=last("approve", "amount"),
+                  publish_amount=last("publish", "amount"))
         .values_list("pk", "state", "requested_amount", "frozen_rules", "approved_amount", "last_state",
-                     "submit_amount", "submit_detail", "approve_amount")
+                     "submit_amount", "submit_detail", "approve_amount", "proposed_amount", "publish_amount")
         .order_by("pk")
     )
     findings: list[str] = []
-    for pk, state, requested, rules, approved, last_state, submit_amount, submit_detail, approve_amount in \
-            rows.iterator(chunk_size=5000):
+    for (pk, state, requested, rules, approved, last_state, submit_amount, submit_detail, approve_amount,
+         proposed, publish_amount) in rows.iterator(chunk_size=5000):
+        if proposed is not None and (publish_amount is None or quantize(Decimal(publish_amount)) != proposed):
+            findings.append(_("申请 #%(id)s：公示的拟资助金额 %(p)s 与公示记录不符，被绕过流程改动")
+                            % {"id": pk, "p": format_money(proposed)})
         if last_state is not None and last_state != state:
             findings.append(_("申请 #%(id)s：状态为 %(s)s，而最后一条流转记录为 %(l)s，状态被绕过流程改动")
                             % {"id": pk, "s": state, "l": last_state})
-        if submit_amount is not None and quantize(Decimal(submit_amount)) != requested:
+        # A returned case may be edited before it is submitted again (a new submit row): its request
+        # answers to the last submission only once it is submitted.
+        if submit_amount is not None and state != "returned" and quantize(Decimal(submit_amount)) != requested:
             findings.append(_("申请 #%(id)s：申请金额 %(r)s 与提交记录的 %(s)s 不符，被绕过流程改动")
                             % {"id": pk, "r": format_money(requested), "s": format_money(Decimal(submit_amount))})
         if isinstance(submit_detail, str):  # some backends hand back the JSON text of a subquery
@@ -82,9 +89,10 @@ def record(application: Application, *, transition: str, from_state: str, to_sta
 
 
 def record_review(application: Application, *, expert, round: int, score: int, recommended_amount: Decimal,
-                  comment: str) -> Review:
+                  comment: str, item_scores: dict | None = None) -> Review:
     return append(REVIEW_CHAIN, application=application, expert=expert, round=round, score=score,
-                  recommended_amount=Decimal(recommended_amount).quantize(CENT), comment=comment)
+                  recommended_amount=Decimal(recommended_amount).quantize(CENT), comment=comment,
+                  item_scores=item_scores or None)
 
 
 def record_rule_change(program: Program, *, field: str, old, new, by, reason: str = "") -> ProgramRuleChange:

@@ -25,7 +25,8 @@ from applicants.models import Applicant
 from core.errors import Conflict
 from core.money import ZERO, format_money, quantize
 
-from .models import Application, Review
+from .ledger import budget_figures
+from .models import Application, Budget, Review
 from .programs import handler_for
 from .workflow import HOLDING_STATES, State
 
@@ -149,3 +150,14 @@ def check_request_within_year(application: Application) -> None:
     if limit is not None and application.requested_amount > limit.amount:
         raise Conflict(_("申请金额 %(x)s 超过%(limit)s") % {"x": format_money(application.requested_amount),
                                                         "limit": limit.label}, code=limit.code)
+
+
+def preview(application: Application) -> Limit:
+    """The bound as it stands, read without locks: the amount a public notice proposes and a
+    confirmation page repeats. The approval itself recomputes it under the locks."""
+    limits = case_limits(application)
+    budget = Budget.objects.filter(program_id=application.program_id, year=application.fiscal_year).first()
+    if budget is not None:
+        limits.append(budget_limit(budget_figures(budget).available, budget.year))
+    limit = binding(limits)
+    return limit if limit.amount >= 0 else Limit(limit.code, ZERO, limit.label)

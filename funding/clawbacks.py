@@ -18,7 +18,7 @@ from core.errors import Conflict, Invalid, NotAllowed, NotFound
 from core.money import format_money, parse_money
 from core.text import clean_text
 
-from . import ledger
+from . import inbox, ledger
 from .models import ApplicantBar, Application, AuditChainHead, Budget, Clawback, EntryKind, LedgerEntry
 from .selectors import is_visible
 from .workflow import FINANCE, actor_kinds
@@ -33,6 +33,12 @@ def _years_after(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
+
+
+def bar_end(application: Application, day: dt.date) -> dt.date | None:
+    """Until when fraud found on ``day`` bars the case's applicant (its rules' ``ban_years``; None: no bar)."""
+    years = application.rules.ban_years
+    return _years_after(day, years) if years > 0 else None
 
 
 def clawback_record(*, by: User, application_id: int, amount: Decimal | str, date: dt.date | str,
@@ -67,14 +73,15 @@ def clawback_record(*, by: User, application_id: int, amount: Decimal | str, dat
             raise Conflict(_("凭证号 %(no)s 已使用") % {"no": voucher_no}, code="duplicate_voucher")
         budget = Budget.objects.select_for_update().get(program_id=app.program_id, year=app.fiscal_year)
         ledger.post(budget=budget, kind=EntryKind.CLAWBACK, amount=amount, by=by, application=app,
-                    voucher_no=voucher_no, memo=_("追回 #%(id)s") % {"id": app.pk})
+                    voucher_no=voucher_no, memo=_("追回 #%(id)s") % {"id": app.pk}, booked_on=date)
         clawback = append(CHAIN, application=app, amount=amount, date=date, voucher_no=voucher_no, reason=reason,
                           fraud=fraud, by=by)
         Application.objects.filter(pk=app.pk).update(clawed_back_amount=app.clawed_back_amount + amount)
-        if fraud and app.rules.ban_years > 0:
+        inbox.after_clawback(app, format_money(amount), by)
+        until = bar_end(app, date) if fraud else None
+        if until is not None:
             ApplicantBar.objects.create(applicant_id=app.applicant_id, region_id=app.program.region_id,
-                                        until=_years_after(date, app.rules.ban_years), reason=reason,
-                                        clawback=clawback)
+                                        until=until, reason=reason, clawback=clawback)
     return clawback
 
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from applicants.models import Role
 
-from . import selectors
+from . import queues, selectors
 from .workflow import State, reached_finance_q
 
 
@@ -42,7 +42,8 @@ def tasks(user) -> list[dict]:
         items.append({"label": _("待评审"), "count": selectors.review_queue(user).count(),
                       "url": reverse("funding:reviews")})
     if user.has_role(Role.FINANCE):
-        queue = selectors.finance_queue(user)
+        # What can be acted on today: rows waiting on a notice, an objection or 验收 are not counted.
+        queue = selectors.finance_queue(user).exclude(queues.waiting_q())
         items.append({"label": _("待审批"), "count": queue.filter(reached_finance_q()).count(),
                       "url": reverse("funding:approvals")})
         items.append({"label": _("待拨付"), "count": queue.filter(state__in=selectors.payable_states()).count(),

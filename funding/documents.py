@@ -76,3 +76,27 @@ def document_attach(*, application_id: int, by: User, kind: str, uploaded_file) 
         doc.file.save(doc.original_name, uploaded_file, save=False)
         doc.save()
         return doc
+
+
+def may_remove(app: Application, user: User) -> bool:
+    """The claimant removes documents while the case is a draft or returned for revision."""
+    return may_take(Transition.SUBMIT, app, user) and app.state in (State.DRAFT, State.RETURNED)
+
+
+def document_remove(*, by: User, application_id: int, document_id: int) -> None:
+    """Remove a document of a draft or returned case (the claimant only: 403; another state: 409);
+    the file leaves the storage once the removal has committed."""
+    with transaction.atomic():
+        app = Application.objects.select_for_update().select_related("program").filter(pk=application_id).first()
+        if app is None or not is_visible(by, app):
+            raise NotFound(_("申请不存在"))
+        doc = Document.objects.filter(application=app, pk=document_id).first()
+        if doc is None:
+            raise NotFound(_("材料不存在"))
+        if not may_take(Transition.SUBMIT, app, by):
+            raise NotAllowed(_("只有申请人可以删除材料"))
+        if not may_remove(app, by):
+            raise Conflict(_("只有草稿或退回补正的申请可以删除材料"), code="invalid_state")
+        storage, name = doc.file.storage, doc.file.name
+        doc.delete()
+        transaction.on_commit(lambda: storage.delete(name))

@@ -6,32 +6,35 @@
 transaction, each given the acting user: the ledger entries and the handlers' hooks.
 
     submit             freeze the rules, re-derive the request, check the yearly cap
-    send_to_review     a new review round, experts assigned
+    send_to_review     a new review round, experts assigned (named, drawn at random, or all eligible)
+    publish            the bound, read (not locked)            → the proposed amount, the notice's end
     approve            the bound (funding.bounds)              → commit
-    disburse           tranche limit, voucher                  → pay, complete_when_paid
+    disburse           tranche limit (funding.tranches), voucher, date → pay, complete_when_paid
     revoke / terminate the unpaid commitment                   → release
     submit_completion  the outcomes;  pass_completion  the grade
 
 Lock order: application → applicant → the handler's rows (loan) → budget → audit chain heads.
 """
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applicants.models import Role, User
+from applicants.models import User
 from core.errors import Conflict, Invalid
-from core.money import ZERO, format_money, format_percent, parse_money, quantize
+from core.money import ZERO, format_money, parse_money
 from core.text import clean_text
 
-from . import bounds, ledger
+from . import bounds, case_numbers, experts, integrity_pledge, ledger
 from .clawbacks import check_not_barred
 from .models import Application, Budget, EntryKind, LedgerEntry, Objection, ReviewAssignment
 from .programs import handler_for
 from .rules import money
 from .ruleset import RuleSet
+from .tranches import payable_now
 from .workflow import State, Transition
 
 GRADES = {"excellent": _("优秀"), "good": _("良好"), "pass": _("合格")}
@@ -48,9 +51,14 @@ class Prepared:
     voucher: str | None = None
     budget: Budget | None = None
     detail: dict | None = None  # what the audit row records besides money (outcomes, grade)
+    booked_on: dt.date | None = None  # the ledger entry's date (a payment's date), default today
 
 
 def _prepare_submit(app: Application, data: dict, by: User) -> Prepared:
+    # The integrity pledge (承诺书): the pages require it; the API may send it (optional, recorded).
+    pledged = data.get("pledge_accepted", False)
+    if not isinstance(pledged, bool):
+        raise Invalid(_("pledge_accepted 应为 true 或 false"), field="pledge_accepted")
     check_not_barred(app.applicant_id, app.program.region_id)
     if app.frozen_rules is None:  # a resubmission after a return keeps the rules of the first submission
         app.frozen_rules = RuleSet.of_program(app.program).as_json()
@@ -61,14 +69,26 @@ def _prepare_submit(app: Application, data: dict, by: User) -> Prepared:
         if app.requested_amount <= 0:
             raise Conflict(_("按提交时的规则计算，可申请金额为 0"), code="above_rule_amount")
     bounds.check_request_within_year(app)
-    # The chained submit row records the request and the rules it is judged by (verify_audit compares).
-    return Prepared(amount=app.requested_amount, detail={"rules": app.frozen_rules})
+    case_no = case_numbers.assign(app)  # the first submission's number, kept on resubmission
+    # The chained submit row records the request and the rules it is judged by (verify_audit compares
+    # ``rules``), the case number, and the pledge: the version in force and whether it was accepted.
+    return Prepared(amount=app.requested_amount,
+                    detail={"rules": app.frozen_rules, "case_no": case_no, "pledge": integrity_pledge.VERSION,
+                            "pledge_accepted": pledged})
 
 
 def _prepare_send_to_review(app: Application, data: dict, by: User) -> Prepared:
+    """A new round with the experts named, drawn at random (``draw``) or, neither given, every eligible
+    one; the audit row records who and how (with a draw, the pool drawn from)."""
     app.review_round += 1  # each entry to review is a new round; only its reviews count
-    _assign_experts(app, data.get("experts"))
-    return Prepared()
+    return Prepared(detail=_assign_experts(app, data.get("experts"), draw=data.get("draw", False)))
+
+
+def _prepare_publish(app: Application, data: dict, by: User) -> Prepared:
+    """The amount the notice proposes is the approval bound now (funding.bounds), recorded on the
+    publish row; approval later commits at most the bound of its own moment."""
+    proposed = bounds.preview(app).amount
+    return Prepared(kwargs={"proposed_amount": proposed}, amount=proposed)
 
 
 def _prepare_approve(app: Application, data: dict, by: User) -> Prepared:
@@ -83,22 +103,37 @@ def _prepare_approve(app: Application, data: dict, by: User) -> Prepared:
 def _prepare_disburse(app: Application, data: dict, by: User) -> Prepared:
     amount = money(data.get("amount"), "amount")
     voucher = clean_text(data.get("voucher_no"), "voucher_no", max_length=40, required=True, label=_("凭证号"))
-    outstanding = app.outstanding_amount
-    if amount > outstanding:
+    paid_on = _payment_date(app, data.get("date"))
+    if amount > app.outstanding_amount:
         raise Conflict(_("拨付金额 %(amount)s 超过未拨付的批准金额 %(left)s")
-                       % {"amount": format_money(amount), "left": format_money(outstanding)}, code="over_disbursement")
-    share = app.rules.first_tranche_share
-    if share < 1 and app.state == State.APPROVED:  # before 验收: at most the first tranche
-        limit = quantize(app.approved_amount * share)
-        if app.disbursed_amount + amount > limit:
-            raise Conflict(
-                _("验收前最多拨付批准金额的 %(pct)s（%(limit)s），已拨付 %(paid)s；其余须验收后拨付")
-                % {"pct": format_percent(share), "limit": format_money(limit),
-                   "paid": format_money(app.disbursed_amount)},
-                code="tranche_limit")
+                       % {"amount": format_money(amount), "left": format_money(app.outstanding_amount)},
+                       code="over_disbursement")
+    payable = payable_now(app)
+    if amount > payable.amount:
+        raise Conflict(payable.message, code=payable.limit_code or "over_disbursement")
     if LedgerEntry.objects.filter(voucher_no=voucher).exists():
         raise Conflict(_("凭证号 %(no)s 已使用") % {"no": voucher}, code="duplicate_voucher")
-    return Prepared(kwargs={"amount": amount}, amount=amount, voucher=voucher, budget=_budget_locked(app))
+    return Prepared(kwargs={"amount": amount}, amount=amount, voucher=voucher, budget=_budget_locked(app),
+                    detail={"date": paid_on.isoformat()} if paid_on != timezone.localdate() else None,
+                    booked_on=paid_on)
+
+
+def _payment_date(app: Application, value) -> dt.date:
+    """The day the money left (default today): not before the approval, not in the future."""
+    today = timezone.localdate()
+    if value in (None, ""):
+        return today
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(clean_text(value, "date"))
+        except ValueError:
+            raise Invalid(_("日期应为 YYYY-MM-DD"), field="date") from None
+    if not isinstance(value, dt.date):
+        raise Invalid(_("日期应为 YYYY-MM-DD"), field="date")
+    approved_on = timezone.localtime(app.decided_at).date() if app.decided_at else today
+    if not approved_on <= value <= today:
+        raise Invalid(_("拨付日期应在批准日 %(start)s 至今天之间") % {"start": approved_on.isoformat()}, field="date")
+    return value
 
 
 def _prepare_release(app: Application, data: dict, by: User) -> Prepared:
@@ -159,6 +194,7 @@ def _prepare_pass_completion(app: Application, data: dict, by: User) -> Prepared
 PREPARE = {
     Transition.SUBMIT: _prepare_submit,
     Transition.SEND_TO_REVIEW: _prepare_send_to_review,
+    Transition.PUBLISH: _prepare_publish,
     Transition.APPROVE: _prepare_approve,
     Transition.DISBURSE: _prepare_disburse,
     Transition.REVOKE: _prepare_release,
@@ -176,7 +212,7 @@ def _commit(app: Application, step: Prepared, by: User) -> None:
 
 def _pay(app: Application, step: Prepared, by: User) -> None:
     ledger.post(budget=step.budget, kind=EntryKind.PAYMENT, amount=step.amount, by=by, application=app,
-                voucher_no=step.voucher, memo=_("拨付 #%(id)s") % {"id": app.pk})
+                voucher_no=step.voucher, memo=_("拨付 #%(id)s") % {"id": app.pk}, booked_on=step.booked_on)
 
 
 def _complete_when_paid(app: Application, step: Prepared, by: User) -> None:
@@ -238,25 +274,38 @@ def _budget_locked(app: Application) -> Budget:
     return budget
 
 
-def _assign_experts(app: Application, usernames) -> None:
-    experts = User.objects.filter(groups__name=Role.EXPERT, is_active=True, region_id=app.program.region_id)
+def _assign_experts(app: Application, usernames, *, draw: bool = False) -> dict:
+    """The round's experts (``funding.experts``: the region's active ones, less the conflicted): those
+    named, ``min_reviews`` drawn at random, or all eligible; returns what the audit row records."""
+    if not isinstance(draw, bool):
+        raise Invalid(_("draw 应为 true 或 false"), field="draw")
+    if usernames and draw:
+        both = _("指定专家（experts）与随机抽取（draw）只能选其一")
+        raise Invalid(both, errors={"experts": [both], "draw": [both]})
+    region = list(experts.region_experts(app))
+    eligible = [u for u in region if not experts.conflict_of(u, app)]
+    need = app.rules.min_reviews
     if usernames:
         if not isinstance(usernames, list | tuple) or not all(isinstance(u, str) for u in usernames):
             raise Invalid(_("experts 应为专家用户名列表"), field="experts")
-        chosen = list(experts.filter(username__in=usernames))
-        unknown = sorted(set(usernames) - {u.username for u in chosen})
+        by_name = {u.username: u for u in region}
+        unknown = sorted(set(usernames) - set(by_name))
         if unknown:
             raise Invalid(_("不是本地区的在职评审专家：%(names)s") % {"names": "、".join(unknown)}, field="experts")
-        tied = [u.username for u in chosen if u.applicant_id == app.applicant_id]
+        chosen = [by_name[name] for name in dict.fromkeys(usernames)]
+        tied = [u.username for u in chosen if experts.conflict_of(u, app)]
         if tied:
             raise Invalid(_("专家与申请单位存在关联，须回避：%(names)s") % {"names": "、".join(tied)}, field="experts")
+    elif draw and len(eligible) >= need:
+        chosen = experts.draw(eligible, need)
     else:
-        chosen = list(experts.exclude(applicant_id=app.applicant_id).distinct())
-    need = app.rules.min_reviews
+        chosen = eligible
     if len(chosen) < need:
         raise Conflict(_("可分配的评审专家 %(have)d 名，少于所需的 %(need)d 名")
                        % {"have": len(chosen), "need": need}, code="not_enough_experts")
     for expert in chosen:
         ReviewAssignment.objects.get_or_create(application=app, expert=expert, round=app.review_round)
-
-
+    detail: dict = {"experts": [u.username for u in chosen], "draw": draw}
+    if draw:
+        detail["pool"] = [u.username for u in eligible]
+    return detail

@@ -1,8 +1,15 @@
-"""The three funding programs' handlers: details, eligibility (explained), computed amounts."""
+"""The three funding programs' handlers: details, eligibility (explained), computed amounts.
 
+Each handler reckons its rule amount once (``_reckon``: the amount and the lines that explain it);
+``rule_amount`` and ``explain`` both read that one computation. ``patent_eligibility`` is the read-only
+form of the checks ``create_details`` applies to a patent, for the pages that offer the registry.
+"""
+
+from collections import Counter
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applicants.errors import Conflict, Invalid
@@ -10,8 +17,40 @@ from core.money import format_money, format_percent
 
 from .models import AwardLevel, AwardNomination, IndustrializationPlan, PatentClaim, SubsidyClaim
 from .programs import ProgramHandler, register
-from .rules import ZERO, money, patent_assets, quantize
+from .rules import ZERO, asset_problem, money, patent_assets, quantize
+from .ruleset import RuleSet
 from .workflow import ProgramCode
+
+Reckoning = tuple[Decimal, list[str]]  # the rule amount, and how it was reached
+
+
+def claimed_elsewhere(program_id: int, patent, application=None) -> int | None:
+    """The live application of the program that already claims ``patent`` (other than ``application``)."""
+    rows = PatentClaim.objects.filter(program_id=program_id, patent=patent, live=True)
+    if application is not None:
+        rows = rows.exclude(application=application)
+    return rows.values_list("application_id", flat=True).first()
+
+
+class Reckoned:
+    """``rule_amount`` and ``explain`` from the one computation, ``_reckon``: the rule stays in one place."""
+
+    def _reckon(self, application) -> Reckoning | None:
+        return None
+
+    def rule_amount(self, application) -> Decimal | None:
+        reckoning = self._reckon(application)
+        return None if reckoning is None else reckoning[0]
+
+    def explain(self, application) -> list[str]:
+        """How the rule amount is reached, a line per step, from the numbers ``rule_amount`` uses."""
+        reckoning = self._reckon(application)
+        return [] if reckoning is None else reckoning[1]
+
+
+def _claimed_message(patent, application_id: int) -> str:
+    return (_("专利 %(no)s 已在申请 #%(id)s 中申报，同一专利只能获得一次资助")
+            % {"no": patent.number, "id": application_id})
 
 
 def claim_patents(application, patents, standards: dict | None = None) -> None:
@@ -20,13 +59,9 @@ def claim_patents(application, patents, standards: dict | None = None) -> None:
     PatentClaim.objects.filter(application=application).delete()
     standards = standards or {}
     for patent in patents:
-        existing = (
-            PatentClaim.objects.filter(program_id=application.program_id, patent=patent, live=True)
-            .exclude(application=application).values_list("application_id", flat=True).first()
-        )
+        existing = claimed_elsewhere(application.program_id, patent, application)
         if existing:
-            raise Conflict(_("专利 %(no)s 已在申请 #%(id)s 中申报，同一专利只能获得一次资助")
-                           % {"no": patent.number, "id": existing}, code="patent_already_claimed")
+            raise Conflict(_claimed_message(patent, existing), code="patent_already_claimed")
         try:
             with transaction.atomic():
                 PatentClaim.objects.create(application=application, program_id=application.program_id,
@@ -43,9 +78,53 @@ def _claimed_patents(application) -> list[dict]:
     ]
 
 
-class SubsidyHandler(ProgramHandler):
+class PatentClaims:
+    """Programs whose cases claim the applicant's own registered patents (once per program, ever)."""
+
+    def patent_problem(self, rules: RuleSet, patent, fiscal_year: int) -> str | None:
+        """What the program's own rules say against ``patent`` (None: nothing)."""
+        return None
+
+    def patent_eligibility(self, program, applicant, asset, *, rules: RuleSet | None = None,
+                           fiscal_year: int | None = None, application=None) -> tuple[bool, str]:
+        """(may claim, why not) for ``applicant``'s registered ``asset``: the checks ``create_details``
+        applies (owner, validity, the program's rule, claimed once per program), read only. Under
+        ``application``'s rules and year when given, else the program's current rules and this year."""
+        if rules is None:
+            rules = application.rules if application is not None else RuleSet.of_program(program)
+        if fiscal_year is None:
+            fiscal_year = application.fiscal_year if application is not None else timezone.localdate().year
+        problem = asset_problem(asset, applicant) or self.patent_problem(rules, asset, fiscal_year)
+        if problem is None:
+            existing = claimed_elsewhere(program.pk, asset, application)
+            if existing:
+                problem = _claimed_message(asset, existing)
+        return problem is None, problem or ""
+
+
+def patent_kind(patent) -> str:
+    """国内发明专利 / 国外发明专利（US）: how the explanation names a patent's standard."""
+    kind = patent.get_patent_type_display()
+    if patent.country == "CN":
+        return _("国内%(type)s专利") % {"type": kind}
+    return _("国外%(type)s专利（%(country)s）") % {"type": kind, "country": patent.country}
+
+
+class SubsidyHandler(PatentClaims, Reckoned, ProgramHandler):
     code = ProgramCode.APPLICATION_SUBSIDY
     formula = True
+
+    def patent_problem(self, rules: RuleSet, patent, fiscal_year: int) -> str | None:
+        """Only granted patents of a type with a standard, granted in the years the rules look back."""
+        if rules.subsidy_standard(patent.patent_type, patent.country) is None:
+            return (_("专利 %(no)s 为%(type)s专利，本项目只资助已授权的发明专利")
+                    % {"no": patent.number, "type": patent.get_patent_type_display()})
+        first = fiscal_year - rules.grant_years_back
+        if patent.granted_on is None or not (first <= patent.granted_on.year < fiscal_year):
+            return (_("专利 %(no)s 授权日为 %(date)s，本项目只资助 %(first)s–%(last)s 年授权的专利")
+                    % {"no": patent.number, "date": patent.granted_on or _("未授权"), "first": first,
+                       "last": fiscal_year - 1})
+        return None
 
     def create_details(self, application, data: dict, *, by) -> None:
         fees = money(data.get("official_fees_paid"), "official_fees_paid")
@@ -53,41 +132,46 @@ class SubsidyHandler(ProgramHandler):
         rules = application.rules
         errors: list[str] = []
         standards: dict[int, Decimal] = {}
-        first = application.fiscal_year - rules.grant_years_back
         for patent in patents:
-            standard = rules.subsidy_standard(patent.patent_type, patent.country)
-            if standard is None:
-                errors.append(_("专利 %(no)s 为%(type)s专利，本项目只资助已授权的发明专利")
-                              % {"no": patent.number, "type": patent.get_patent_type_display()})
-            elif patent.granted_on is None or not (first <= patent.granted_on.year < application.fiscal_year):
-                errors.append(_("专利 %(no)s 授权日为 %(date)s，本项目只资助 %(first)s–%(last)s 年授权的专利")
-                              % {"no": patent.number, "date": patent.granted_on or _("未授权"), "first": first,
-                                 "last": application.fiscal_year - 1})
+            problem = self.patent_problem(rules, patent, application.fiscal_year)
+            if problem:
+                errors.append(problem)
             else:
-                standards[patent.pk] = standard
+                standards[patent.pk] = rules.subsidy_standard(patent.patent_type, patent.country)
         if errors:
             raise Invalid(errors={"patents": errors})
         SubsidyClaim.objects.update_or_create(application=application, defaults={"official_fees_paid": fees})
         claim_patents(application, patents, standards)
 
-    def rule_amount(self, application) -> Decimal | None:
+    def _reckon(self, application) -> Reckoning | None:
         """Σ the standard of each claimed patent under the case's rules, at most fee_share × fees paid."""
         claim = SubsidyClaim.objects.filter(application=application).first()
         if claim is None:
             return None
         rules = application.rules
-        total = ZERO
-        for patent_claim in application.patent_claims.select_related("patent"):
+        groups: Counter = Counter()
+        for patent_claim in application.patent_claims.select_related("patent").order_by("id"):
             patent = patent_claim.patent
-            total += rules.subsidy_standard(patent.patent_type, patent.country) or ZERO
-        return quantize(min(total, rules.fee_share * claim.official_fees_paid))
-
-    def explain(self, application) -> str:
-        claim = SubsidyClaim.objects.filter(application=application).first()
-        if claim is None:
-            return ""
-        return _("各专利资助标准之和，且不超过已缴官费 %(fees)s 的 %(share)s") % {
-            "fees": format_money(claim.official_fees_paid), "share": format_percent(application.rules.fee_share)}
+            groups[(patent_kind(patent), rules.subsidy_standard(patent.patent_type, patent.country))] += 1
+        lines: list[str] = []
+        total = ZERO
+        for (kind, standard), count in groups.items():
+            if standard is None:
+                lines.append(_("%(n)d 件%(kind)s：不在本项目资助范围，计 0 元") % {"n": count, "kind": kind})
+                continue
+            total += standard * count
+            lines.append(_("%(n)d 件%(kind)s × %(std)s = %(sub)s")
+                         % {"n": count, "kind": kind, "std": format_money(standard),
+                            "sub": format_money(standard * count)})
+        if len(groups) > 1:
+            lines.append(_("资助标准合计 %(total)s") % {"total": format_money(total)})
+        limit = quantize(rules.fee_share * claim.official_fees_paid)
+        lines.append(_("不超过已缴官费 %(fees)s的 %(share)s（%(limit)s）")
+                     % {"fees": format_money(claim.official_fees_paid), "share": format_percent(rules.fee_share),
+                        "limit": format_money(limit)})
+        amount = quantize(min(total, rules.fee_share * claim.official_fees_paid))
+        lines.append(_("按规则计算的资助金额：%(amount)s") % {"amount": format_money(amount)})
+        return amount, lines
 
     def details(self, application) -> dict:
         claim = getattr(application, "subsidy_claim", None)
@@ -95,7 +179,7 @@ class SubsidyHandler(ProgramHandler):
                 "patents": _claimed_patents(application)}
 
 
-class AwardHandler(ProgramHandler):
+class AwardHandler(Reckoned, ProgramHandler):
     code = ProgramCode.PATENT_AWARD
     formula = True
 
@@ -108,12 +192,17 @@ class AwardHandler(ProgramHandler):
         AwardNomination.objects.update_or_create(application=application, defaults={"level": level})
         claim_patents(application, [patent], {patent.pk: amount})
 
-    def rule_amount(self, application) -> Decimal | None:
+    def _reckon(self, application) -> Reckoning | None:
         """The level's amount under the case's rules (0 if the level was dropped from the rules)."""
         nomination = AwardNomination.objects.filter(application=application).first()
         if nomination is None:
             return None
-        return quantize(application.rules.award_amount(nomination.level) or ZERO)
+        standard = application.rules.award_amount(nomination.level)
+        amount = quantize(standard or ZERO)
+        level = AwardLevel(nomination.level).label
+        if standard is None:
+            return amount, [_("%(level)s：本项目规则已不设该等级，计 0 元") % {"level": level}]
+        return amount, [_("%(level)s奖励标准 %(amount)s") % {"level": level, "amount": format_money(amount)}]
 
     def details(self, application) -> dict:
         nomination = getattr(application, "award_nomination", None)
@@ -122,7 +211,7 @@ class AwardHandler(ProgramHandler):
                 "patent": claims[0]["number"] if claims else None}
 
 
-class IndustrializationHandler(ProgramHandler):
+class IndustrializationHandler(PatentClaims, Reckoned, ProgramHandler):
     code = ProgramCode.INDUSTRIALIZATION
 
     def create_details(self, application, data: dict, *, by) -> None:
@@ -144,12 +233,22 @@ class IndustrializationHandler(ProgramHandler):
             "total_investment": total, "self_funding": own, "expected_output_value": output, "jobs": jobs})
         claim_patents(application, patents)
 
-    def rule_amount(self, application) -> Decimal | None:
+    def _reckon(self, application) -> Reckoning | None:
         """The funding gap: total investment − self-funding (the fund never pays for what is funded)."""
         plan = IndustrializationPlan.objects.filter(application=application).first()
         if plan is None:
             return None
-        return quantize(max(ZERO, plan.total_investment - plan.self_funding))
+        gap = quantize(max(ZERO, plan.total_investment - plan.self_funding))
+        rules = application.rules
+        lines = [_("总投资 %(total)s − 自筹资金 %(own)s = 资金缺口 %(gap)s；申请金额不得超过资金缺口")
+                 % {"total": format_money(plan.total_investment), "own": format_money(plan.self_funding),
+                    "gap": format_money(gap)}]
+        if rules.cap_per_project is not None:
+            lines.append(_("单个项目资助不超过 %(cap)s") % {"cap": format_money(rules.cap_per_project)})
+        if rules.first_tranche_share < 1:
+            lines.append(_("验收前拨付不超过批准金额的 %(share)s，余款验收通过后拨付")
+                         % {"share": format_percent(rules.first_tranche_share)})
+        return gap, lines
 
     def details(self, application) -> dict:
         plan = getattr(application, "industrialization_plan", None)

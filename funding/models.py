@@ -13,10 +13,11 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 
 from applicants.models import Applicant, Bank, Region
 from core.money import ZERO
+from core.workdays import period_end
 
 from . import conditions as cond
 from .ruleset import RuleSet
-from .workflow import CLAIMANT, FINANCE, INTAKE, ProgramCode, State, Transition, add_working_days, may, step
+from .workflow import CLAIMANT, FINANCE, INTAKE, ProgramCode, State, Transition, may, step
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 RATIO = {"max_digits": 6, "decimal_places": 4}
@@ -32,16 +33,25 @@ def default_award_levels() -> dict:
     return {"gold": "200000.00", "silver": "100000.00", "excellence": "50000.00"}
 
 
+class PublicityDayKind(models.TextChoices):
+    """How a notice period counts (``core.workdays``): China's working days, or calendar days."""
+
+    WORKING = "working", _("工作日（按法定节假日和调休）")
+    CALENDAR = "calendar", _("自然日")
+
+
 class Program(models.Model):
     """A fund program of one region; every number that policy may change is a field here."""
 
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="programs")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="programs", verbose_name=_("行政区"))
     code = models.CharField(_("代码"), max_length=32, choices=ProgramCode.choices)
     name_zh = models.CharField(_("中文名称"), max_length=100)
     name_en = models.CharField(_("英文名称"), max_length=100)
     description = models.TextField(_("说明"), blank=True)
     is_open = models.BooleanField(_("接受申报"), default=True)
-    publicity_days = models.PositiveSmallIntegerField(_("公示期（工作日）"), default=5)
+    publicity_days = models.PositiveSmallIntegerField(_("公示期（天数）"), default=5)
+    publicity_day_kind = models.CharField(_("公示期计算方式"), max_length=10, choices=PublicityDayKind.choices,
+                                          default=PublicityDayKind.WORKING)
     expert_review = models.BooleanField(_("需要专家评审"), default=False)
     min_reviews = models.PositiveSmallIntegerField(_("所需评审数"), default=3)
     cap_per_project = models.DecimalField(_("单项上限（元）"), null=True, blank=True, **MONEY)
@@ -59,6 +69,8 @@ class Program(models.Model):
     ban_years = models.PositiveSmallIntegerField(_("失信限制年限"), default=3,
                                                  help_text=_("以欺诈手段取得资金的，追回后限制申报的年数"))
     required_documents = models.JSONField(_("必需材料"), default=list, blank=True)
+    # 评分细则: [{"key", "label", "max"}, …], maxima summing to 100 (funding.ruleset); empty = one 0–100 score.
+    scoring_criteria = models.JSONField(_("评分细则"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("资金项目")
@@ -87,9 +99,9 @@ class Program(models.Model):
 class Budget(models.Model):
     """A program's budget for one fiscal year. Its figures derive from ledger entries."""
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="budgets")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="budgets", verbose_name=_("资金项目"))
     year = models.PositiveIntegerField(_("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("年度预算")
@@ -127,23 +139,25 @@ class LedgerEntry(models.Model):
     budget always sum to zero; balances are sums of entries, never stored.
     """
 
-    budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="entries")
+    budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="entries", verbose_name=_("年度预算"))
     application = models.ForeignKey(
-        "Application", on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries"
+        "Application", on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries",
+        verbose_name=_("申请"),
     )
-    kind = models.CharField(max_length=12, choices=EntryKind.choices)
-    debit_account = models.CharField(max_length=10, choices=Account.choices)
-    credit_account = models.CharField(max_length=10, choices=Account.choices)
-    amount = models.DecimalField(**MONEY)
+    kind = models.CharField(_("类型"), max_length=12, choices=EntryKind.choices)
+    debit_account = models.CharField(_("借方账户"), max_length=10, choices=Account.choices)
+    credit_account = models.CharField(_("贷方账户"), max_length=10, choices=Account.choices)
+    amount = models.DecimalField(_("金额"), **MONEY)
     voucher_no = models.CharField(_("凭证号"), max_length=40, null=True, blank=True, unique=True)
     memo = models.CharField(_("摘要"), max_length=200, blank=True)
     booked_on = models.DateField(_("记账日期"), default=timezone.localdate)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   verbose_name=_("记账人"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     # The hash chain (core.audit_chain, written by funding.ledger.post); null = written around it.
-    seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
-    prev_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
-    hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    seq = models.PositiveBigIntegerField(_("链序号"), null=True, blank=True, editable=False)
+    prev_hash = models.CharField(_("前一哈希"), max_length=64, null=True, blank=True, editable=False)
+    hash = models.CharField(_("哈希"), max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("分录")
@@ -168,10 +182,12 @@ class LedgerEntry(models.Model):
 class Application(ConcurrentTransitionMixin, models.Model):
     """One application to one program; per-program details hang off it one-to-one."""
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="applications")
-    applicant = models.ForeignKey(Applicant, on_delete=models.PROTECT, related_name="applications")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="applications",
+                                verbose_name=_("资金项目"))
+    applicant = models.ForeignKey(Applicant, on_delete=models.PROTECT, related_name="applications",
+                                  verbose_name=_("申请主体"))
     claimant_bank = models.ForeignKey(
-        Bank, on_delete=models.PROTECT, null=True, blank=True, related_name="claims",
+        Bank, on_delete=models.PROTECT, null=True, blank=True, related_name="claims", verbose_name=_("申请银行"),
         help_text=_("风险补偿由银行申请时为该银行"),
     )
     fiscal_year = models.PositiveIntegerField(_("资金年度"))
@@ -185,21 +201,26 @@ class Application(ConcurrentTransitionMixin, models.Model):
     clawed_back_amount = models.DecimalField(_("已追回金额"), default=ZERO, **MONEY)
     state = FSMField(_("状态"), default=State.DRAFT, choices=State.choices, protected=True, max_length=20)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    # 受理编号 (WS-ZL-2026-0007): given at the first submission (funding.case_numbers), kept after a return.
+    case_no = models.CharField(_("受理编号"), max_length=32, unique=True, null=True, blank=True, editable=False)
     # The program's rules as they stood at submission: the case is judged by these (funding.ruleset).
     frozen_rules = models.JSONField(_("提交时的项目规则"), null=True, blank=True, editable=False)
     # The current expert-review round (0 = never sent); only its reviews count.
     review_round = models.PositiveSmallIntegerField(_("评审轮次"), default=0)
     publicity_started_on = models.DateField(_("公示开始日"), null=True, blank=True)
     publicity_ends_on = models.DateField(_("公示截止日"), null=True, blank=True)
+    # The amount the notice proposes: the approval bound when the notice was published.
+    proposed_amount = models.DecimalField(_("拟资助金额"), null=True, blank=True, **MONEY)
     # 验收: what the project reports it achieved, and the grade the intake role gave.
     completion_outcomes = models.JSONField(_("验收成果"), null=True, blank=True)
     completion_grade = models.CharField(_("验收等级"), max_length=10, blank=True)
     decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("创建人"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("申请")
@@ -254,7 +275,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=[State.DRAFT, State.RETURNED], target=State.SUBMITTED,
                 permission=may(Transition.SUBMIT), conditions=[cond.requirements_met],
-                custom=step(CLAIMANT, confirm=True))
+                custom=step(CLAIMANT, confirm=True, fields=("pledge_accepted",)))
     def submit(self) -> None:
         self.submitted_at = timezone.now()
 
@@ -276,17 +297,19 @@ class Application(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=State.ACCEPTED, target=State.UNDER_REVIEW,
                 permission=may(Transition.SEND_TO_REVIEW), conditions=[cond.program_uses_experts],
-                custom=step(INTAKE, fields=("experts",)))
+                custom=step(INTAKE, fields=("experts", "draw")))
     def send_to_review(self) -> None:
         pass
 
     @transition(field=state, source=[State.ACCEPTED, State.UNDER_REVIEW], target=State.PUBLICITY,
                 permission=may(Transition.PUBLISH), conditions=[cond.has_public_notice, cond.review_stage_done],
                 custom=step(INTAKE))
-    def publish(self) -> None:
-        # The notice's end is fixed now: a later rule change never shortens or lengthens it.
+    def publish(self, proposed_amount=None) -> None:
+        # The notice's end and amount are fixed now: a later rule change never moves them.
         self.publicity_started_on = timezone.localdate()
-        self.publicity_ends_on = add_working_days(self.publicity_started_on, self.rules.publicity_days)
+        self.publicity_ends_on = period_end(self.publicity_started_on, self.rules.publicity_days,
+                                            self.rules.publicity_day_kind)
+        self.proposed_amount = proposed_amount
 
     @transition(field=state, source=[State.SUBMITTED, State.ACCEPTED, State.UNDER_REVIEW, State.PUBLICITY],
                 target=State.REJECTED, permission=may(Transition.REJECT),
@@ -305,7 +328,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=[State.APPROVED, State.COMPLETED],
                 target=RETURN_VALUE(State.APPROVED, State.COMPLETED, State.DISBURSED),
-                permission=may(Transition.DISBURSE), custom=step(FINANCE, fields=("amount", "voucher_no"), confirm=True))
+                permission=may(Transition.DISBURSE),
+                custom=step(FINANCE, fields=("amount", "voucher_no", "date"), confirm=True))
     def disburse(self, amount: Decimal) -> str:
         self.disbursed_amount += amount
         if self.disbursed_amount >= (self.approved_amount or ZERO):

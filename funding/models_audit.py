@@ -15,9 +15,9 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 class ChainedRow(models.Model):
     """seq/prev_hash/hash of a chained row; null = written around the audit (a finding)."""
 
-    seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
-    prev_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
-    hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    seq = models.PositiveBigIntegerField(_("链序号"), null=True, blank=True, editable=False)
+    prev_hash = models.CharField(_("前一哈希"), max_length=64, null=True, blank=True, editable=False)
+    hash = models.CharField(_("哈希"), max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         abstract = True
@@ -26,13 +26,15 @@ class ChainedRow(models.Model):
 class TransitionLog(ChainedRow):
     """The audit row of a state change, written in the same transaction as the change."""
 
-    application = models.ForeignKey("funding.Application", on_delete=models.PROTECT, related_name="history")
-    transition = models.CharField(max_length=24)
-    from_state = models.CharField(max_length=20)
-    to_state = models.CharField(max_length=20)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    comment = models.TextField(blank=True)
+    application = models.ForeignKey("funding.Application", on_delete=models.PROTECT, related_name="history",
+                                    verbose_name=_("申请"))
+    transition = models.CharField(_("操作"), max_length=24)
+    from_state = models.CharField(_("原状态"), max_length=20)
+    to_state = models.CharField(_("新状态"), max_length=20)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
+                           verbose_name=_("操作人"))
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    comment = models.TextField(_("意见"), blank=True)
     # The money the change moved (approve: committed; disburse: paid; revoke: released) and its voucher.
     amount = models.DecimalField(_("金额"), null=True, blank=True, **MONEY)
     voucher_no = models.CharField(_("凭证号"), max_length=40, null=True, blank=True)
@@ -50,9 +52,9 @@ class TransitionLog(ChainedRow):
 class AuditChainHead(models.Model):
     """The tail of one audit hash chain (``core.audit_chain``); locked to append a row."""
 
-    chain = models.CharField(max_length=32, unique=True)
-    seq = models.PositiveBigIntegerField(default=0)
-    hash = models.CharField(max_length=64, default="0" * 64)
+    chain = models.CharField(_("链名"), max_length=32, unique=True)
+    seq = models.PositiveBigIntegerField(_("链序号"), default=0)
+    hash = models.CharField(_("哈希"), max_length=64, default="0" * 64)
 
     class Meta:
         verbose_name = _("审计链头")
@@ -65,12 +67,14 @@ class AuditChainHead(models.Model):
 class ProgramRuleChange(ChainedRow):
     """One changed rule of a program: who, when, old → new (``funding.program_rules``)."""
 
-    program = models.ForeignKey("funding.Program", on_delete=models.PROTECT, related_name="rule_changes")
+    program = models.ForeignKey("funding.Program", on_delete=models.PROTECT, related_name="rule_changes",
+                                verbose_name=_("资金项目"))
     field = models.CharField(_("规则"), max_length=40)
     old_value = models.JSONField(_("原值"), null=True)
     new_value = models.JSONField(_("新值"), null=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
+                           verbose_name=_("修改人"))
+    at = models.DateTimeField(_("时间"), default=timezone.now)
     reason = models.CharField(_("说明"), max_length=200, blank=True)
 
     class Meta:

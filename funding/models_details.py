@@ -19,7 +19,8 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 class SubsidyClaim(models.Model):
     """专利资助: the official fees the applicant paid for the claimed patents."""
 
-    application = models.OneToOneField("funding.Application", on_delete=models.CASCADE, related_name="subsidy_claim")
+    application = models.OneToOneField("funding.Application", on_delete=models.CASCADE, related_name="subsidy_claim",
+                                       verbose_name=_("申请"))
     official_fees_paid = models.DecimalField(_("已缴官费"), **MONEY)
 
     class Meta:
@@ -35,7 +36,8 @@ class AwardLevel(models.TextChoices):
 
 
 class AwardNomination(models.Model):
-    application = models.OneToOneField("funding.Application", on_delete=models.CASCADE, related_name="award_nomination")
+    application = models.OneToOneField("funding.Application", on_delete=models.CASCADE, related_name="award_nomination",
+                                       verbose_name=_("申请"))
     level = models.CharField(_("奖项等级"), max_length=12, choices=AwardLevel.choices)
 
     class Meta:
@@ -44,7 +46,8 @@ class AwardNomination(models.Model):
 
 
 class IndustrializationPlan(models.Model):
-    application = models.OneToOneField("funding.Application", on_delete=models.CASCADE, related_name="industrialization_plan")
+    application = models.OneToOneField("funding.Application", on_delete=models.CASCADE,
+                                       related_name="industrialization_plan", verbose_name=_("申请"))
     total_investment = models.DecimalField(_("总投资"), **MONEY)
     self_funding = models.DecimalField(_("自筹资金"), **MONEY)
     expected_output_value = models.DecimalField(_("预期产值"), **MONEY)
@@ -69,11 +72,12 @@ class PatentClaim(models.Model):
     claims for one patent cannot both commit.
     """
 
-    application = models.ForeignKey("funding.Application", on_delete=models.CASCADE, related_name="patent_claims")
-    program = models.ForeignKey("funding.Program", on_delete=models.PROTECT, related_name="+")
-    patent = models.ForeignKey(IPAsset, on_delete=models.PROTECT, related_name="claims")
+    application = models.ForeignKey("funding.Application", on_delete=models.CASCADE, related_name="patent_claims",
+                                    verbose_name=_("申请"))
+    program = models.ForeignKey("funding.Program", on_delete=models.PROTECT, related_name="+", verbose_name=_("资金项目"))
+    patent = models.ForeignKey(IPAsset, on_delete=models.PROTECT, related_name="claims", verbose_name=_("专利"))
     standard_amount = models.DecimalField(_("标准金额"), default=ZERO, **MONEY)
-    live = models.BooleanField(default=True)
+    live = models.BooleanField(_("有效占用"), default=True)
 
     class Meta:
         verbose_name = _("申请所涉专利")
@@ -87,25 +91,33 @@ class PatentClaim(models.Model):
 
 
 class ReviewAssignment(models.Model):
-    application = models.ForeignKey("funding.Application", on_delete=models.CASCADE, related_name="review_assignments")
-    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_assignments")
+    application = models.ForeignKey("funding.Application", on_delete=models.CASCADE, related_name="review_assignments",
+                                    verbose_name=_("申请"))
+    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_assignments",
+                               verbose_name=_("评审专家"))
     round = models.PositiveSmallIntegerField(_("评审轮次"), default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("分配时间"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("评审分配")
+        verbose_name_plural = _("评审分配")
         constraints = [models.UniqueConstraint(fields=["application", "expert", "round"],
                                                name="review_assignment_unique_per_round")]
         indexes = [models.Index(fields=["expert", "application"])]
 
 
 class Review(ChainedRow):
-    application = models.ForeignKey("funding.Application", on_delete=models.CASCADE, related_name="reviews")
-    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews")
+    application = models.ForeignKey("funding.Application", on_delete=models.CASCADE, related_name="reviews",
+                                    verbose_name=_("申请"))
+    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews",
+                               verbose_name=_("评审专家"))
     round = models.PositiveSmallIntegerField(_("评审轮次"), default=1)
     score = models.PositiveSmallIntegerField(_("评分"), validators=[MaxValueValidator(100)])
+    # Per item of the case's 评分细则 ({key: points}); ``score`` is their sum. Null without criteria.
+    item_scores = models.JSONField(_("分项评分"), null=True, blank=True)
     recommended_amount = models.DecimalField(_("建议金额"), **MONEY)
     comment = models.TextField(_("评审意见"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("评审时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("专家评审")
@@ -124,14 +136,16 @@ def document_upload_path(instance: "Document", filename: str) -> str:
 
 
 class Document(models.Model):
-    application = models.ForeignKey("funding.Application", on_delete=models.CASCADE, related_name="documents")
+    application = models.ForeignKey("funding.Application", on_delete=models.CASCADE, related_name="documents",
+                                    verbose_name=_("申请"))
     kind = models.CharField(_("材料类型"), max_length=40)
-    file = models.FileField(upload_to=document_upload_path, max_length=200)
+    file = models.FileField(_("文件"), upload_to=document_upload_path, max_length=200)
     original_name = models.CharField(_("文件名"), max_length=200)
-    content_type = models.CharField(max_length=40)
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    content_type = models.CharField(_("文件类型"), max_length=40)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("上传人"))
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("申请材料")

@@ -5,9 +5,11 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from applicants.models import User
+from core.inbox import absolute
 
 from .models import Application
 from .workflow import State
@@ -40,6 +42,7 @@ def _send(application_id: int, state: str, transition_label: str, comment: str) 
     ]
     if comment:
         lines.append(_("意见：%(comment)s") % {"comment": comment})
+    lines.append(_("查看：%(url)s") % {"url": absolute(reverse("funding:detail", args=[app.pk]))})
     try:
         send_mail(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, to)
     except Exception:

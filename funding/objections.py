@@ -14,6 +14,7 @@ from applicants.models import User
 from core.errors import Conflict, Invalid, NotAllowed, NotFound, TooMany
 from core.text import clean_text
 
+from . import inbox
 from .models import Application, Objection
 from .selectors import is_visible
 from .services import application_transition
@@ -44,8 +45,10 @@ def objection_submit(*, application_id: int, name: str, phone: str, reason: str,
             if Objection.objects.filter(address=address, created_at__gte=since).count() >= PER_ADDRESS_PER_HOUR:
                 raise TooMany(_("同一地址一小时内最多提交 %(n)d 份异议，请稍后再试") % {"n": PER_ADDRESS_PER_HOUR})
         user = by if getattr(by, "is_authenticated", False) else None
-        return Objection.objects.create(application=app, name=name, phone=phone, reason=reason, address=address,
-                                        submitted_by=user)
+        objection = Objection.objects.create(application=app, name=name, phone=phone, reason=reason,
+                                             address=address, submitted_by=user)
+        inbox.after_objection(app)
+    return objection
 
 
 def objection_resolve(*, by: User, application_id: int, objection_id: int, upheld: bool, comment: str) -> Objection:

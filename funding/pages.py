@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from core.listing import Sorting
 from core.web import excel_response
 
 from .filters import ApplicationFilter
@@ -22,6 +23,10 @@ def application_rows(queryset):
                app.requested_amount, app.approved_amount, app.disbursed_amount, app.created_at]
 
 
+APPLICATION_SORTING = Sorting(keys={"id": "id", "title": "title", "year": "fiscal_year", "state": "state",
+                                    "requested": "requested_amount", "approved": "approved_amount",
+                                    "paid": "disbursed_amount", "created": "created_at"})
+
 APPLICATION_HEADERS = [_("编号"), _("资金项目"), _("申请主体"), _("项目名称"), _("年度"), _("状态"), _("申请金额"),
                        _("批准金额"), _("已拨付"), _("创建时间")]
 
@@ -31,6 +36,7 @@ def application_list_page(request, queryset, *, title: str, filename: str, extra
     """Filter (state/program/year/q), export (?format=xlsx) or paginate; a fixed number of queries."""
     flt = ApplicationFilter(request.GET or None, queryset=queryset)
     qs = flt.qs if flt.is_bound and flt.is_valid() else queryset
+    qs, sort = APPLICATION_SORTING.apply(qs, request.GET.get("o"))
     if request.GET.get("format") == "xlsx":
         return excel_response(filename, [str(h) for h in APPLICATION_HEADERS], application_rows(qs.iterator()),
                               sheet=title)
@@ -38,6 +44,6 @@ def application_list_page(request, queryset, *, title: str, filename: str, extra
     if decorate is not None:
         page.object_list = list(page.object_list)
         decorate(page.object_list)
-    context = {"title": title, "filter_form": flt.form, "page_obj": page, "applications": page.object_list,
+    context = {"title": title, "filter_form": flt.form, "page_obj": page, "applications": page.object_list, "sort": sort,
                "export_url_enabled": True, **(extra or {})}
     return render(request, template, context)

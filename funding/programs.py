@@ -37,6 +37,10 @@ class ProgramHandler:
         under ``application.rules``; None when no rule bounds the request (caps still apply)."""
         return None
 
+    def explain(self, application) -> list[str]:
+        """How ``rule_amount`` is reached, a line per step, from the same numbers (empty: no rule)."""
+        return []
+
     def computed_amount(self, application) -> Decimal | None:
         """The amount the rules give, or None when the applicant's requested amount stands."""
         return self.rule_amount(application) if self.formula else None

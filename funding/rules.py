@@ -39,12 +39,19 @@ def patent_assets(numbers, field: str, applicant) -> list[IPAsset]:
     assets = {a.number: a for a in IPAsset.objects.filter(kind=IPAsset.Kind.PATENT, number__in=normalized)}
     for number in normalized:
         asset = assets.get(number)
-        if asset is None:
-            errors.append(_("专利 %(no)s 尚未登记，请先在“知识产权”中登记") % {"no": number})
-        elif asset.owner_id != applicant.pk:
-            errors.append(_("专利 %(no)s 的权利人不是申请人（须由专利权人申请）") % {"no": number})
-        elif not asset.is_valid:
-            errors.append(_("专利 %(no)s 已失效") % {"no": number})
+        problem = (_("专利 %(no)s 尚未登记，请先在“知识产权”中登记") % {"no": number} if asset is None
+                   else asset_problem(asset, applicant))
+        if problem:
+            errors.append(problem)
     if errors:
         raise Invalid(errors={field: errors})
     return [assets[n] for n in normalized]
+
+
+def asset_problem(asset: IPAsset, applicant) -> str | None:
+    """Why ``applicant`` may not claim its registered patent ``asset`` in any program (None: it may)."""
+    if asset.owner_id != applicant.pk:
+        return _("专利 %(no)s 的权利人不是申请人（须由专利权人申请）") % {"no": asset.number}
+    if not asset.is_valid:
+        return _("专利 %(no)s 已失效") % {"no": asset.number}
+    return None

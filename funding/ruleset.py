@@ -8,7 +8,8 @@ commands); ``RuleSet`` is what the workflow, the handlers and the approval bound
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import re
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
@@ -23,12 +24,14 @@ from core.text import clean_text
 RULE_FIELDS = (
     "publicity_days", "expert_review", "min_reviews", "cap_per_project", "cap_per_applicant_year",
     "subsidy_standards", "fee_share", "grant_years_back", "award_levels", "first_tranche_share",
-    "interest_ratio", "risk_share", "required_documents", "ban_years",
+    "interest_ratio", "risk_share", "required_documents", "ban_years", "publicity_day_kind", "scoring_criteria",
 )
 TEXT_FIELDS = ("name_zh", "name_en", "description")
 EDITABLE_PROGRAM_FIELDS = (*TEXT_FIELDS, "is_open", *RULE_FIELDS)
 
 _AWARD_LEVELS = ("gold", "silver", "excellence")
+# Rules whose absence from a case's frozen copy means they did not exist when it was submitted.
+ABSENT_WHEN_FROZEN = {"scoring_criteria": list}
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,9 @@ class RuleSet:
     risk_share: Decimal
     required_documents: list
     ban_years: int = 3
+    publicity_day_kind: str = "working"
+    # 评分细则: [{"key", "label", "max"}, …], maxima summing to 100; empty = one 0–100 score.
+    scoring_criteria: list = field(default_factory=list)
 
     @classmethod
     def of_program(cls, program) -> RuleSet:
@@ -54,12 +60,16 @@ class RuleSet:
 
     @classmethod
     def from_json(cls, data: dict, program) -> RuleSet:
-        """The frozen copy; a rule added after the case was frozen reads the program's value."""
+        """The frozen copy; a rule added after the case was frozen reads the program's value, but for
+        those in ``ABSENT_WHEN_FROZEN``: a case submitted before 评分细则 existed had none (its round
+        may be half scored already), so its experts keep one 0–100 score."""
         values: dict[str, Any] = {}
         decimals = {"cap_per_project", "cap_per_applicant_year", "fee_share", "first_tranche_share",
                     "interest_ratio", "risk_share"}
         for name in RULE_FIELDS:
-            if name not in data:
+            if name not in data and name in ABSENT_WHEN_FROZEN:
+                values[name] = ABSENT_WHEN_FROZEN[name]()
+            elif name not in data:
                 values[name] = getattr(program, name)
             elif name in decimals:
                 values[name] = None if data[name] is None else Decimal(data[name])
@@ -101,6 +111,12 @@ def _integer(value: object, field: str, low: int, high: int, label: str) -> int:
         raise Invalid(_("%(label)s应为 %(low)d–%(high)d 的整数") % {"label": label, "low": low, "high": high},
                       field=field)
     return number
+
+
+def _choice(value: object, field: str, allowed: tuple[str, ...], message: str) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise Invalid(message, field=field)
+    return value
 
 
 def _boolean(value: object, field: str) -> bool:
@@ -153,6 +169,35 @@ def _documents(value: object, field: str) -> list:
     return names
 
 
+MAX_CRITERIA = 12
+_CRITERION_KEY = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+def _criteria(value: object, field: str) -> list:
+    """评分细则: at most 12 weighted items ``{"key", "label", "max"}`` whose maxima sum to exactly 100."""
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise Invalid(_("评分细则格式应为 [{\"key\": 代码, \"label\": 名称, \"max\": 满分}, …]"), field=field)
+    if len(value) > MAX_CRITERIA:
+        raise Invalid(_("评分细则最多 %(n)d 项") % {"n": MAX_CRITERIA}, field=field)
+    out: list[dict] = []
+    for item in value:
+        if set(item) != {"key", "label", "max"}:
+            raise Invalid(_("评分细则格式应为 [{\"key\": 代码, \"label\": 名称, \"max\": 满分}, …]"), field=field)
+        key = item["key"]
+        if not isinstance(key, str) or not _CRITERION_KEY.fullmatch(key):
+            raise Invalid(_("评分项代码应为小写英文字母开头、由小写字母、数字和下划线组成（如 tech）：%(key)s")
+                          % {"key": str(key)[:40]}, field=field)
+        if any(seen["key"] == key for seen in out):
+            raise Invalid(_("评分项代码重复：%(key)s") % {"key": key}, field=field)
+        label = clean_text(item["label"], field, max_length=40, required=True, label=_("评分项名称"))
+        top = _integer(item["max"], field, 1, 100, _("评分项「%(label)s」的满分") % {"label": label})
+        out.append({"key": key, "label": label, "max": top})
+    total = sum(item["max"] for item in out)
+    if out and total != 100:
+        raise Invalid(_("各评分项满分之和应为 100，实际为 %(sum)d") % {"sum": total}, field=field)
+    return out
+
+
 def _share(value: object, field: str, *, low_open: bool = False) -> Decimal:
     return parse_fraction(value, field, low_open=low_open)
 
@@ -164,6 +209,8 @@ VALIDATORS = {
     "is_open": _boolean,
     "expert_review": _boolean,
     "publicity_days": lambda v, f: _integer(v, f, 0, 60, _("公示期")),
+    "publicity_day_kind": lambda v, f: _choice(v, f, ("working", "calendar"),
+                                               _("公示期计算方式应为 working（工作日）或 calendar（自然日）")),
     "min_reviews": lambda v, f: _integer(v, f, 1, 15, _("所需评审数")),
     "ban_years": lambda v, f: _integer(v, f, 0, 10, _("失信限制年限")),
     "grant_years_back": lambda v, f: _integer(v, f, 1, 10, _("授权年份范围")),
@@ -172,6 +219,7 @@ VALIDATORS = {
     "subsidy_standards": _standards,
     "award_levels": _levels,
     "required_documents": _documents,
+    "scoring_criteria": _criteria,
     "fee_share": _share,
     "interest_ratio": _share,
     "risk_share": _share,

@@ -1,13 +1,19 @@
 """Every non-trivial read of the funding app: visibility per role, queues, budgets with figures."""
 
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applicants.errors import NotAllowed, NotFound
 from applicants.models import Role
 
-from . import ledger
+from . import bounds, experts, ledger, queues
 from .models import Application, Budget, Clawback, EntryKind, Program, ProgramRuleChange, Review, ReviewAssignment
+from .models_lifecycle import ApplicantBar
+from .tranches import payable_now
 from .workflow import INTAKE, WORKFLOWS, State, Transition, reached_finance_q, sources_of
 
 STAFF_WITH_REGION = (Role.IP_OFFICE, Role.FINANCE, Role.FIN_CENTER, Role.ADMIN)
@@ -60,6 +66,26 @@ def available_transitions(application: Application, user) -> list[str]:
     return [name for name in Transition.values if name in names]
 
 
+def blocked_transitions(application: Application, user) -> list[dict]:
+    """The steps this user could take from the case's state but not now, each with the reason (the
+    first unmet condition's message, or what caps a payment): shown disabled, never hidden."""
+    blocked: dict[str, str] = {}
+    for item in application.get_all_state_transitions():
+        if item.source not in (application.state, "*", "+") or not item.has_perm(application, user):
+            continue
+        unmet = [check for check in item.conditions if not check(application)]
+        if any(getattr(check, "hides", False) for check in unmet):
+            continue  # not a step of this case's path (no experts, no notice, paid in one go…)
+        if unmet and item.name not in blocked:
+            blocked[item.name] = unmet[0].message(application)
+    if Transition.DISBURSE not in blocked and Transition.DISBURSE in available_transitions(application, user):
+        payable = payable_now(application)
+        if payable.amount <= 0:
+            blocked[Transition.DISBURSE] = payable.message or _("没有可拨付的金额")
+    return [{"name": name, "label": Transition(name).label, "reason": blocked[name]}
+            for name in Transition.values if name in blocked]
+
+
 def application_history(application: Application):
     return application.history.select_related("by").order_by("id")
 
@@ -81,11 +107,82 @@ REVIEW_READERS = (Role.IP_OFFICE, Role.FINANCE, Role.FIN_CENTER, Role.ADMIN)
 
 
 def reviews_visible_to(user, application: Application) -> QuerySet[Review]:
-    """Every round's reviews for the staff who decide; an expert sees only their own (pages and API)."""
+    """Every round's reviews for the staff who decide; an expert sees only their own, of every round,
+    never another expert's (pages and API)."""
     reviews = application.reviews.select_related("expert").order_by("-round", "id")
     if user.has_role(*REVIEW_READERS):
         return reviews
     return reviews.filter(expert_id=user.pk)
+
+
+def reviews_by(user) -> QuerySet[Review]:
+    """An expert's own reviews, of every case and round, newest first (the review queue's 我的评审)."""
+    return (Review.objects.filter(expert_id=user.pk).select_related("application", "application__program")
+            .order_by("-created_at", "-id"))
+
+
+def with_item_rows(reviews, criteria: list) -> list[Review]:
+    """The reviews, each with ``item_rows``: (label, points, maximum) per item of the case's 评分细则."""
+    rows = list(reviews)
+    for review in rows:
+        scores = review.item_scores or {}
+        review.item_rows = [(item["label"], scores.get(item["key"]), item["max"]) for item in criteria] if scores else []
+    return rows
+
+
+_TWO_PLACES = Decimal("0.01")
+
+
+def _two(value: Decimal) -> Decimal:
+    return value.quantize(_TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def review_summary(application: Application) -> dict | None:
+    """The current round's reviews in figures, for the staff who decide (None before any review): how
+    many, the mean score and its spread (lowest–highest, and the population standard deviation), the
+    mean recommendation (``bounds.expert_limit``: the term of the approval bound, reused, not
+    recomputed) and, under 评分细则, each item's mean. Decimals to two places, ROUND_HALF_UP. Two queries."""
+    rows = list(Review.objects.filter(application=application, round=application.review_round)
+                .values_list("score", "item_scores"))
+    if not rows:
+        return None
+    scores = [Decimal(score) for score, _items in rows]
+    mean = sum(scores, Decimal(0)) / len(scores)
+    variance = sum(((score - mean) ** 2 for score in scores), Decimal(0)) / len(scores)
+    rules = application.rules
+    items = []
+    for item in rules.scoring_criteria:
+        points = [Decimal(scored[item["key"]]) for _score, scored in rows
+                  if isinstance(scored, dict) and scored.get(item["key"]) is not None]
+        items.append({"key": item["key"], "label": item["label"], "max": item["max"],
+                      "mean": _two(sum(points, Decimal(0)) / len(points)) if points else None})
+    limit = bounds.expert_limit(application)
+    return {"round": application.review_round, "count": len(rows), "need": rules.min_reviews,
+            "mean": _two(mean), "min": int(min(scores)), "max": int(max(scores)), "stdev": _two(variance.sqrt()),
+            "recommended": limit.amount if limit is not None else None, "criteria": items}
+
+
+@dataclass(frozen=True)
+class ExpertOption:
+    """One expert of the region in the send_to_review form: ``conflict`` says why they may not (disabled)."""
+
+    username: str
+    name: str
+    conflict: str
+    checked: bool
+
+
+def expert_choice(application: Application, chosen=()) -> dict:
+    """The region's active experts for the send_to_review form, each flagged with the conflict the
+    service refuses (``funding.experts``), how many are eligible and how many the rules need (one query)."""
+    chosen = set(chosen)
+    options = []
+    for user in experts.region_experts(application):
+        conflict = experts.conflict_of(user, application)
+        options.append(ExpertOption(user.username, user.display_name, conflict,
+                                    not conflict and user.username in chosen))
+    return {"options": options, "eligible": sum(1 for option in options if not option.conflict),
+            "need": application.rules.min_reviews}
 
 
 def clawbacks_of(user, application: Application) -> QuerySet[Clawback]:
@@ -100,6 +197,29 @@ def objections_of(user, application: Application):
     if not user.has_role(*REVIEW_READERS):
         raise NotAllowed(_("只有工作人员可以查看异议"))
     return application.objections.select_related("resolved_by").order_by("id")
+
+
+def bars_visible_to(user) -> QuerySet[ApplicantBar]:
+    """失信 bars for the staff of their region (every region for a superuser without one)."""
+    if not user.has_role(*STAFF_WITH_REGION):
+        return ApplicantBar.objects.none()
+    bars = ApplicantBar.objects.select_related("applicant", "clawback", "lifted_by").order_by("-until", "-id")
+    if user.is_superuser and user.region_id is None:
+        return bars
+    return bars.filter(region_id=user.region_id)
+
+
+def active_bars(bars: QuerySet[ApplicantBar]) -> QuerySet[ApplicantBar]:
+    return bars.filter(lifted_at__isnull=True, until__gte=timezone.localdate())
+
+
+def barred_applicant_ids(user, applicant_ids) -> frozenset[int]:
+    """Which of these applicants an active bar holds, for the staff who see them (one query)."""
+    ids = {i for i in applicant_ids if i is not None}
+    if not ids or not user.has_role(*STAFF_WITH_REGION):
+        return frozenset()
+    return frozenset(active_bars(bars_visible_to(user)).filter(applicant_id__in=ids)
+                     .values_list("applicant_id", flat=True))
 
 
 def budgets_for(user, year: int | None) -> QuerySet[Budget]:
@@ -140,13 +260,10 @@ def payable_states() -> frozenset[str]:
 
 
 def finance_queue(user) -> QuerySet[Application]:
-    """Cases awaiting finance's decision (``reached_finance``) or a payment."""
-    return applications_visible_to(user).filter(reached_finance_q() | Q(state__in=payable_states()))
-
-
-def public_notices() -> QuerySet[Application]:
-    return Application.objects.filter(state=State.PUBLICITY).select_related("program", "applicant").order_by(
-        "-publicity_started_on", "-id")
+    """Cases awaiting finance's decision (``reached_finance``) or a payment, with what each may wait on
+    (``funding.queues``: the notice still running, an open objection, the first tranche paid)."""
+    return queues.with_waits(applications_visible_to(user).filter(reached_finance_q()
+                                                                  | Q(state__in=payable_states())))
 
 
 def program_rule_history(user, code: str) -> QuerySet[ProgramRuleChange]:

@@ -15,7 +15,7 @@ from applicants.models import Applicant, Bank, Role, User
 from core.money import CENT, format_money
 from core.text import clean_text
 
-from . import audit, bounds, clawbacks, effects, notify
+from . import audit, bounds, clawbacks, effects, experts, inbox, notify
 from .budgets import (  # noqa: F401  re-exported: callers need one import
     budget_adjust,
     budget_allocate,
@@ -170,6 +170,20 @@ def _check_may(app: Application, name: str, by: User):
     return method, meta
 
 
+def _check_comment(app: Application, name: str, comment: str) -> None:
+    if comment_required(app, name) and not comment:
+        raise Invalid(_("请填写意见：「%(name)s」须说明理由") % {"name": Transition(name).label}, field="comment")
+
+
+def check_transition(*, application: Application, name: str, by: User, comment: str = "") -> None:
+    """The checks of ``application_transition`` without taking it, nothing locked (a page's
+    confirmation step): 403 for the role, 409 for the state, 400 for a missing comment, 409 for the
+    conditions. The transition itself checks all of them again under its locks."""
+    _, meta = _check_may(application, name, by)
+    _check_comment(application, name, clean_text(comment, "comment", max_length=2000))
+    _check_conditions(application, meta)
+
+
 def _check_conditions(app: Application, meta) -> None:
     for condition in meta.get_transition(app.state).conditions or []:
         if not condition(app):
@@ -192,8 +206,7 @@ def application_transition(*, application_id: int, name: str, by: User, comment:
         if extra:
             raise Invalid(errors={key: [_("「%(name)s」不接受此字段") % {"name": Transition(name).label}]
                                   for key in extra})
-        if comment_required(app, name) and not comment:
-            raise Invalid(_("请填写意见：「%(name)s」须说明理由") % {"name": Transition(name).label}, field="comment")
+        _check_comment(app, name, comment)
         _check_conditions(app, meta)
         handler = handler_for(app.program.code)
         effects.lock(app, name)
@@ -207,23 +220,34 @@ def application_transition(*, application_id: int, name: str, by: User, comment:
         if app.state in RELEASING_STATES:
             PatentClaim.objects.filter(application=app).update(live=False)
             handler.on_released(app, by=by)
+        inbox.after_transition(app, Transition(name).label, by)
         notify.after_commit(app, Transition(name).label, comment)
     return app
 
 
-def review_submit(*, application_id: int, by: User, score: int, recommended_amount: Decimal,
-                  comment: str = "") -> Review:
+def review_submit(*, application_id: int, by: User, score: int | None = None, recommended_amount: Decimal,
+                  comment: str = "", item_scores: dict[str, int] | None = None) -> Review:
+    """An expert's review of the current round. Under a case's 评分细则 (``rules.scoring_criteria``) the
+    expert scores each item (0–its maximum) and the score is their sum, derived here: a ``score`` sent
+    with them must equal it. Without criteria, one 0–100 ``score``."""
     with transaction.atomic():
         app = _locked(application_id, by)
         if not by.has_role(Role.EXPERT):
             raise NotAllowed(_("只有评审专家可以评审"))
-        if by.applicant_id is not None and by.applicant_id == app.applicant_id:
+        if experts.conflict_of(by, app):
             raise NotAllowed(_("您与申请单位存在关联，须回避"))
         if not ReviewAssignment.objects.filter(application=app, expert=by, round=app.review_round).exists():
             raise NotAllowed(_("该申请本轮未分配给您评审"))
         if app.state != State.UNDER_REVIEW:
             raise Conflict(_("该申请当前不在专家评审阶段"), code="invalid_state")
-        if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 100:
+        items = _item_scores(app.rules.scoring_criteria, item_scores)
+        if items is not None:
+            total = sum(items.values())
+            if score is not None and (isinstance(score, bool) or score != total):
+                raise Invalid(_("总分 %(score)s 与各评分项之和 %(sum)d 不符（总分由各项相加得出，可不填）")
+                              % {"score": score, "sum": total}, field="score")
+            score = total
+        elif isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 100:
             raise Invalid(_("评分应为 0–100 的整数"), field="score")
         amount = money(recommended_amount, "recommended_amount", allow_zero=True)
         if amount > app.requested_amount:
@@ -235,6 +259,32 @@ def review_submit(*, application_id: int, by: User, score: int, recommended_amou
         try:
             with transaction.atomic():
                 return audit.record_review(app, expert=by, round=app.review_round, score=score,
-                                           recommended_amount=amount, comment=comment)
+                                           recommended_amount=amount, comment=comment, item_scores=items)
         except IntegrityError:
             raise Conflict(_("您已评审过本轮"), code="already_reviewed") from None
+
+
+def _item_scores(criteria: list, given) -> dict[str, int] | None:
+    """Each item's points under the case's criteria, in their order (None: the case has none); a 400
+    naming the item that is missing, unknown or outside 0–its maximum."""
+    if not criteria:
+        if given:
+            raise Invalid(_("本项目未设评分细则，请只填写评分"), field="item_scores")
+        return None
+    if not isinstance(given, dict):
+        raise Invalid(_("本项目按评分细则逐项评分，请填写各评分项的得分"), field="item_scores")
+    known = {item["key"] for item in criteria}
+    unknown = sorted(str(key) for key in given if key not in known)
+    if unknown:
+        raise Invalid(errors={f"item_scores.{key[:40]}": [_("不是本项目的评分项")] for key in unknown})
+    items: dict[str, int] = {}
+    for item in criteria:
+        key, label, top = item["key"], item["label"], item["max"]
+        value = given.get(key)
+        if value is None:
+            raise Invalid(_("请填写评分项「%(label)s」的得分") % {"label": label}, field=f"item_scores.{key}")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
+            raise Invalid(_("评分项「%(label)s」的得分应为 0–%(max)d 的整数") % {"label": label, "max": top},
+                          field=f"item_scores.{key}")
+        items[key] = value
+    return items

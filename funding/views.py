@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,15 +11,18 @@ from django.views.decorators.http import require_POST
 
 from applicants.errors import NotFound
 from applicants.models import Role
-from core.money import quantize
+from core.money import format_money, quantize
 from core.web import excel_response, role_required, run_service
 
-from . import selectors, services
-from .documents import may_attach
-from .forms import PROGRAM_FORMS, AdjustmentForm, DocumentForm, ReviewForm, TransitionForm
+from . import documents, queues, selectors, services
+from . import views_lifecycle as lifecycle
+from .confirmations import Confirmation, Fact, plain, return_reason
+from .documents import may_attach, may_remove
+from .forms import PROGRAM_FORMS, AdjustmentForm, DocumentForm, ReviewForm, SubmitForm, TransitionForm
 from .models import Document, Program
-from .pages import application_list_page, per_page
+from .pages import application_list_page
 from .programs import handler_for
+from .tranches import payable_now
 from .workflow import State, Transition, step_of, transition_named
 
 
@@ -49,10 +51,15 @@ def intake_queue(request):
                                  filename="intake.xlsx")
 
 
+MY_REVIEWS_SHOWN = 50
+
+
 @role_required(Role.EXPERT)
 def review_queue(request):
+    """What waits for this expert, and below it 我的评审: their own reviews, every case and round."""
     return application_list_page(request, selectors.review_queue(request.user), title=_("待评审"),
-                                 filename="reviews.xlsx")
+                                 filename="reviews.xlsx",
+                                 extra={"my_reviews": selectors.reviews_by(request.user)[:MY_REVIEWS_SHOWN]})
 
 
 @role_required(Role.FINANCE, Role.ADMIN)
@@ -65,15 +72,10 @@ def approval_queue(request):
     def decorate(apps):
         for app in apps:
             app.budget_room = budgets.get((app.program_id, app.fiscal_year))
+            app.wait_reason = queues.wait_reason(app)
 
     return application_list_page(request, queue, title=_("审批与拨付"),
                                  filename="approvals.xlsx", extra={"show_room": True}, decorate=decorate)
-
-
-def public_notices(request):
-    """公示: no login; project, applicant name, amount and dates only."""
-    page = Paginator(selectors.public_notices(), per_page(request)).get_page(request.GET.get("page"))
-    return render(request, "funding/notices.html", {"page_obj": page, "applications": page.object_list})
 
 
 @role_required(Role.APPLICANT)
@@ -81,7 +83,8 @@ def application_new(request, code: str):
     form_class = PROGRAM_FORMS.get(code)
     if form_class is None:
         raise Http404
-    form = form_class(request.POST or None)
+    program = selectors.programs_for(request.user).filter(code=code).first() if request.user.applicant_id else None
+    form = form_class(request.POST or None, applicant=request.user.applicant, program=program)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         app = run_service(request, lambda: services.application_create(
@@ -90,7 +93,7 @@ def application_new(request, code: str):
         if app is not None:
             return redirect("funding:detail", pk=app.pk)
     return render(request, "funding/application_form.html", {"form": form, "program_code": code,
-                                                             "title": _("新建申请")})
+                                                             "program": program, "title": _("新建申请")})
 
 
 @role_required(Role.APPLICANT)
@@ -100,9 +103,10 @@ def application_edit(request, pk: int):
     if form_class is None:
         raise Http404
     initial = {"title": app.title, "requested_amount": app.requested_amount, **handler_for(app.program.code).details(app)}
-    if isinstance(initial.get("patents"), list):
-        initial["patents"] = "\n".join(p["number"] for p in initial["patents"])
-    form = form_class(request.POST or None, initial=initial)
+    if isinstance(initial.get("patents"), list):  # the picker ticks the registered ones, the rest is typed
+        initial["patents"] = [p["number"] for p in initial["patents"]]
+    form = form_class(request.POST or None, initial=initial, applicant=app.applicant, program=app.program,
+                      application=app)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         done = run_service(request, lambda: services.application_update_draft(
@@ -110,47 +114,97 @@ def application_edit(request, pk: int):
             details=form.details()), success=_("已保存"))
         if done is not None:
             return redirect("funding:detail", pk=pk)
-    return render(request, "funding/application_form.html", {"form": form, "application": app, "title": _("修改申请")})
+    return render(request, "funding/application_form.html", {"form": form, "application": app, "program": app.program,
+                                                             "program_code": app.program.code, "title": _("修改申请")})
 
 
 @login_required
 def application_detail(request, pk: int):
-    app = _app_or_404(request, pk)
-    transitions = selectors.available_transitions(app, request.user)
+    return _detail_page(request, _app_or_404(request, pk), lifecycle.typed_from(request.GET))
+
+
+def _detail_page(request, app, typed: dict, status: int = 200):
+    """The case page; ``typed`` puts back what a refused POST or a 返回修改 link carried."""
     actions = []
-    for name in transitions:
+    blocked = selectors.blocked_transitions(app, request.user)
+    for name in selectors.available_transitions(app, request.user):
+        if name == Transition.UPHOLD_OBJECTION:  # taken from the objections list (views_lifecycle)
+            continue
+        if any(item["name"] == name for item in blocked):  # nothing payable now: shown disabled
+            continue
         declared = step_of(app, name)
         actions.append({"name": name, "label": Transition(name).label, "needs_comment": declared.comment_required,
-                        "fields": declared.fields, "style": declared.style, "confirm": declared.confirm})
+                        "fields": declared.fields, "style": declared.style, "confirm": declared.confirm,
+                        "values": lifecycle.action_values(app, name, typed)})
+    rules = app.rules
+    sending = next((a for a in actions if a["name"] == Transition.SEND_TO_REVIEW), None)
+    chosen = TransitionForm.base_fields["experts"].to_python(sending["values"].get("experts")) if sending else ()
     context = {
         "application": app, "actions": actions, "transition_form": TransitionForm(),
+        "blocked": [item for item in blocked if item["name"] != Transition.UPHOLD_OBJECTION],
+        "payable": payable_now(app),
         "details": handler_for(app.program.code).details(app),
+        "explanation": handler_for(app.program.code).explain(app),
+        "return_reason": return_reason(app) if app.state == State.RETURNED else "",
+        "can_resubmit": app.state == State.RETURNED and any(a["name"] == Transition.SUBMIT for a in actions),
+        "can_remove": may_remove(app, request.user),
         "history": selectors.application_history(app),
         "payments": selectors.application_payments(app),
         "documents": app.documents.all(),
-        "reviews": selectors.reviews_visible_to(request.user, app),
+        "reviews": selectors.with_item_rows(selectors.reviews_visible_to(request.user, app), rules.scoring_criteria),
+        "criteria": rules.scoring_criteria,
+        "review_summary": selectors.review_summary(app)
+        if app.review_round and request.user.has_role(*selectors.REVIEW_READERS) else None,
+        "expert_choice": selectors.expert_choice(app, chosen) if sending else None,
         "can_upload": may_attach(app, request.user),
         "document_form": DocumentForm(),
         "can_review": app.state == State.UNDER_REVIEW
         and app.review_assignments.filter(expert=request.user, round=app.review_round).exists()
         and not app.reviews.filter(expert=request.user, round=app.review_round).exists(),
-        "review_form": ReviewForm(),
+        "review_form": ReviewForm(criteria=rules.scoring_criteria),
+        **lifecycle.detail_extras(request, app, typed),
     }
-    return render(request, "funding/application_detail.html", context)
+    return render(request, "funding/application_detail.html", context, status=status)
 
 
 @require_POST
 @login_required
 def application_transition(request, pk: int, name: str):
+    """A transition from the case page. One whose ``Step`` has ``confirm=True`` first shows the
+    confirmation (views_lifecycle) and runs on the POST with ``confirmed=1``; a refusal shows the
+    case page again with what was typed."""
     label = transition_named(name).label  # 404 for a name that is not a transition
+    app = _app_or_404(request, pk)
+    typed = lifecycle.typed_from(request.POST, action=name)
     form = TransitionForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
             messages.error(request, f"{form.fields[field].label}：{'；'.join(errors)}")
-        return redirect("funding:detail", pk=pk)
-    run_service(request, lambda: services.application_transition(
+        return _detail_page(request, app, typed, status=400)
+    data = form.data_for_service()
+    pledge = None
+    if name == Transition.SUBMIT and request.POST.get("confirmed") == "1":
+        # The page's submission needs the integrity pledge ticked (and, after a return, 修改说明).
+        pledge = SubmitForm(request.POST, resubmission=app.state == State.RETURNED)
+        if pledge.is_valid():
+            data["pledge_accepted"] = True
+        else:
+            for errors in pledge.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+    if step_of(app, name).confirm and (request.POST.get("confirmed") != "1" or (pledge is not None and pledge.errors)
+                                       or lifecycle.approval_moved(request, app, name, form.cleaned_data)):
+        page = lifecycle.transition_confirmation(request, app, name, form)
+        if page is not None and pledge is not None and pledge.errors:
+            page.status_code = 400
+        return page if page is not None else _detail_page(request, app, typed)
+    done = run_service(request, lambda: services.application_transition(
         application_id=pk, name=name, by=request.user, comment=form.cleaned_data["comment"],
-        data=form.data_for_service()), success=_("已完成：%(name)s") % {"name": label})
+        data=data), success=_("已完成：%(name)s") % {"name": label})
+    if done is None:
+        return _detail_page(request, app, typed)
+    if name == Transition.SUBMIT:
+        return redirect("funding:receipt", pk=pk)
     try:
         selectors.application_for(request.user, pk)
     except NotFound:
@@ -161,14 +215,18 @@ def application_transition(request, pk: int, name: str):
 @require_POST
 @role_required(Role.EXPERT)
 def review_submit(request, pk: int):
-    form = ReviewForm(request.POST)
+    """An expert's review: one score, or one input per item of the case's 评分细则 (the service adds them up)."""
+    app = _app_or_404(request, pk)
+    form = ReviewForm(request.POST, criteria=app.rules.scoring_criteria)
     if form.is_valid():
         d = form.cleaned_data
         run_service(request, lambda: services.review_submit(
-            application_id=pk, by=request.user, score=d["score"], recommended_amount=d["recommended_amount"],
-            comment=d["comment"]), success=_("评审意见已提交"))
+            application_id=pk, by=request.user, score=d.get("score"), item_scores=form.item_scores(),
+            recommended_amount=d["recommended_amount"], comment=d["comment"]), success=_("评审意见已提交"))
     else:
-        messages.error(request, _("评审表填写有误：%(e)s") % {"e": form.errors.as_text()})
+        problems = "；".join(f"{form.fields[name].label if name in form.fields else ''}：{'；'.join(errors)}"
+                            for name, errors in form.errors.items())
+        messages.error(request, _("评审表填写有误：%(e)s") % {"e": problems})
     return redirect("funding:detail", pk=pk)
 
 
@@ -183,6 +241,15 @@ def document_upload(request, pk: int):
     else:
         messages.error(request, _("请选择材料类型和文件"))
     return redirect("funding:detail", pk=pk)
+
+
+@require_POST
+@login_required
+def document_remove(request, pk: int, doc_id: int):
+    """The claimant removes a document from a draft or returned case (the service says 403/409 otherwise)."""
+    run_service(request, lambda: documents.document_remove(by=request.user, application_id=pk, document_id=doc_id),
+                success=_("材料已删除"))
+    return redirect(reverse("funding:detail", args=[pk]) + "#h-docs")
 
 
 @login_required
@@ -209,6 +276,8 @@ def budget_overview(request):
     if request.method == "POST":
         if not request.user.has_role(Role.FINANCE, Role.ADMIN):
             raise PermissionDenied
+        if form.is_valid() and request.POST.get("confirmed") != "1":
+            return _adjustment_confirmation(request, form.cleaned_data)
         if form.is_valid():
             d = form.cleaned_data
             done = run_service(request, lambda: services.budget_adjust(
@@ -218,3 +287,22 @@ def budget_overview(request):
                 return redirect(reverse("funding:budgets"))
     return render(request, "funding/budgets.html", {"budgets": budgets, "form": form, "year": year,
                                                     "can_adjust": request.user.has_role(Role.FINANCE, Role.ADMIN)})
+
+
+def _adjustment_confirmation(request, data: dict):
+    """A budget top-up or cut repeats its amount (in figures and capitals) and the balance it leaves."""
+    budget = selectors.budgets_for(request.user, data["year"]).filter(program__code=data["program"]).first()
+    program = budget.program.name if budget is not None else data["program"]
+    confirmation = Confirmation(facts=[Fact(_("预算"), text=f"{program} {data['year']}"),
+                                       Fact(_("调整金额（负数为调减）"), data["amount"]), Fact(_("理由"), text=data["reason"])])
+    if budget is not None:
+        after = budget.fig_available + data["amount"]
+        confirmation.facts.insert(2, Fact(_("调整后可用余额"), after))
+        if after < 0:
+            confirmation.warnings.append(_("调减金额超过可用余额 %(x)s，确认后将被拒绝") % {"x": format_money(budget.fig_available)})
+    hidden = {"program": data["program"], "year": str(data["year"]), "amount": plain(data["amount"]),
+              "reason": data["reason"]}
+    title = _("确认调减预算") if data["amount"] < 0 else _("确认追加预算")
+    return lifecycle.confirm_page(request, title=title, action_url=reverse("funding:budgets"), hidden=hidden,
+                                  back_url=reverse("funding:budgets"), confirmation=confirmation,
+                                  style="danger" if data["amount"] < 0 else "primary")

@@ -11,7 +11,6 @@ is a public notice, who claims) and from the case's rules (``application.rules``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from functools import cache
 
 from django.db import models
@@ -204,14 +203,3 @@ def may_take(name: str, application, user) -> bool:
 def may(name: str):
     """``permission=may(Transition.X)``: django-fsm calls it with (instance, user)."""
     return lambda application, user: may_take(name, application, user)
-
-
-def add_working_days(start: date, days: int) -> date:
-    """The date on which a notice of ``days`` working days (Mon–Fri) started on ``start`` ends."""
-    current = start
-    remaining = days
-    while remaining > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            remaining -= 1
-    return current

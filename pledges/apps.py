@@ -10,6 +10,9 @@ class PledgesConfig(AppConfig):
         from . import audit, dashboard, handlers  # noqa: F401  programs interest_subsidy, risk_compensation; chains
 
         dashboard.register()
+        from .forms_subsidy import register as register_subsidy_form
+
+        register_subsidy_form()
         from applicants.services import register_number_guard
 
         from .services import refuse_right_pledged_for_another

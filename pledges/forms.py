@@ -9,6 +9,9 @@ from .models import LoanStatus
 
 
 class LoanFilterForm(forms.Form):
+    q = forms.CharField(label=_("关键词"), required=False, max_length=100,
+                        help_text=_("合同编号、借款企业或统一社会信用代码"),
+                        widget=forms.TextInput(attrs={"class": "form-control", "type": "search"}))
     bank = forms.ModelChoiceField(label=_("银行"), queryset=Bank.objects.none(), required=False,
                                   widget=forms.Select(attrs={"class": "form-select"}))
     status = forms.ChoiceField(label=_("状态"), choices=[("", "---------"), *LoanStatus.choices], required=False,

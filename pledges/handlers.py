@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, Invalid
-from core.money import ZERO, quantize
+from core.money import ZERO, format_money, format_percent, quantize
+from funding.handlers import Reckoned, Reckoning
 from funding.programs import ProgramHandler, register
 from funding.workflow import ProgramCode
 
@@ -69,7 +70,7 @@ def _parse_loan_ids(value: object) -> list[int]:
     return ids
 
 
-class InterestSubsidyHandler(ProgramHandler):
+class InterestSubsidyHandler(Reckoned, ProgramHandler):
     code = ProgramCode.INTEREST_SUBSIDY
     formula = True  # the amount is the rule's (computed_amount defaults to rule_amount)
 
@@ -118,7 +119,7 @@ class InterestSubsidyHandler(ProgramHandler):
                            code="interest_already_claimed") from None
         application.requested_amount = amount
 
-    def rule_amount(self, application) -> Decimal | None:
+    def _reckon(self, application) -> Reckoning | None:
         """interest_ratio × the interest the banks reported as paid in the claim year (recomputed from
         the repayment rows) on the claimed loans that are still the applicant's own active or settled
         loans, fixed to 分 half up. The yearly cap is funding's (``funding.bounds``), not repeated here."""
@@ -129,7 +130,14 @@ class InterestSubsidyHandler(ProgramHandler):
             loan_id__in=claim.claim_loans.values("loan_id"), loan__borrower_id=application.applicant_id,
             loan__status__in=SUBSIDISABLE_STATUSES, date__year=claim.year,
         ).aggregate(total=Coalesce(Sum("interest"), ZERO))["total"]
-        return quantize(interest * application.rules.interest_ratio)
+        rules = application.rules
+        amount = quantize(interest * rules.interest_ratio)
+        lines = [_("%(year)d 年银行报送的已付利息 %(interest)s × 贴息比例 %(ratio)s = %(amount)s")
+                 % {"year": claim.year, "interest": format_money(interest), "ratio": format_percent(rules.interest_ratio),
+                    "amount": format_money(amount)}]
+        if rules.cap_per_applicant_year is not None:
+            lines.append(_("每家企业每年贴息不超过 %(cap)s") % {"cap": format_money(rules.cap_per_applicant_year)})
+        return amount, lines
 
     def details(self, application) -> dict:
         claim = getattr(application, "interest_claim", None)
@@ -146,7 +154,7 @@ class InterestSubsidyHandler(ProgramHandler):
         InterestSubsidyLoan.objects.filter(claim__application=application).update(live=False)
 
 
-class RiskCompensationHandler(ProgramHandler):
+class RiskCompensationHandler(Reckoned, ProgramHandler):
     code = ProgramCode.RISK_COMPENSATION
     cap_by_budget_room = True
     formula = True
@@ -160,7 +168,7 @@ class RiskCompensationHandler(ProgramHandler):
             share=application.rules.risk_share,
         )
 
-    def rule_amount(self, application) -> Decimal | None:
+    def _reckon(self, application) -> Reckoning | None:
         """risk_share × outstanding at default, capped per loan by cap_per_project, and never more than
         the loan's outstanding after the repayments the bank reported (recomputed from the rows)."""
         claim = RiskCompensationClaim.objects.filter(application=application).select_related("loan").first()
@@ -169,7 +177,18 @@ class RiskCompensationHandler(ProgramHandler):
         loan = claim.loan
         repaid = loan.repayments.aggregate(total=Coalesce(Sum("principal"), ZERO))["total"]
         base = max(ZERO, min(claim.outstanding_at_default, loan.principal - repaid))
-        return min(risk_compensation_amount(application.rules, base), base)
+        rules = application.rules
+        amount = min(risk_compensation_amount(rules, base), base)
+        lines = [_("违约时未偿本金 %(base)s × 风险补偿分担比例 %(share)s = %(amount)s")
+                 % {"base": format_money(base), "share": format_percent(rules.risk_share),
+                    "amount": format_money(quantize(base * rules.risk_share))}]
+        if base < claim.outstanding_at_default:
+            lines.insert(0, _("违约时未偿本金 %(at)s，扣除银行报送的还款后为 %(base)s")
+                         % {"at": format_money(claim.outstanding_at_default), "base": format_money(base)})
+        if rules.cap_per_project is not None:
+            lines.append(_("每笔贷款补偿不超过 %(cap)s；按规则计算的补偿金额：%(amount)s")
+                         % {"cap": format_money(rules.cap_per_project), "amount": format_money(amount)})
+        return amount, lines
 
     def lock_related(self, application) -> None:
         """Funding's transitions lock the application, then (here) its loan, then the budget."""

@@ -49,9 +49,10 @@ class PledgeLoan(ConcurrentTransitionMixin, models.Model):
     defaulted_on = models.DateField(_("违约日"), null=True, blank=True)
     outstanding_at_default = models.DecimalField(_("违约时余额"), null=True, blank=True, **MONEY)
     settled_on = models.DateField(_("结清日"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
+                                   verbose_name=_("登记人"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("知识产权质押贷款")
@@ -104,12 +105,13 @@ class PledgedRight(models.Model):
         PATENT = "patent", _("专利权")
         TRADEMARK = "trademark", _("商标权")
 
-    loan = models.ForeignKey(PledgeLoan, on_delete=models.CASCADE, related_name="rights")
+    loan = models.ForeignKey(PledgeLoan, on_delete=models.CASCADE, related_name="rights", verbose_name=_("质押贷款"))
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
     number = models.CharField(_("号码"), max_length=20)
     valuation = models.DecimalField(_("评估价值"), **MONEY)
-    ip_asset = models.ForeignKey(IPAsset, on_delete=models.SET_NULL, null=True, blank=True, related_name="pledges")
-    live = models.BooleanField(default=True)
+    ip_asset = models.ForeignKey(IPAsset, on_delete=models.SET_NULL, null=True, blank=True, related_name="pledges",
+                                 verbose_name=_("知识产权"))
+    live = models.BooleanField(_("质押中"), default=True)
 
     class Meta:
         verbose_name = _("质押权利")
@@ -126,15 +128,15 @@ class PledgedRight(models.Model):
 
 
 class Repayment(models.Model):
-    loan = models.ForeignKey(PledgeLoan, on_delete=models.CASCADE, related_name="repayments")
+    loan = models.ForeignKey(PledgeLoan, on_delete=models.CASCADE, related_name="repayments", verbose_name=_("质押贷款"))
     date = models.DateField(_("还款日"))
     principal = models.DecimalField(_("本金"), **MONEY)
     interest = models.DecimalField(_("利息"), **MONEY)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)  # hashed, so set before saving
+    created_at = models.DateTimeField(_("记录时间"), default=timezone.now, editable=False)  # hashed, so set before saving
     # The hash chain (core.audit_chain, written by pledges.audit.record_repayment); null = not chained.
-    seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
-    prev_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
-    hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    seq = models.PositiveBigIntegerField(_("链序号"), null=True, blank=True, editable=False)
+    prev_hash = models.CharField(_("前一哈希"), max_length=64, null=True, blank=True, editable=False)
+    hash = models.CharField(_("哈希"), max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("还款")
@@ -153,15 +155,15 @@ class Repayment(models.Model):
 class Recovery(models.Model):
     """Money the bank recovered after a compensated default; ``pool_share`` flows back to the budget."""
 
-    loan = models.ForeignKey(PledgeLoan, on_delete=models.CASCADE, related_name="recoveries")
+    loan = models.ForeignKey(PledgeLoan, on_delete=models.CASCADE, related_name="recoveries", verbose_name=_("质押贷款"))
     date = models.DateField(_("回收日"))
     amount = models.DecimalField(_("回收金额"), **MONEY)
     pool_share = models.DecimalField(_("补偿资金分回"), **MONEY)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)  # hashed, so set before saving
+    created_at = models.DateTimeField(_("记录时间"), default=timezone.now, editable=False)  # hashed, so set before saving
     # The hash chain (core.audit_chain, written by pledges.audit.record_recovery); null = not chained.
-    seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
-    prev_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
-    hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    seq = models.PositiveBigIntegerField(_("链序号"), null=True, blank=True, editable=False)
+    prev_hash = models.CharField(_("前一哈希"), max_length=64, null=True, blank=True, editable=False)
+    hash = models.CharField(_("哈希"), max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("追偿回收")
@@ -179,19 +181,22 @@ class Recovery(models.Model):
 class LoanEvent(models.Model):
     """What happened to a loan and who did it: registration, repayments, settlement, default…"""
 
-    loan = models.ForeignKey(PledgeLoan, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=20)
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12, blank=True)
-    detail = models.JSONField(default=dict, blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
+    loan = models.ForeignKey(PledgeLoan, on_delete=models.CASCADE, related_name="events", verbose_name=_("质押贷款"))
+    kind = models.CharField(_("事件"), max_length=20)
+    from_status = models.CharField(_("原状态"), max_length=12, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=12, blank=True)
+    detail = models.JSONField(_("明细"), default=dict, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
+                           verbose_name=_("操作人"))
+    at = models.DateTimeField(_("时间"), default=timezone.now)
     # The hash chain (core.audit_chain, written by pledges.audit.record_loan_event); null = not chained.
-    seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
-    prev_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
-    hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    seq = models.PositiveBigIntegerField(_("链序号"), null=True, blank=True, editable=False)
+    prev_hash = models.CharField(_("前一哈希"), max_length=64, null=True, blank=True, editable=False)
+    hash = models.CharField(_("哈希"), max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("贷款事件")
+        verbose_name_plural = _("贷款事件")
         ordering = ["id"]
         indexes = [models.Index(fields=["loan", "id"])]
         constraints = [models.UniqueConstraint(fields=["seq"], name="loan_event_seq_unique")]
@@ -200,16 +205,18 @@ class LoanEvent(models.Model):
 class IdempotencyRecord(models.Model):
     """A bank's Idempotency-Key and the response it got, kept ``IPFUND_IDEMPOTENCY_HOURS``."""
 
-    bank = models.ForeignKey(Bank, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=200)
-    request_hash = models.CharField(max_length=64)
-    method = models.CharField(max_length=8)
-    path = models.CharField(max_length=200)
-    response_status = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    bank = models.ForeignKey(Bank, on_delete=models.CASCADE, related_name="+", verbose_name=_("银行"))
+    key = models.CharField(_("幂等键"), max_length=200)
+    request_hash = models.CharField(_("请求摘要"), max_length=64)
+    method = models.CharField(_("请求方法"), max_length=8)
+    path = models.CharField(_("请求路径"), max_length=200)
+    response_status = models.PositiveSmallIntegerField(_("响应状态码"), null=True)
+    response_body = models.JSONField(_("响应内容"), null=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("幂等请求记录")
+        verbose_name_plural = _("幂等请求记录")
         constraints = [models.UniqueConstraint(fields=["bank", "key"], name="idempotency_key_unique_per_bank")]
         indexes = [models.Index(fields=["created_at"])]
 
@@ -217,9 +224,10 @@ class IdempotencyRecord(models.Model):
 class InterestSubsidyClaim(models.Model):
     """质押贷款贴息: an enterprise's claim for year ``year`` over some of its loans."""
 
-    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="interest_claim")
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="interest_claim",
+                                       verbose_name=_("申请"))
     year = models.PositiveIntegerField(_("贴息年度"))
-    loans = models.ManyToManyField(PledgeLoan, through="InterestSubsidyLoan", related_name="+")
+    loans = models.ManyToManyField(PledgeLoan, through="InterestSubsidyLoan", related_name="+", verbose_name=_("贴息贷款"))
 
     class Meta:
         verbose_name = _("贴息申请明细")
@@ -227,13 +235,17 @@ class InterestSubsidyClaim(models.Model):
 
 
 class InterestSubsidyLoan(models.Model):
-    claim = models.ForeignKey(InterestSubsidyClaim, on_delete=models.CASCADE, related_name="claim_loans")
-    loan = models.ForeignKey(PledgeLoan, on_delete=models.PROTECT, related_name="interest_claims")
-    year = models.PositiveIntegerField()
+    claim = models.ForeignKey(InterestSubsidyClaim, on_delete=models.CASCADE, related_name="claim_loans",
+                              verbose_name=_("贴息申请明细"))
+    loan = models.ForeignKey(PledgeLoan, on_delete=models.PROTECT, related_name="interest_claims",
+                             verbose_name=_("质押贷款"))
+    year = models.PositiveIntegerField(_("贴息年度"))
     interest_paid = models.DecimalField(_("当年已付利息"), **MONEY)
-    live = models.BooleanField(default=True)
+    live = models.BooleanField(_("有效占用"), default=True)
 
     class Meta:
+        verbose_name = _("贴息贷款")
+        verbose_name_plural = _("贴息贷款")
         constraints = [
             # One subsidy per loan and year: a second live claim for the same interest is refused.
             models.UniqueConstraint(fields=["loan", "year"], condition=Q(live=True), name="interest_claim_once_per_loan_year"),
@@ -243,8 +255,10 @@ class InterestSubsidyLoan(models.Model):
 class RiskCompensationClaim(models.Model):
     """风险补偿: opened by a loan's default; the claimant is the bank."""
 
-    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="risk_claim")
-    loan = models.OneToOneField(PledgeLoan, on_delete=models.PROTECT, related_name="risk_claim")
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="risk_claim",
+                                       verbose_name=_("申请"))
+    loan = models.OneToOneField(PledgeLoan, on_delete=models.PROTECT, related_name="risk_claim",
+                                verbose_name=_("质押贷款"))
     outstanding_at_default = models.DecimalField(_("违约时余额"), **MONEY)
     share = models.DecimalField(_("分担比例"), max_digits=6, decimal_places=4)
 

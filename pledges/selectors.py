@@ -60,6 +60,10 @@ def loan_list(user: User, filters: dict | None = None) -> QuerySet[PledgeLoan]:
         Prefetch("rights", queryset=PledgedRight.objects.order_by("id"))
     )
     qs = qs.filter(**{lookup: filters[name] for name, lookup in LOAN_FILTERS.items() if filters.get(name)})
+    if filters.get("q"):
+        text = filters["q"].strip()
+        qs = qs.filter(Q(contract_no__icontains=text) | Q(borrower__name__icontains=text)
+                       | Q(borrower__credit_code__iexact=text.upper()))
     return qs.order_by("-id")
 
 

@@ -8,26 +8,33 @@ from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
 from applicants.models import Role
+from core.listing import Sorting
 from core.money import format_money, format_percent
 from core.web import excel_response, role_required, run_service
 
 from . import selectors, services
 from .forms import CancelForm, LoanFilterForm
+from .forms_bank import action_forms
 
 PAGE_ROLES = (Role.BANK, Role.FIN_CENTER, Role.FINANCE, Role.ADMIN)
 PAGE_SIZE = 25
 
 
+LOAN_SORTING = Sorting(keys={"contract": "contract_no", "principal": "principal", "outstanding": "outstanding_principal",
+                             "start": "start_date"})
+
+
 @role_required(*PAGE_ROLES)
 def loan_list(request):
     form = LoanFilterForm(request.GET or None, user=request.user)
-    loans = selectors.loan_list(request.user, form.filters())
+    loans, sort = LOAN_SORTING.apply(selectors.loan_list(request.user, form.filters()), request.GET.get("o"))
     if request.GET.get("format") == "xlsx":
         return _export(loans)
     page = Paginator(loans, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "pledges/loan_list.html", {
-        "filter_form": form, "page_obj": page, "loans": page.object_list,
+        "filter_form": form, "page_obj": page, "loans": page.object_list, "sort": sort,
         "tiles": selectors.portfolio_tiles(request.user), "export_url_enabled": True,
+        "may_register": request.user.has_role(Role.BANK) and request.user.bank_id is not None,
     })
 
 
@@ -48,11 +55,18 @@ def _export(loans):
 @role_required(*PAGE_ROLES)
 def loan_detail(request, pk: int):
     loan = run_service(request, lambda: selectors.loan_for(request.user, pk, full=True))
+    return render_detail(request, loan)
+
+
+def render_detail(request, loan, bound: dict | None = None):
+    """The detail page; ``bound``: an action form of the bank (``forms_bank.ACTIONS``) posted back
+    with the service's errors, or to be changed after its confirmation."""
     # Active, or defaulted with its claim rejected or withdrawn (the fsm's condition).
     may_cancel = request.user.has_role(Role.FIN_CENTER, Role.ADMIN) and can_proceed(loan.cancel)
     return render(request, "pledges/loan_detail.html", {
         "loan": loan, "claim_application": selectors.risk_application_of(loan),
         "cancel_form": CancelForm() if may_cancel else None,
+        "bank_actions": action_forms(request.user, loan, bound),
     })
 
 

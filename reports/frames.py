@@ -5,9 +5,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from applicants.models import Industry, Region
-from core.money import CENT, ZERO
+from core.money import CENT, ZERO, format_money
 from funding import ledger
 from funding.workflow import ProgramCode, State
 from pledges.models import PledgedRight
@@ -42,6 +43,9 @@ def build_report(*, region: Region, year: int, today: date | None = None) -> Rep
         rights_section(selectors.pledged_right_rows(region, year)),
         support_section(budgets, selectors.pledge_event_totals(region, year)),
         indicators_section(selectors.ip_asset_counts(region), selectors.region_year_stats(region, year)),
+        performance_section(selectors.completion_rows(region, year)),
+        closures_section(selectors.termination_rows(region, year), selectors.clawback_rows(region, year),
+                         selectors.closure_ledger_rows(region, year)),
     ]
     return report
 
@@ -260,4 +264,113 @@ def indicators_section(counts: dict, stats: dict | None) -> Section:
     return Section("indicators", "十一、知识产权指标与 2025 年目标", columns, frame, None, note)
 
 
-__all__ = ["build_report", "TARGETS"]
+# --- 绩效 ---------------------------------------------------------------------------------------
+GRADES = ("excellent", "good", "pass")  # Application.completion_grade
+RATE_PLACES = Decimal("0.0001")
+NO_PLAN = "—"
+
+
+def _outcome(outcomes, key: str) -> Decimal:
+    """One 验收 outcome: ``output_value`` a decimal string ("4800000.00", parsed exactly), counts ints."""
+    value = outcomes.get(key) if isinstance(outcomes, dict) else None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return ZERO
+    return Decimal(value)
+
+
+def _rate(actual, planned) -> Decimal | str:
+    """actual ÷ planned to four places, or "—" where nothing was planned."""
+    if not planned or planned <= 0:
+        return NO_PLAN
+    return (Decimal(actual) / Decimal(planned)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def performance_section(rows: list[dict]) -> Section:
+    frame = frame_of(rows, ["program_id", "program__name_zh", "completion_grade", "completion_outcomes",
+                            "industrialization_plan__expected_output_value", "industrialization_plan__jobs"])
+    frame = frame.rename(columns={"program__name_zh": "name", "completion_grade": "grade",
+                                  "industrialization_plan__expected_output_value": "planned_output",
+                                  "industrialization_plan__jobs": "planned_jobs"})
+    outcomes = frame["completion_outcomes"].tolist()
+    frame["actual_output"] = pd.Series([_outcome(o, "output_value") for o in outcomes], index=frame.index, dtype=object)
+    frame["actual_jobs"] = [int(_outcome(o, "jobs")) for o in outcomes]
+    frame["patents"] = [int(_outcome(o, "patents_implemented")) for o in outcomes]
+    for grade in GRADES:
+        frame[grade] = [int(g == grade) for g in frame["grade"].tolist()]
+    frame = as_money(as_int(frame, "planned_jobs", "actual_jobs", "patents", *GRADES), "planned_output")
+    ints = ("completed", *GRADES, "planned_jobs", "actual_jobs", "patents")
+    money = ("planned_output", "actual_output")
+    if frame.empty:
+        grouped = frame_of([], ["program_id", "name", *ints, *money])
+    else:
+        grouped = frame.groupby(["program_id", "name"], as_index=False, sort=True).agg(
+            completed=("grade", "size"), **{k: (k, "sum") for k in (*ints[1:], *money)})
+    grouped = as_money(grouped, *money)
+    for rate, actual, planned in (("output_rate", "actual_output", "planned_output"),
+                                  ("jobs_rate", "actual_jobs", "planned_jobs")):
+        grouped[rate] = pd.Series([_rate(a, p) for a, p in zip(grouped[actual], grouped[planned], strict=True)],
+                                  index=grouped.index, dtype=object)
+    totals = _totals(grouped, _("合计"), money=money, ints=ints)
+    totals["output_rate"] = _rate(totals["actual_output"], totals["planned_output"])
+    totals["jobs_rate"] = _rate(totals["actual_jobs"], totals["planned_jobs"])
+    columns = [
+        Column("name", _("资金项目")), Column("completed", _("验收通过项目数"), INT),
+        Column("excellent", _("优秀"), INT, 0.6), Column("good", _("良好"), INT, 0.6), Column("pass", _("合格"), INT, 0.6),
+        Column("planned_output", _("计划产值（元）"), MONEY), Column("actual_output", _("实际产值（元）"), MONEY),
+        Column("output_rate", _("产值完成率"), RATE), Column("planned_jobs", _("计划新增就业（人）"), INT),
+        Column("actual_jobs", _("实际新增就业（人）"), INT), Column("jobs_rate", _("就业完成率"), RATE),
+        Column("patents", _("实施专利（件）"), INT),
+    ]
+    note = _("验收通过：当年通过验收（以验收通过记录的日期为准）且现为已验收或验收后已拨付完毕的项目。"
+             "计划产值、计划新增就业取自项目计划，实际值取自验收成果；完成率 = 实际 ÷ 计划，无计划的记为“—”。")
+    return Section("performance", _("十二、绩效：项目验收（按资金项目）"), columns, grouped, totals, note)
+
+
+CLOSURE_KEYS = ["application__program_id", "application__program__name_zh"]
+CLOSURE_MONEY = ("paid_before", "released", "clawed_back", "fraud_amount")
+CLOSURE_INTS = ("terminated", "clawbacks", "fraud_count")
+
+
+def closures_section(terminations: list[dict], clawbacks: list[dict], ledger_rows: list[dict]) -> Section:
+    ended = frame_of(terminations, [*CLOSURE_KEYS, "terminated", "paid_before", "released"])
+    recovered = frame_of(clawbacks, [*CLOSURE_KEYS, "clawbacks", "clawed_back", "fraud_count", "fraud_amount"])
+    frame = ended.merge(recovered, on=CLOSURE_KEYS, how="outer").rename(
+        columns={"application__program_id": "program_id", "application__program__name_zh": "name"})
+    frame = as_money(as_int(frame, *CLOSURE_INTS), *CLOSURE_MONEY)
+    frame = frame.sort_values("program_id").reset_index(drop=True)
+    columns = [
+        Column("name", _("资金项目")), Column("terminated", _("终止项目数"), INT),
+        Column("paid_before", _("终止前已拨付（元）"), MONEY), Column("released", _("终止释放承诺（元）"), MONEY),
+        Column("clawbacks", _("追回笔数"), INT), Column("clawed_back", _("追回金额（元）"), MONEY),
+        Column("fraud_count", _("其中欺诈笔数"), INT), Column("fraud_amount", _("其中欺诈追回（元）"), MONEY),
+    ]
+    section = Section("closures", _("十三、绩效：项目终止与资金追回（按资金项目）"), columns, frame,
+                      _totals(frame, _("合计"), money=CLOSURE_MONEY, ints=CLOSURE_INTS))
+    differences = closure_differences(section, ledger_rows)
+    check = (_("与预算账核对不一致：%(items)s") % {"items": "；".join(differences)} if differences
+             else _("终止释放承诺、追回金额与预算账当年的释放、追回分录核对一致。"))
+    section.note = _("终止按终止记录的日期、追回按追回日期计入当年。%(check)s") % {"check": check}
+    return section
+
+
+def closure_differences(section: Section, ledger_rows: list[dict]) -> list[str]:
+    """Where the section's 终止释放承诺 / 追回金额 differ from the ledger's entries of the year, per
+    program ([] = reconciled): the section reads the audit rows (terminations, clawbacks), the ledger
+    its own entries, so an edit of either side shows."""
+    ours = {r["program_id"]: r for r in section.frame.to_dict("records")}
+    booked = {r["budget__program_id"]: r for r in ledger_rows}
+    checks = (("released", "ledger_released", _("终止释放承诺")), ("clawed_back", "ledger_clawed_back", _("追回金额")))
+    problems = []
+    for program_id in sorted(set(ours) | set(booked)):
+        mine, theirs = ours.get(program_id, {}), booked.get(program_id, {})
+        name = mine.get("name") or theirs.get("budget__program__name_zh")
+        for key, ledger_key, label in checks:
+            reported, entered = to_fen(mine.get(key)), to_fen(theirs.get(ledger_key))
+            if reported != entered:
+                problems.append(_("%(program)s：%(item)s %(report)s，预算账分录为 %(ledger)s")
+                                % {"program": name, "item": label, "report": format_money(reported),
+                                   "ledger": format_money(entered)})
+    return problems
+
+
+__all__ = ["build_report", "closure_differences", "TARGETS"]

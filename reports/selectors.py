@@ -3,18 +3,20 @@
 Budget figures come from ``funding.ledger`` (``budgets_with_figures`` / ``figure_annotations``),
 so the report equals the ledger by construction; the breakdowns (industry, township, recipients,
 tranches) group the same ledger entries. Nothing here loops over ORM rows; the number of queries
-does not depend on the amount of data.
+does not depend on the amount of data. The completions (绩效) are read as one row per case (values,
+not models, in one query) so their JSON outcomes, decimal strings, are summed as ``Decimal``.
 """
 
 from datetime import date
 
-from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 
 from applicants.models import IPAsset, PatentType, Region, RegionYearStats
 from core.money import ZERO
 from funding import ledger
-from funding.models import Account, Application, Budget, EntryKind, LedgerEntry
+from funding.models import Account, Application, Budget, Clawback, EntryKind, LedgerEntry, TransitionLog
+from funding.workflow import State, Transition
 from pledges.models import LoanStatus, PledgedRight, PledgeLoan, Recovery, Repayment
 
 MONEY_SUM = DecimalField(max_digits=16, decimal_places=2)
@@ -113,6 +115,59 @@ def tranche_rows(region: Region, year: int) -> list[dict]:
         .values("budget__program_id", "budget__program__name_zh", "month")
         .annotate(count=Count("id"), amount=_money_sum("amount"))
         .order_by("budget__program_id", "month")
+    )
+
+
+# --- 绩效: acceptance, termination and clawback in the calendar year ---------------------------
+def completion_rows(region: Region, year: int) -> list[dict]:
+    """Cases whose 验收 passed in ``year`` (the ``pass_completion`` audit row's date) and that stand
+    completed or paid in full since: grade, the plan's expected output value and jobs, the outcomes."""
+    passed = TransitionLog.objects.filter(application=OuterRef("pk"), transition=Transition.PASS_COMPLETION,
+                                          at__year=year)
+    return list(
+        Application.objects.filter(program__region=region, state__in=(State.COMPLETED, State.DISBURSED))
+        .filter(Exists(passed))
+        .values("program_id", "program__name_zh", "completion_grade", "completion_outcomes",
+                "industrialization_plan__expected_output_value", "industrialization_plan__jobs")
+        .order_by("program_id", "id")
+    )
+
+
+def termination_rows(region: Region, year: int) -> list[dict]:
+    """Cases terminated in ``year`` by program: count, what they had been paid, and the commitment the
+    termination released (the amount its chained audit row recorded; checked against the ledger)."""
+    return list(
+        TransitionLog.objects.filter(transition=Transition.TERMINATE, at__year=year,
+                                     application__program__region=region)
+        .values("application__program_id", "application__program__name_zh")
+        .annotate(terminated=Count("application", distinct=True),
+                  paid_before=_money_sum("application__disbursed_amount"), released=_money_sum("amount"))
+        .order_by("application__program_id")
+    )
+
+
+def clawback_rows(region: Region, year: int) -> list[dict]:
+    """追回 dated in ``year`` by program: count and amount, and of which obtained by fraud."""
+    return list(
+        Clawback.objects.filter(date__year=year, application__program__region=region)
+        .values("application__program_id", "application__program__name_zh")
+        .annotate(clawbacks=Count("id"), clawed_back=_money_sum("amount"),
+                  fraud_count=Count("id", filter=Q(fraud=True)), fraud_amount=_money_sum("amount", fraud=True))
+        .order_by("application__program_id")
+    )
+
+
+def closure_ledger_rows(region: Region, year: int) -> list[dict]:
+    """The ledger's side of terminations and clawbacks: Σ ``clawback`` entries and Σ ``release`` entries
+    of terminated cases booked in ``year``, by program (a revocation's release is not a termination's)."""
+    return list(
+        LedgerEntry.objects.filter(budget__program__region=region, booked_on__year=year,
+                                   kind__in=(EntryKind.CLAWBACK, EntryKind.RELEASE))
+        .values("budget__program_id", "budget__program__name_zh")
+        .annotate(ledger_clawed_back=_money_sum("amount", kind=EntryKind.CLAWBACK),
+                  ledger_released=_money_sum("amount", kind=EntryKind.RELEASE,
+                                             application__state=State.TERMINATED))
+        .order_by("budget__program_id")
     )
 
 

@@ -118,31 +118,35 @@ def on_notice(world):
                                         publicity_started_on=timezone.localdate())
 
 
+def _notice(app) -> str:
+    return f"/funding/notices/{app.program.region.code}/{app.program.code}/{app.fiscal_year}/"
+
+
 def test_public_notice_page_is_chinese_by_default(on_notice):
-    body = Client().get("/funding/notices/").content.decode()
-    assert "拟资助项目公示" in body
-    assert "公示测试项目" in body
-    assert "Public notice of proposed funding" not in body
+    assert "拟资助项目公示" in Client().get("/funding/notices/").content.decode()
+    body = Client().get(_notice(on_notice)).content.decode()
+    assert "拟资助项目的公示" in body and "公示测试项目" in body
+    assert "projects proposed for funding" not in body
 
 
 def test_public_notice_page_is_english_with_accept_language(on_notice):
-    body = Client(headers={"accept-language": "en"}).get("/funding/notices/").content.decode()
-    assert "Public notice of proposed funding" in body
+    body = Client(headers={"accept-language": "en"}).get(_notice(on_notice)).content.decode()
+    assert "projects proposed for funding" in body
     assert on_notice.program.name_en in body  # the program's English name
-    assert "拟资助项目公示" not in body
+    assert "拟资助项目的公示" not in body
 
 
 def test_public_notice_page_is_english_with_the_language_cookie(on_notice):
     client = Client()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     body = client.get("/funding/notices/").content.decode()
-    assert "Public notice of proposed funding" in body
+    assert "Public notices of proposed funding" in body
 
 
 def test_language_switch_sets_english(on_notice):
     client = Client()
     client.post("/i18n/setlang/", {"language": "en", "next": "/funding/notices/"})
-    assert "Public notice of proposed funding" in client.get("/funding/notices/").content.decode()
+    assert "Public notices of proposed funding" in client.get("/funding/notices/").content.decode()
 
 
 def _detail_page(world, language: str):

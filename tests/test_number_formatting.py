@@ -9,6 +9,7 @@ from io import BytesIO
 
 import pytest
 from django.template import Context, Template
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from core.forms import FractionField, MoneyField
@@ -157,10 +158,12 @@ def test_application_detail_writes_amounts_for_people(world, approved):
     assert_reads_well(text)
 
 
-def test_disburse_input_holds_the_outstanding_amount_as_the_parser_accepts_it(world, approved):
+def test_disburse_input_holds_what_may_be_paid_now_as_the_parser_accepts_it(world, approved):
     body = page_client(world.finance).get(f"/funding/{approved.pk}/").content.decode()
     tag = re.search(r"<input[^>]*id=\"disburse-amount\"[^>]*>", body).group(0)
-    assert 'value="1195586.64"' in tag  # 1,234,567.89 − 38,981.25, without separators: it is posted back
+    # What may be paid now, without separators (it is posted back): the first tranche before 验收,
+    # 60 % of 1,234,567.89 = 740,740.73, less the 38,981.25 paid.
+    assert 'value="701759.48"' in tag
 
 
 def test_budget_overview_writes_amounts_for_people(world):
@@ -171,9 +174,10 @@ def test_budget_overview_writes_amounts_for_people(world):
 
 def test_public_notice_writes_the_amount_for_people(world):
     factories.ApplicationFactory(program=world.programs[ProgramCode.APPLICATION_SUBSIDY], applicant=world.enterprise1,
-                                 state=State.PUBLICITY, requested_amount=Decimal("38981.25"))
-    text = page_text(page_client().get("/funding/notices/"))
-    assert "38,981.25 元" in text
+                                 state=State.PUBLICITY, requested_amount=Decimal("50000.00"),
+                                 proposed_amount=Decimal("38981.25"), publicity_started_on=timezone.localdate())
+    text = page_text(page_client().get(f"/funding/notices/{world.region.code}/application_subsidy/{world.year}/"))
+    assert "38,981.25" in text and "50,000.00" not in text  # the proposed amount, under a 元 header
     assert_reads_well(text)
 
 
@@ -226,11 +230,24 @@ def test_money_field_parses_plain_decimals_only():
     assert field.clean("1000") == Decimal("1000.00")
     assert field.clean(" 38981.25 ") == Decimal("38981.25")
     for text, message in [("2e5", "科学计数法"), ("２０００", "半角阿拉伯数字"), ("1_000", "下划线"),
-                          ("1,000.00", "千位分隔符"), ("0.001", "2 位小数"), ("0", "必须大于 0"), ("-5", "不能为负数"),
+                          ("1,00.00", "每三位一个"), ("0.001", "2 位小数"), ("0", "必须大于 0"), ("-5", "不能为负数"),
                           ("NaN", "有限"), ("abc", "十进制数字")]:
         with pytest.raises(Exception) as caught:
             field.clean(text)
         assert message in " ".join(caught.value.messages), text
+
+
+def test_money_field_reads_amounts_as_people_write_them():
+    field = MoneyField()
+    assert [field.clean(text) for text in ("250000", "250,000", "25万", "2.5 万元", "1,234,567.89", "12,345元")] == [
+        Decimal("250000.00"), Decimal("250000.00"), Decimal("250000.00"), Decimal("25000.00"),
+        Decimal("1234567.89"), Decimal("12345.00")]
+    assert "250,000" in str(field.help_text) and "25万" in str(field.help_text)
+
+
+def test_fraction_field_reads_percentages():
+    assert FractionField().clean("3.85%") == Decimal("0.0385")
+    assert FractionField().clean("60%") == Decimal("0.6000")
 
 
 def test_money_field_options():

@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from funding.models import AwardLevel, Budget, Document, Program, ProgramRuleChange, Review, TransitionLog
 from funding.programs import handler_for
@@ -30,7 +31,8 @@ class ProgramSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         fields = ["code", "kind", "name", "name_zh", "name_en", "region", "description", "is_open",
                   "publicity_days", "expert_review", "min_reviews", "cap_per_project", "cap_per_applicant_year",
                   "subsidy_standards", "fee_share", "grant_years_back", "award_levels", "first_tranche_share",
-                  "interest_ratio", "risk_share", "required_documents"]
+                  "interest_ratio", "risk_share", "required_documents", "ban_years", "publicity_day_kind",
+                  "scoring_criteria"]
         read_only_fields = ["code"]
 
 
@@ -89,6 +91,8 @@ class ApplicantRefSerializer(serializers.Serializer):
 
 class ApplicationListSerializer(serializers.Serializer):
     id = serializers.IntegerField()
+    case_no = serializers.CharField(read_only=True, allow_null=True,
+                                    help_text="受理编号（如 WS-ZL-2026-0007），首次提交时生成；未提交为 null")
     program = serializers.CharField(source="program.code")
     applicant = ApplicantRefSerializer()
     claimant_bank = serializers.CharField(source="claimant_bank.code", allow_null=True, default=None)
@@ -107,6 +111,11 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
     details = serializers.SerializerMethodField()
     submitted_at = serializers.DateTimeField(allow_null=True)
     publicity_started_on = serializers.DateField(allow_null=True)
+    publicity_ends_on = serializers.DateField(allow_null=True, help_text="公示截止日（含当日；次日起可批准）")
+    proposed_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True,
+                                               help_text="公示的拟资助金额：公示时的批准上限，不是申请金额")
+    clawed_back_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    completion_grade = serializers.CharField(help_text="验收等级 excellent/good/pass；未验收为空")
     decided_at = serializers.DateTimeField(allow_null=True)
     accepted_after_completion = serializers.BooleanField()
 
@@ -158,15 +167,31 @@ class OutcomesSerializer(StrictSerializer):
                                                    help_text="实施专利数")
 
 
+class OptionalBooleanField(serializers.BooleanField):
+    """A boolean that stays absent when a form-encoded body leaves it out (DRF would read False),
+    so a transition that does not take it is not sent it."""
+
+    default_empty_html = empty
+
+
 class TransitionInSerializer(StrictSerializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
     approved_amount = MoneyField(positive=True, required=False)
     amount = MoneyField(positive=True, required=False)
     voucher_no = serializers.CharField(required=False, max_length=40)
-    experts = serializers.ListField(child=serializers.CharField(max_length=150), required=False, max_length=50)
+    date = serializers.DateField(required=False, help_text="disburse：拨付日期（默认今天；不早于批准日，不晚于今天）")
+    experts = serializers.ListField(child=serializers.CharField(max_length=150), required=False, max_length=50,
+                                    help_text="send_to_review：指定的评审专家用户名；与 draw 只能选其一；"
+                                              "都不填则分配本地区全部无须回避的专家")
+    draw = OptionalBooleanField(required=False,
+                                help_text="send_to_review：true 时从无须回避的专家中随机抽取所需评审数（min_reviews）"
+                                          "名；抽取结果记入流转记录的 detail")
     grade = serializers.ChoiceField(choices=["excellent", "good", "pass"], required=False,
                                     help_text="pass_completion：验收等级 优秀/良好/合格")
     outcomes = OutcomesSerializer(required=False, help_text="submit_completion：项目实际成果")
+    pledge_accepted = OptionalBooleanField(required=False,
+                                           help_text="submit：申请人已阅读并同意诚信承诺书（可选；"
+                                                     "是否同意及承诺书版本记入提交记录的 detail）")
 
 
 class HistorySerializer(serializers.ModelSerializer):
@@ -174,9 +199,14 @@ class HistorySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TransitionLog
-        fields = ["id", "transition", "from_state", "to_state", "by", "at", "comment", "amount", "voucher_no"]
-        extra_kwargs = {"amount": {"help_text": "该步骤涉及的金额（批准、拨付、撤销）；无则为 null"},
-                        "voucher_no": {"help_text": "拨付凭证号；无则为 null"}}
+        fields = ["id", "transition", "from_state", "to_state", "by", "at", "comment", "amount", "voucher_no",
+                  "detail"]
+        extra_kwargs = {"amount": {"help_text": "该步骤涉及的金额（提交的申请额、公示的拟资助额、批准、拨付、"
+                                                "撤销或终止释放的金额）；无则为 null"},
+                        "voucher_no": {"help_text": "拨付凭证号；无则为 null"},
+                        "detail": {"help_text": "该步骤记录的其他内容：提交时冻结的规则（rules）、验收成果（outcomes）、"
+                                                "验收等级（grade）、成立的异议（objection）、送评审的专家（experts，"
+                                                "随机抽取时 draw 为 true 并有抽取范围 pool）；无则为 null"}}
 
 
 class ProgramRuleChangeSerializer(serializers.ModelSerializer):
@@ -192,7 +222,12 @@ class ProgramRuleChangeSerializer(serializers.ModelSerializer):
 
 
 class ReviewInSerializer(StrictSerializer):
-    score = serializers.IntegerField(min_value=0, max_value=100)
+    score = serializers.IntegerField(min_value=0, max_value=100, required=False,
+                                     help_text="总分 0–100；按评分细则评分的项目可省略（由各项得分相加），"
+                                               "填写时须等于各项之和")
+    item_scores = serializers.DictField(child=serializers.IntegerField(min_value=0), required=False,
+                                        help_text="按评分细则（项目规则 scoring_criteria）逐项的得分 "
+                                                  "{评分项代码: 0–该项满分}；未设评分细则的项目不填")
     recommended_amount = MoneyField(allow_negative=False)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
 
@@ -202,7 +237,9 @@ class ReviewSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Review
-        fields = ["id", "application", "expert", "round", "score", "recommended_amount", "comment", "created_at"]
+        fields = ["id", "application", "expert", "round", "score", "item_scores", "recommended_amount", "comment",
+                  "created_at"]
+        extra_kwargs = {"item_scores": {"help_text": "逐项得分 {评分项代码: 得分}；未设评分细则为 null"}}
 
 
 class DocumentInSerializer(StrictSerializer):

@@ -205,7 +205,8 @@ class ApplicationReviews(generics.ListAPIView):
         serializer = ReviewInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        review = services.review_submit(application_id=pk, by=request.user, score=d["score"],
+        review = services.review_submit(application_id=pk, by=request.user, score=d.get("score"),
+                                        item_scores=d.get("item_scores"),
                                         recommended_amount=d["recommended_amount"], comment=d["comment"])
         return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 

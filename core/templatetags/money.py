@@ -3,6 +3,7 @@
 - ``{{ x|money }}`` → ``1,234,567.89 元`` (every amount a person reads);
 - ``{{ x|amount }}`` → ``1,234,567.89`` (table cells whose header already says 元);
 - ``{{ x|percent }}`` → ``60%`` / ``3.85%`` (shares and rates stored as fractions);
+- ``{{ x|capitals }}`` → ``壹拾贰万元整`` (printed forms and confirmations: 大写);
 - ``{{ x|plain_amount }}`` → ``1234567.89`` (the value of an input a person may submit again:
   what ``core.money.parse_money`` accepts, so no separators).
 
@@ -54,6 +55,7 @@ def _filter(formatter):
 money = register.filter("money", _filter(m.format_money))
 amount = register.filter("amount", _filter(m.format_amount))
 percent = register.filter("percent", _filter(m.format_percent))
+capitals = register.filter("capitals", _filter(m.format_capitals))
 
 
 @register.filter

@@ -85,3 +85,12 @@ def transition_label(value) -> str:
         return Transition(value).label
     except ValueError:
         return value
+
+
+GRADE_LABELS = {"excellent": _("优秀"), "good": _("良好"), "pass": _("合格")}
+
+
+@register.filter
+def grade_label(value) -> str:
+    """The 验收 grade a history row's ``detail`` records, as 优秀 / 良好 / 合格 (empty when none)."""
+    return GRADE_LABELS.get(value, value or "")

@@ -92,7 +92,8 @@ def test_a_deadlock_on_a_page_action_is_a_message_not_a_500(world, monkeypatch):
     app = subsidy_app(world)
     monkeypatch.setattr(funding_services, "application_transition",
                         as_django_raises(pg.DeadlockDetected("deadlock detected")))
-    response = page_client(world.applicant1).post(f"/funding/{app.pk}/transitions/submit/", follow=True)
+    response = page_client(world.applicant1).post(f"/funding/{app.pk}/transitions/submit/",
+                                                  {"confirmed": "1", "pledge_accepted": "on"}, follow=True)
     assert response.status_code == 200
     assert "同时修改" in response.content.decode()
 

@@ -51,7 +51,8 @@ def _subsidy_flow(world, api):
     assert [h["transition"] for h in history] == ["submit", "accept", "publish", "approve", "disburse"]
     assert history[1] | {"at": None, "id": None} == {"id": None, "transition": "accept", "from_state": "submitted",
                                                      "to_state": "accepted", "by": "clerk", "at": None, "comment": "",
-                                                     "amount": None, "voucher_no": None}
+                                                     "amount": None, "voucher_no": None, "detail": None}
+    assert history[2]["amount"] == "21000.00"  # publish records the proposed amount
     assert ledger_violations() == []
 
 

@@ -12,6 +12,8 @@ Fixtures:
 - ``ui``: a :class:`Browsing` for this test: ``ui.login(username)`` opens a fresh desktop context
   and signs in through the real login form; ``ui.shot(page, step)`` saves
   ``var/screenshots/<test>-<step>.png``; ``ui.check_mobile()`` revisits every page seen at 390×844.
+  After the test, ``ui.check_pages()`` revisits every page seen at 1366 and 390 px: axe-core must
+  find no serious or critical violation, and no text may read as an unformatted amount.
   Every page it opens fails the test on an error-level console message, an uncaught page error or
   a 5xx response.
 """
@@ -40,7 +42,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--disable-dev-shm-usage",
 ]
-DESKTOP = {"width": 1280, "height": 900}
+DESKTOP = {"width": 1366, "height": 900}
 MOBILE = {"width": 390, "height": 844}
 PASSWORD = "pass-12345"
 SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
@@ -53,6 +55,16 @@ try:
     from playwright.sync_api import sync_playwright
 except ImportError:  # pragma: no cover - requirements-dev.txt pins it
     sync_playwright = None
+try:  # axe-core, bundled in the wheel and injected into the page: no outside network
+    from axe_playwright_python.sync_playwright import Axe
+except ImportError:  # pragma: no cover - requirements-dev.txt pins it
+    Axe = None
+
+# Amounts a person reads are grouped (1,234,567.89) and never in exponent form: five or more digits
+# before the fen without a separator, or an "E+"/"E-" exponent, is an unformatted number.
+UNFORMATTED = re.compile(r"(?<![\d,.])\d{5,}\.\d{2}(?!\d)|\d(?:\.\d+)?E[+-]\d")
+# Numbers that are identifiers, not amounts: patent numbers (ZL202510012345.6), credit codes, IDs.
+IDENTIFIER = re.compile(r"(?:ZL|CN|US|EP|JP|KR|WO)\s?\d[\d.]*|[0-9A-Z]{18}")
 
 
 def _skip_reason() -> str | None:
@@ -161,16 +173,17 @@ class Browsing:
         def on_response(response):
             if response.status >= 500:
                 self.errors.append(f"HTTP {response.status} for {response.url}")
-
-        def on_load(p):
-            path = p.url.removeprefix(self.base_url) or "/"
-            if p.url.startswith(self.base_url) and (user, path) not in self.visited:
-                self.visited.append((user, path))
+            request = response.request
+            # Pages to revisit: documents fetched by GET and shown (a POST's answer cannot be refetched).
+            if (request.resource_type == "document" and request.method == "GET" and response.status == 200
+                    and response.url.startswith(self.base_url)):
+                path = response.url.removeprefix(self.base_url) or "/"
+                if (user, path) not in self.visited:
+                    self.visited.append((user, path))
 
         page.on("console", on_console)
         page.on("pageerror", on_page_error)
         page.on("response", on_response)
-        page.on("load", on_load)
 
     def login(self, username: str, *, password: str = PASSWORD):
         """A fresh desktop context signed in as ``username`` through the login form."""
@@ -224,6 +237,30 @@ class Browsing:
         if reasons:
             pytest.xfail("; ".join(reasons) + " — " + "; ".join(text for _, text in problems))
 
+    def check_pages(self, *, viewports: tuple[dict, ...] = (DESKTOP, MOBILE)) -> None:
+        """Revisit every page seen so far, as the same user, at each viewport: axe-core finds no
+        serious or critical violation, and no text reads as an unformatted amount (``UNFORMATTED``)."""
+        assert Axe is not None, "axe-playwright-python is in requirements-dev.txt"
+        axe = Axe()
+        problems: list[str] = []
+        for username, path in self.visited:
+            for viewport in viewports:
+                page = self.new_page(viewport=viewport, storage_state=self._states.get(username), user=username)
+                page.goto(self.url(path))
+                who = f"{path} ({username or 'anonymous'}, {viewport['width']} px)"
+                results = axe.run(page)
+                for violation in results.response.get("violations", []):
+                    if violation.get("impact") in ("serious", "critical"):
+                        targets = "; ".join(" ".join(node.get("target", [])) for node in violation["nodes"][:3])
+                        problems.append(f"{who}: axe {violation['id']} ({violation['impact']}): "
+                                        f"{violation['help']} — {targets}")
+                if viewport is DESKTOP:
+                    text = IDENTIFIER.sub(" ", page.locator("body").inner_text())
+                    for match in UNFORMATTED.finditer(text):
+                        problems.append(f"{who}: unformatted number {match.group(0)!r}")
+                page.context.close()
+        assert not problems, "\n".join(problems)
+
     def close(self) -> None:
         for context in self.contexts:
             try:
@@ -240,6 +277,11 @@ def ui(request, browser, live_server, world):
         old.unlink(missing_ok=True)
     browsing = Browsing(browser=browser, base_url=live_server.url, test_name=name)
     yield browsing
+    if not browsing.errors and request.node.get_closest_marker("no_page_checks") is None:
+        try:  # every page the test saw: accessible (axe-core) and with its numbers written for people
+            browsing.check_pages()
+        except AssertionError as exc:
+            browsing.errors.append(str(exc))
     browsing.close()
     if browsing.errors:
         pytest.fail(f"browser errors ({worker or 'main'}):\n" + "\n".join(browsing.errors), pytrace=False)

@@ -67,6 +67,13 @@ def _take(page, name: str, **fields: str) -> None:
         form.locator(f"[name={field_name}]").fill(value)
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
+    confirm = page.locator("form:has(input[name=confirmed])")  # money or a decision: the confirmation page
+    if confirm.count():
+        pledge = confirm.locator("input[name=pledge_accepted]")  # a submission: the integrity pledge
+        if pledge.count():
+            pledge.check()
+        confirm.locator("button[type=submit]").click()
+        page.wait_for_load_state()
 
 
 def _state_badge(page):
@@ -111,10 +118,14 @@ def test_applicant_registers_a_patent_and_submits_a_subsidy_application(ui, worl
     ui.shot(page, "draft")
 
     _take(page, Transition.SUBMIT)
+    expect(page).to_have_url(re.compile(r"/funding/\d+/receipt/$"))  # the receipt (受理回执) first
+    app = Application.objects.get(applicant=world.enterprise1)
+    expect(page.locator("main")).to_contain_text(app.case_no)
+    ui.shot(page, "receipt")
+    page.goto(ui.url(f"/funding/{app.pk}/"))
     expect(_state_badge(page)).to_have_text(str(State.SUBMITTED.label))
     ui.shot(page, "submitted")
 
-    app = Application.objects.get(applicant=world.enterprise1)
     assert app.state == State.SUBMITTED
     assert app.requested_amount == SUBSIDY
     ui.check_mobile(known=DETAIL_OVERFLOW)

@@ -16,7 +16,7 @@ from funding.verify import ledger_violations
 from tests.clients import api_client
 from tests.funding.helpers import step, subsidy_app, to_approved
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("books_stay_clean")]
 TODAY = timezone.localdate()
 
 
@@ -108,6 +108,7 @@ def test_the_admin_form_lifts_through_the_service(world, client):
     assert bar.lifted_by == world.admin and bar.lifted_at is not None
 
 
+@pytest.mark.tampers
 def test_a_clawback_edited_in_sql_is_found(world):
     _claw(world, _paid(world))
     row = Clawback.objects.get()

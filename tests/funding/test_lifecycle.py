@@ -13,7 +13,7 @@ from funding.models import Application, TransitionLog
 from funding.verify import ledger_violations
 from tests.funding.helpers import industrialization_app, no_publicity, step, subsidy_app, to_approved
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("books_stay_clean")]
 
 
 def _approved_project(world, amount="300000.00"):

@@ -13,7 +13,7 @@ from funding.models import Application, Objection, TransitionLog
 from tests.clients import api_client
 from tests.funding.helpers import industrialization_app, no_publicity, step, subsidy_app, to_publicity
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("books_stay_clean")]
 REASON = "该项目申报的专利实际由他人发明，申报材料与事实不符。"
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from funding import ledger
 from funding.models import Application, Program
 from funding.verify import ledger_violations
 from tests import factories
@@ -24,17 +25,20 @@ def test_subsidy_runs_through_the_pages(world):
     assert app.requested_amount == Decimal("1000.00")
     page = me.get(f"/funding/{app.pk}/").content.decode()
     assert patent.number in page and "提交" in page
-    me.post(f"/funding/{app.pk}/transitions/submit/")
+    me.post(f"/funding/{app.pk}/transitions/submit/", {"confirmed": "1", "pledge_accepted": "on"})
     clerk = page_client(world.clerk)
     assert "页面申请" in clerk.get("/funding/intake/").content.decode()
     clerk.post(f"/funding/{app.pk}/transitions/accept/")
     clerk.post(f"/funding/{app.pk}/transitions/publish/")
-    assert "页面申请" in page_client().get("/funding/notices/").content.decode()
+    notice = f"/funding/notices/{world.region.code}/application_subsidy/{world.year}/"
+    assert notice in page_client().get("/funding/notices/").content.decode()
+    assert "页面申请" in page_client().get(notice).content.decode()
     Application.objects.filter(pk=app.pk).update(publicity_ends_on=timezone.localdate())  # the notice runs out
     finance = page_client(world.finance)
     assert "页面申请" in finance.get("/funding/approvals/").content.decode()
-    finance.post(f"/funding/{app.pk}/transitions/approve/", {"approved_amount": ""})
-    r = finance.post(f"/funding/{app.pk}/transitions/disburse/", {"amount": "1000.00", "voucher_no": "PG-1"},
+    finance.post(f"/funding/{app.pk}/transitions/approve/", {"approved_amount": "", "confirmed": "1"})
+    r = finance.post(f"/funding/{app.pk}/transitions/disburse/", {"amount": "1000.00", "voucher_no": "PG-1",
+                                                                            "confirmed": "1"},
                      follow=True)
     assert "已完成" in r.content.decode()
     app = Application.objects.get(pk=app.pk)
@@ -46,7 +50,8 @@ def test_subsidy_runs_through_the_pages(world):
 def test_rejecting_without_a_comment_shows_a_message(world):
     app = subsidy_app(world)
     step(app, "submit", world.applicant1)
-    r = page_client(world.clerk).post(f"/funding/{app.pk}/transitions/reject/", {"comment": ""}, follow=True)
+    r = page_client(world.clerk).post(f"/funding/{app.pk}/transitions/reject/", {"comment": "", "confirmed": "1"},
+                                      follow=True)
     assert "请填写意见" in r.content.decode()
     assert Application.objects.get(pk=app.pk).state == "submitted"
 
@@ -75,8 +80,11 @@ def test_expert_scores_through_the_review_form(world):
 
 def test_finance_adjusts_a_budget_on_the_budget_page(world):
     finance = page_client(world.finance)
-    r = finance.post("/funding/budgets/", {"program": "patent_award", "year": world.year, "amount": "-1000.00",
-                                           "reason": "年中调减"}, follow=True)
+    body = {"program": "patent_award", "year": world.year, "amount": "-1000.00", "reason": "年中调减"}
+    first = finance.post("/funding/budgets/", body).content.decode()
+    assert "负壹仟元整" in first and "999,000.00 元" in first  # the cut and what it leaves, before it runs
+    assert ledger.budget_figures(world.budgets["patent_award"]).available == Decimal("1000000.00")
+    r = finance.post("/funding/budgets/", {**body, "confirmed": "1"}, follow=True)
     assert "预算已调整" in r.content.decode() and "999,000.00 元" in r.content.decode()  # core.money.format_money
 
 
@@ -104,11 +112,11 @@ def test_industrialization_runs_through_the_pages_with_three_experts_and_two_tra
         "jobs": "25"})
     assert r.status_code == 302, r.content.decode()[:2000]
     app = Application.objects.get(title="巫山脆李冷链加工产业化")
-    r = me.post(f"/funding/{app.pk}/transitions/submit/", follow=True)
+    r = me.post(f"/funding/{app.pk}/transitions/submit/", {"confirmed": "1", "pledge_accepted": "on"}, follow=True)
     assert "项目计划书" in r.content.decode() and Application.objects.get(pk=app.pk).state == "draft"
     pdf = SimpleUploadedFile("计划书.pdf", b"%PDF-1.4\n%test\n", content_type="application/pdf")
     me.post(f"/funding/{app.pk}/documents/", {"kind": "项目计划书", "file": pdf})
-    me.post(f"/funding/{app.pk}/transitions/submit/")
+    me.post(f"/funding/{app.pk}/transitions/submit/", {"confirmed": "1", "pledge_accepted": "on"})
     clerk = page_client(world.clerk)
     clerk.post(f"/funding/{app.pk}/transitions/accept/")
     clerk.post(f"/funding/{app.pk}/transitions/send_to_review/", {"experts": ""})
@@ -119,19 +127,21 @@ def test_industrialization_runs_through_the_pages_with_three_experts_and_two_tra
     assert Application.objects.get(pk=app.pk).state == "publicity"
     Application.objects.filter(pk=app.pk).update(publicity_ends_on=timezone.localdate())  # the notice runs out
     finance = page_client(world.finance)
-    finance.post(f"/funding/{app.pk}/transitions/approve/", {"approved_amount": "250000.00"})
-    finance.post(f"/funding/{app.pk}/transitions/disburse/", {"amount": "150000.00", "voucher_no": "IND-1"})
-    r = finance.post(f"/funding/{app.pk}/transitions/disburse/", {"amount": "100000.00", "voucher_no": "IND-2"},
-                     follow=True)
+    finance.post(f"/funding/{app.pk}/transitions/approve/", {"approved_amount": "250000.00", "confirmed": "1"})
+    finance.post(f"/funding/{app.pk}/transitions/disburse/", {"amount": "150000.00", "voucher_no": "IND-1", "confirmed": "1"})
+    r = finance.post(f"/funding/{app.pk}/transitions/disburse/", {"amount": "100000.00", "voucher_no": "IND-2",
+                                                                               "confirmed": "1"}, follow=True)
     assert "验收" in r.content.decode()  # the rest waits for the acceptance check
     report = SimpleUploadedFile("验收报告.pdf", b"%PDF-1.4\n%test\n", content_type="application/pdf")
     me.post(f"/funding/{app.pk}/documents/", {"kind": "验收报告", "file": report})
     me.post(f"/funding/{app.pk}/transitions/submit_completion/",
-            {"output_value": "3200000.00", "jobs": "18", "patents_implemented": "1", "comment": "项目已完成"})
+            {"output_value": "3200000.00", "jobs": "18", "patents_implemented": "1", "comment": "项目已完成",
+             "confirmed": "1"})
     assert Application.objects.get(pk=app.pk).state == "completion_review"
-    clerk.post(f"/funding/{app.pk}/transitions/pass_completion/", {"grade": "good", "comment": "验收合格"})
+    clerk.post(f"/funding/{app.pk}/transitions/pass_completion/", {"grade": "good", "comment": "验收合格", "confirmed": "1"})
     assert Application.objects.get(pk=app.pk).state == "completed"
-    finance.post(f"/funding/{app.pk}/transitions/disburse/", {"amount": "100000.00", "voucher_no": "IND-2"})
+    finance.post(f"/funding/{app.pk}/transitions/disburse/", {"amount": "100000.00", "voucher_no": "IND-2",
+                                                              "confirmed": "1"})
     app = Application.objects.get(pk=app.pk)
     assert (app.state, app.approved_amount, app.disbursed_amount) == ("disbursed", Decimal("250000.00"),
                                                                       Decimal("250000.00"))

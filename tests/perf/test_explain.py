@@ -25,10 +25,10 @@ from api.views.applicants import IPAssetFilter
 from api.views.pledges import LoanFilter
 from applicants import selectors as applicant_selectors
 from applicants.models import IPAsset
-from funding import ledger, verify
+from funding import ledger, public_notice, verify
 from funding import selectors as funding_selectors
 from funding.filters import ApplicationFilter
-from funding.models import Application, LedgerEntry, PatentClaim
+from funding.models import Application, LedgerEntry, PatentClaim, Program
 from pledges import selectors as pledge_selectors
 from pledges.forms import LoanFilterForm
 from pledges.models import IdempotencyRecord, LoanStatus, PledgedRight
@@ -120,7 +120,9 @@ QUERYSETS = {
     "review queue: expert": _queue("review_queue", "expert"),
     "approval queue: finance": _queue("finance_queue", "finance"),
     "approval queue: finance ?state=approved": _queue("finance_queue", "finance", state="approved"),
-    "public notices": lambda big: funding_selectors.public_notices()[:PAGE],
+    "public notice board": lambda big: public_notice.notice_groups(),
+    "public notice document": lambda big: public_notice.notice_cases(
+        Program.objects.get(region__code=big.region.code, code="patent_award"), big.year),
     # detail lookups
     "application detail": lambda big: funding_selectors.applications_visible_to(big.users["clerk"]).filter(
         pk=big.application_ids[100]),

@@ -1,7 +1,7 @@
 import pytest
 
 from reports import services
-from tests.reports.data import populate
+from tests.reports.data import perform, populate
 from tests.reports.helpers import DUMMY, IMMEDIATE
 
 
@@ -15,6 +15,19 @@ def populated(world):
 @pytest.fixture
 def report(populated):
     return services.budget_report(year=populated.year)
+
+
+@pytest.fixture
+def performed(world, settings, tmp_path):
+    """The world plus cases driven through 验收, termination, revocation and clawback (``data.perform``)."""
+    settings.MEDIA_ROOT = tmp_path / "uploads"  # the 验收报告 files
+    world.cases = perform(world)
+    return world
+
+
+@pytest.fixture
+def performance_report(performed):
+    return services.budget_report(year=performed.year)
 
 
 # --- report jobs (test_jobs_*.py, which use report_dir for every test) ---------------------------

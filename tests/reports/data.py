@@ -1,18 +1,25 @@
 """A small, deterministic data set for report tests, written the way the services would write it:
 applications in every state (bulk_create), ledger entries through ``funding.ledger.post``, pledge
-loans with repayments, rights, defaults and recoveries, IP assets and the yearly statistics."""
+loans with repayments, rights, defaults and recoveries, IP assets and the yearly statistics.
+
+``perform(world)`` drives a few cases through the real services for the 绩效 sections: 验收,
+termination, revocation and clawbacks (states are never assigned)."""
 
 import datetime
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
 from applicants.models import Applicant, Industry, IPAsset, PatentType, RegionYearStats
-from funding import ledger
+from funding import clawbacks, ledger, services
 from funding.models import Application, EntryKind
 from funding.workflow import ProgramCode, State
 from pledges.models import LoanStatus, PledgedRight, PledgeLoan, Recovery, Repayment
 from tests import factories
+from tests.funding.helpers import industrialization_app, no_publicity, step, subsidy_app, to_approved
 
 CENT = Decimal("0.01")
 STATES = [State.DRAFT, State.SUBMITTED, State.RETURNED, State.ACCEPTED, State.UNDER_REVIEW, State.PUBLICITY,
@@ -141,3 +148,61 @@ def _assets(world, enterprises, seed: int, out: Populated, stats: bool) -> None:
     if stats:
         RegionYearStats.objects.create(region=world.region, year=world.year, resident_population=450000,
                                        market_entities=60000)
+
+
+# --- 绩效: cases driven through the services ------------------------------------------------------
+@dataclass
+class Performed:
+    completed_paid: Application  # 验收 excellent, then paid in full (disbursed)
+    completed: Application  # 验收 good, the second tranche not yet paid (completed)
+    in_review: Application  # outcomes submitted, 验收 not passed: not counted
+    terminated: Application  # 60 % paid, terminated; then 50,000.00 clawed back for fraud
+    clawed: Application  # a subsidy paid 1,000.00, 400.00 clawed back (no fraud)
+    revoked: Application  # a subsidy approved and revoked: a release that is not a termination's
+
+
+def _approved_project(world, user, amount: str) -> Application:
+    app = industrialization_app(world, user, amount=amount)  # plan: output 5,000,000.00, 20 jobs
+    step(app, "submit", user)
+    step(app, "accept", world.clerk)
+    step(app, "send_to_review", world.clerk)
+    for expert in world.experts:
+        services.review_submit(application_id=app.pk, by=expert, score=80, recommended_amount=Decimal(amount))
+    no_publicity(world, ProgramCode.INDUSTRIALIZATION)
+    step(app, "publish", world.clerk)
+    no_publicity(world, ProgramCode.INDUSTRIALIZATION)
+    return step(app, "approve", world.finance)
+
+
+def _to_acceptance(world, user, app: Application, first: str, voucher: str, outcomes: dict) -> Application:
+    step(app, "disburse", world.finance, data={"amount": first, "voucher_no": voucher})
+    services.document_attach(application_id=app.pk, by=user, kind="验收报告",
+                             uploaded_file=SimpleUploadedFile("验收报告.pdf", b"%PDF-1.4\n%x\n"))
+    return step(app, "submit_completion", user, data={"outcomes": outcomes})
+
+
+def perform(world) -> Performed:
+    a1, a2 = world.applicant1, world.applicant2
+    paid = _to_acceptance(world, a1, _approved_project(world, a1, "300000.00"), "180000.00", "PF-1",
+                          {"output_value": "4800000.00", "jobs": 12, "patents_implemented": 1})
+    step(paid, "pass_completion", world.clerk, data={"grade": "excellent"})
+    paid = step(paid, "disburse", world.finance, data={"amount": "120000.00", "voucher_no": "PF-2"})
+    completed = _to_acceptance(world, a2, _approved_project(world, a2, "200000.00"), "120000.00", "PF-3",
+                               {"output_value": "5500000.25", "jobs": 25, "patents_implemented": 2})
+    completed = step(completed, "pass_completion", world.clerk, data={"grade": "good"})
+    in_review = _to_acceptance(world, a2, _approved_project(world, a2, "100000.00"), "60000.00", "PF-4",
+                               {"output_value": "9999999.99", "jobs": 99, "patents_implemented": 9})
+    terminated = _approved_project(world, a1, "300000.00")
+    step(terminated, "disburse", world.finance, data={"amount": "180000.00", "voucher_no": "PF-5"})
+    terminated = step(terminated, "terminate", world.finance, comment="项目停止实施")
+    clawed = step(to_approved(world, subsidy_app(world)), "disburse", world.finance,
+                  data={"amount": "1000.00", "voucher_no": "PF-6"})
+    revoked = step(to_approved(world, subsidy_app(world, a2)), "revoke", world.finance, comment="材料不实")
+    today = timezone.localdate()
+    clawbacks.clawback_record(by=world.finance, application_id=clawed.pk, amount="400.00", date=today,
+                              voucher_no="ZH-P1", reason="重复资助")
+    # Last: fraud bars applicant1 from creating or submitting anything more.
+    clawbacks.clawback_record(by=world.finance, application_id=terminated.pk, amount="50000.00", date=today,
+                              voucher_no="ZH-P2", reason="虚报项目投资", fraud=True)
+    return Performed(completed_paid=paid, completed=completed, in_review=in_review, terminated=terminated,
+                     clawed=clawed, revoked=revoked)

@@ -5,9 +5,10 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command, get_commands
 
-from core.money import CENT
+from core.money import CENT, format_money
 from funding import ledger
 from funding.models import LedgerEntry
+from reports import frames, selectors, services
 from reports.document import dsum
 from tests.clients import api_client
 
@@ -107,3 +108,36 @@ def test_the_data_behind_the_report_passes_verify_ledger(populated):
     if "verify_ledger" not in get_commands():
         pytest.skip("verify_ledger is not written yet")
     call_command("verify_ledger")
+
+
+# --- 绩效: terminations' releases and clawbacks equal the ledger's entries of the year -------------
+def _booked(world, kind: str, **filters) -> Decimal:
+    entries = LedgerEntry.objects.filter(kind=kind, budget__program__region=world.region,
+                                         booked_on__year=world.year, **filters)
+    return fen(sum(entries.values_list("amount", flat=True), Decimal("0")))
+
+
+def _closure_differences(world) -> list[str]:
+    report = services.budget_report(year=world.year)
+    return frames.closure_differences(report.section("closures"), selectors.closure_ledger_rows(world.region,
+                                                                                                 world.year))
+
+
+def test_released_and_clawed_back_equal_the_ledger_entries_of_the_year(performed, performance_report):
+    totals = performance_report.section("closures").totals
+    assert totals["clawed_back"] == _booked(performed, "clawback") == Decimal("50400.00")
+    assert totals["released"] == _booked(performed, "release", application__state="terminated") == Decimal("120000.00")
+    assert _booked(performed, "release") == Decimal("121000.00")  # the revocation's release is not a termination's
+    assert _closure_differences(performed) == []
+    assert "核对一致" in performance_report.section("closures").note
+
+
+@pytest.mark.parametrize(("kind", "item"), [("clawback", "追回金额"), ("release", "终止释放承诺")])
+def test_an_edited_ledger_amount_breaks_the_reconciliation(performed, kind, item):
+    entry = LedgerEntry.objects.filter(kind=kind, application=performed.cases.terminated).get()
+    edited = entry.amount - Decimal("0.01")
+    LedgerEntry.objects.filter(pk=entry.pk).update(amount=edited)  # an UPDATE around ledger.post
+    differences = _closure_differences(performed)
+    assert differences == [f"专利产业化资金：{item} {format_money(entry.amount)}，预算账分录为 {format_money(edited)}"]
+    note = services.budget_report(year=performed.year).section("closures").note
+    assert "与预算账核对不一致" in note and differences[0] in note

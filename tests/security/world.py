@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from api.models import ApiToken
 from applicants import services as applicant_services
+from core.models import InboxMessage
 from funding import documents
 from funding import services as funding_services
 from funding.workflow import ProgramCode, Transition
@@ -88,5 +89,9 @@ def build_security_world() -> SecWorld:
         "app_draft": draft.pk, "app_submitted": submitted.pk, "app_review": review.pk, "document": doc.pk,
         "loan": loan.pk, "free_patent": patents[3], "year": year, "today": timezone.localdate().isoformat(),
         "program": ProgramCode.APPLICATION_SUBSIDY, "report_job": job.pk,
+        "applicant": world.enterprise1.pk,  # applicant1's enterprise: the staff page of an applicant (失信)
+        "region_code": world.region.code,
+        # The clerk's inbox message about the submission: no one else may open it.
+        "inbox_message": InboxMessage.objects.filter(user=world.clerk).order_by("id").first().pk,
     }
     return sec

@@ -18,7 +18,7 @@ from django.test.utils import override_settings
 
 from core import audit_chain
 from core.money import CENT
-from devtools.demo_data import DEMO_PASSWORD, DemoBase, accounts_table, seed_base
+from devtools.demo_data import DEMO_PASSWORD, DemoBase, accounts_table, item_scores_for, seed_base
 from funding import services as fs
 from funding.models import Application, Program
 from funding.workflow import ProgramCode, Transition
@@ -109,8 +109,10 @@ class _Seeder:
         return "fincenter" if intake_fin_center else "clerk"
 
     def review(self, app: Application, experts: int, amount: str) -> None:
+        criteria = app.rules.scoring_criteria  # 评分细则: scored item by item, the score is their sum
         for i in range(1, experts + 1):
             self.fs.review_submit(application_id=app.pk, by=self.u[f"expert{i}"], score=70 + 7 * i,
+                                  item_scores=item_scores_for(criteria, 70 + 7 * i),
                                   recommended_amount=Decimal(amount), comment="技术先进，市场前景较好")
 
     def voucher(self) -> str:
