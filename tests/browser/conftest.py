@@ -41,6 +41,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
     "--disable-dev-shm-usage",
+    "--lang=zh-CN",  # the browser's own controls (file and date inputs) in Chinese, as people see them
 ]
 DESKTOP = {"width": 1366, "height": 900}
 MOBILE = {"width": 390, "height": 844}
