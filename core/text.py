@@ -88,3 +88,16 @@ def tree_problems(data: object, path: str = "") -> dict[str, list[str]]:
 
     visit(data, path, 0)
     return problems
+
+
+def iso_date(value: object, field: str) -> object:
+    """A ``YYYY-MM-DD`` string (cleaned) as a ``date``; ``Invalid`` when it is not one. Any other value
+    is handed back for the caller's own check (a ``date`` already, or refused there)."""
+    if not isinstance(value, str):
+        return value
+    import datetime as dt  # noqa: PLC0415  this module is text cleaning; dates are its one exception
+
+    try:
+        return dt.date.fromisoformat(clean_text(value, field))
+    except ValueError:
+        raise Invalid(_("日期应为 YYYY-MM-DD"), field=field) from None

@@ -16,7 +16,7 @@ from applicants.models import Applicant, Role, User
 from core.audit_chain import Chain, append, register
 from core.errors import Conflict, Invalid, NotAllowed, NotFound
 from core.money import format_money, parse_money
-from core.text import clean_text
+from core.text import clean_text, iso_date
 
 from . import inbox, ledger
 from .models import ApplicantBar, Application, AuditChainHead, Budget, Clawback, EntryKind, LedgerEntry
@@ -45,11 +45,7 @@ def clawback_record(*, by: User, application_id: int, amount: Decimal | str, dat
                     voucher_no: str, reason: str, fraud: bool = False) -> Clawback:
     """Recover ``amount`` of what the case was paid (at most what is paid and not yet recovered)."""
     amount = parse_money(amount, "amount")
-    if isinstance(date, str):
-        try:
-            date = dt.date.fromisoformat(clean_text(date, "date"))
-        except ValueError:
-            raise Invalid(_("日期应为 YYYY-MM-DD"), field="date") from None
+    date = iso_date(date, "date")
     if not isinstance(date, dt.date) or not EARLIEST <= date <= timezone.localdate():
         raise Invalid(_("追回日期应在 1985-01-01 至今天之间"), field="date")
     voucher_no = clean_text(voucher_no, "voucher_no", max_length=40, required=True, label=_("凭证号"))

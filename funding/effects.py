@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from applicants.models import User
 from core.errors import Conflict, Invalid
 from core.money import ZERO, format_money, parse_money
-from core.text import clean_text
+from core.text import clean_text, iso_date
 
 from . import bounds, case_numbers, experts, integrity_pledge, ledger
 from .clawbacks import check_not_barred
@@ -123,11 +123,7 @@ def _payment_date(app: Application, value) -> dt.date:
     today = timezone.localdate()
     if value in (None, ""):
         return today
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(clean_text(value, "date"))
-        except ValueError:
-            raise Invalid(_("日期应为 YYYY-MM-DD"), field="date") from None
+    value = iso_date(value, "date")
     if not isinstance(value, dt.date):
         raise Invalid(_("日期应为 YYYY-MM-DD"), field="date")
     approved_on = timezone.localtime(app.decided_at).date() if app.decided_at else today

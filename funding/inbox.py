@@ -12,12 +12,15 @@ from .models import Application, ReviewAssignment
 from .workflow import FINANCE, INTAKE, State, reached_finance, steps, workflow_for
 
 
-def _claimant_ids(app: Application) -> set[int]:
+def claimant_users(app: Application):
+    """The active users who claim for the case: the bank's for a bank's claim, else the applicant's."""
     if app.claimant_bank_id:
-        users = User.objects.filter(bank_id=app.claimant_bank_id, is_active=True)
-    else:
-        users = User.objects.filter(applicant_id=app.applicant_id, is_active=True)
-    return set(users.values_list("pk", flat=True))
+        return User.objects.filter(bank_id=app.claimant_bank_id, is_active=True)
+    return User.objects.filter(applicant_id=app.applicant_id, is_active=True)
+
+
+def _claimant_ids(app: Application) -> set[int]:
+    return set(claimant_users(app).values_list("pk", flat=True))
 
 
 def next_actor_kinds(app: Application) -> set[str]:

@@ -8,9 +8,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from applicants.models import User
 from core.inbox import absolute
 
+from .inbox import claimant_users
 from .models import Application
 from .workflow import State
 
@@ -19,13 +19,9 @@ log = logging.getLogger(__name__)
 
 def recipients(application: Application) -> list[str]:
     emails: list[str] = []
-    if application.claimant_bank_id:
-        users = User.objects.filter(bank_id=application.claimant_bank_id, is_active=True)
-    else:
-        if application.applicant.contact_email:
-            emails.append(application.applicant.contact_email)
-        users = User.objects.filter(applicant_id=application.applicant_id, is_active=True)
-    emails.extend(email for email in users.values_list("email", flat=True) if email)
+    if not application.claimant_bank_id and application.applicant.contact_email:
+        emails.append(application.applicant.contact_email)
+    emails.extend(email for email in claimant_users(application).values_list("email", flat=True) if email)
     return sorted(set(emails))
 
 
