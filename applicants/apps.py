@@ -9,7 +9,7 @@ def _nav(user) -> list[tuple[int, str, str]]:
     if user.applicant_id is not None:
         entries += [(10, _("我的知识产权"), "applicants:my_assets"), (90, _("我的单位"), "applicants:organisation")]
     if user.roles & STAFF_ROLES:
-        entries.append((60, _("知识产权登记簿"), "applicants:registry"))
+        entries.append((60, _("知识产权"), "applicants:registry"))
     # The Django admin lets in active staff accounts only (the fund administrator's, superusers'):
     # the link is shown to whoever it would let in.
     if user.is_active and user.is_staff:

@@ -6,7 +6,8 @@
   message that says which.
 - ``parse_share`` / ``parse_rate`` parse fractions the same way (``"0.6000"``, ``"0.0385"``).
 - ``quantize`` is ``ROUND_HALF_UP`` to the cent: the rounding every rule that fixes an amount uses.
-- ``format_money`` (``1,234,567.89 元``), ``format_percent`` (``60%``, ``3.85%``) and
+- ``format_money`` (``1,234,567.89 元``), ``format_percent`` (``60%``, ``3.85%``), ``format_wan``
+  (``123.46 万元``, charts), ``format_wan_amount`` (``12,345.68``, report tables under "单位：万元") and
   ``plain_decimal`` (``"0.0385"``, never ``"3.85E-2"``) are how numbers reach a person or a JSON
   value; nothing prints a ``Decimal`` with ``str()`` where a person reads it.
 """
@@ -194,15 +195,29 @@ def format_number(value: Decimal | int | None) -> str:
     return f"{sign}{int(whole.lstrip('-')):,}{dot}{fraction}"
 
 
+def _in_wan(amount: Decimal | int, places: int) -> Decimal:
+    """Yuan → 万元, half up to ``places``: for display only (a 万元 figure is never stored or summed)."""
+    return (Decimal(amount) / 10000).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def format_wan(amount: Decimal | int | None, *, places: int = 2, unit: bool = True) -> str:
     """An amount in 万元 (ten thousand yuan), half up to ``places``, trailing zeros dropped:
     1234567.89 → ``123.46 万元``, 50000 → ``5 万元``; ``unit=False`` for axis labels under a
     "万元" caption. For charts and summaries, where 元 to the fen would not be read."""
     if amount is None:
         return "—"
-    wan = (Decimal(amount) / 10000).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    text = format_number(wan)
+    text = format_number(_in_wan(amount, places))
     return _("%(amount)s 万元") % {"amount": text} if unit else text
+
+
+def format_wan_amount(amount: Decimal | int | None) -> str:
+    """``12,345.68`` for 123,456,789.00 元: an amount in 万元, half up to two places, grouped by
+    thousands, no unit: the money cells of report tables under a "单位：万元" line. Converted from
+    the yuan figure (a total from the yuan total) when shown, so totals reconcile in 元."""
+    if amount is None:
+        return "—"
+    wan = _in_wan(amount, 2)
+    return f"{wan if wan else abs(wan):,.2f}"  # never "-0.00"
 
 
 def format_capitals(amount: Decimal | int | None) -> str:

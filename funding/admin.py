@@ -27,6 +27,7 @@ from .models import (
     ProgramRuleChange,
     Review,
     ReviewAssignment,
+    RuleVersion,
     SubsidyClaim,
     TransitionLog,
 )
@@ -88,8 +89,20 @@ class ProgramForm(forms.ModelForm):
     )
     required_documents = DocumentListField(label=_label("required_documents"),
                                            help_text=_("每行一种材料类型名称（如 专利证书）；提交申请前须逐一上传。"))
+    lpr_markup_cap = PercentField(label=_label("lpr_markup_cap"), required=False,
+                                  help_text=_("如 40% 表示贷款利率超出 LPR×140% 的部分不计入贴息；留空不限"))
+    insured_interest_ratio = PercentField(label=_label("insured_interest_ratio"), required=False,
+                                          help_text=_("贷款有保险或担保时的贴息比例，如 50%；留空表示与一般贴息比例相同"))
     reason = forms.CharField(label=_("修改说明"), max_length=200, required=False,
                              help_text=_("记入规则变更记录（谁、何时、原值 → 新值）"))
+    # A change of rule values is a new version (funding.rule_versions): from when, on what basis.
+    effective_from = forms.DateField(label=_("新规则施行日期"), required=False,
+                                     help_text=_("留空为今天。已提交的申请仍按提交当日施行的版本办理"))
+    effective_until = forms.DateField(label=_("新规则截止日期"), required=False, help_text=_("留空表示长期有效"))
+    basis_title = forms.CharField(label=_("依据文件"), max_length=200, required=False)
+    basis_doc_no = forms.CharField(label=_("文号"), max_length=60, required=False, help_text=_("如 渝知发〔2025〕2号"))
+    basis_article = forms.CharField(label=_("条款"), max_length=100, required=False, help_text=_("如 第三条"))
+    basis_url = forms.CharField(label=_("文件链接"), max_length=300, required=False)
 
     class Meta:
         model = Program
@@ -109,9 +122,33 @@ class ProgramForm(forms.ModelForm):
         return cleaned
 
 
+VERSION_FORM_FIELDS = ("effective_from", "effective_until", "basis_title", "basis_doc_no", "basis_article",
+                       "basis_url")
+
+
+class RuleVersionInline(admin.TabularInline):
+    """The program's dated versions, read only: a new one is written by saving new rule values."""
+
+    model = RuleVersion
+    fields = ["number", "effective_from", "effective_until", "ends", "basis_title", "basis_doc_no", "basis_article",
+              "reason", "by", "at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    ordering = ["-number"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):
     form = ProgramForm
+    inlines = [RuleVersionInline]
     list_display = ["name_zh", "code", "region", "is_open", "expert_review", "publicity_days", "cap_per_project",
                     "cap_per_applicant_year"]
     list_filter = ["region", "is_open", "code"]
@@ -121,11 +158,14 @@ class ProgramAdmin(admin.ModelAdmin):
         (_("评审与公示"), {"fields": ["expert_review", "min_reviews", "scoring_criteria", "publicity_days",
                                    "publicity_day_kind"]}),
         (_("金额上限与拨付"), {"fields": ["cap_per_project", "cap_per_applicant_year", "first_tranche_share"]}),
-        (_("专利资助"), {"fields": ["subsidy_standards", "fee_share", "grant_years_back"]}),
+        (_("专利资助"), {"fields": ["subsidy_trigger", "subsidy_standards", "fee_share", "grant_years_back"]}),
         (_("专利奖"), {"fields": ["award_levels"]}),
-        (_("质押贷款贴息与风险补偿"), {"fields": ["interest_ratio", "risk_share"]}),
+        (_("质押贷款贴息与风险补偿"), {"fields": ["interest_basis", "interest_ratio", "insured_interest_ratio",
+                                           "lpr_markup_cap", "first_pledge_only", "max_years_per_loan",
+                                           "auto_subsidy_mode", "auto_subsidy_on", "risk_share"]}),
         (_("申请材料与失信"), {"fields": ["required_documents", "ban_years"]}),
-        (_("本次修改"), {"fields": ["reason"]}),
+        (_("本次修改"), {"fields": ["reason", "effective_from", "effective_until", "basis_title", "basis_doc_no",
+                                 "basis_article", "basis_url"]}),
     ]
 
     def get_fieldsets(self, request, obj=None):
@@ -142,8 +182,9 @@ class ProgramAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # The form's values are only a request: the service validates, saves and records them.
+        version = {name: form.cleaned_data.get(name) or "" for name in VERSION_FORM_FIELDS}
         program_update(by=request.user, program=obj, changes=getattr(form, "normalised", {}),
-                       reason=form.cleaned_data.get("reason", ""))
+                       reason=form.cleaned_data.get("reason", ""), version=version)
 
 
 @admin.register(ProgramRuleChange)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from core.audit_chain import Chain, append, register, register_check
 from core.money import CENT, format_money, quantize
 
-from .models import Application, AuditChainHead, Program, ProgramRuleChange, Review, TransitionLog
+from .models import Application, AuditChainHead, Program, ProgramRuleChange, Review, RuleVersion, TransitionLog
 
 # Hashed fields: never reorder or rename without re-sealing (a migration), or every row will mismatch.
 # ``amount``, ``voucher_no`` and ``detail`` came later: hashed when present, so older rows keep their hashes
@@ -25,6 +25,11 @@ CHAIN = register(Chain(name="transition_log", label=_("申请流转记录"), mod
 REVIEW_CHAIN = register(Chain(name="review", label=_("专家评审记录"), model=Review, head_model=AuditChainHead,
                               fields=("application_id", "expert_id", "round", "score", "recommended_amount",
                                       "comment"), optional=("item_scores",)))
+VERSION_CHAIN = register(Chain(name="rule_version", label=_("项目规则版本"), model=RuleVersion,
+                               head_model=AuditChainHead,
+                               fields=("program_id", "number", "effective_from", "effective_until", "ends",
+                                       "basis_title", "basis_doc_no", "basis_article", "basis_url", "rules",
+                                       "reason", "by_id", "at")))
 RULE_CHAIN = register(Chain(name="program_rule", label=_("项目规则变更记录"), model=ProgramRuleChange,
                             head_model=AuditChainHead,
                             fields=("program_id", "field", "old_value", "new_value", "by_id", "at", "reason")))
@@ -45,12 +50,13 @@ def case_findings() -> list[str]:
                   submit_detail=last("submit", "detail"), approve_amount=last("approve", "amount"),
                   publish_amount=last("publish", "amount"))
         .values_list("pk", "state", "requested_amount", "frozen_rules", "approved_amount", "last_state",
-                     "submit_amount", "submit_detail", "approve_amount", "proposed_amount", "publish_amount")
+                     "submit_amount", "submit_detail", "approve_amount", "proposed_amount", "publish_amount",
+                     "rule_version_id", "rule_version__rules")
         .order_by("pk")
     )
     findings: list[str] = []
     for (pk, state, requested, rules, approved, last_state, submit_amount, submit_detail, approve_amount,
-         proposed, publish_amount) in rows.iterator(chunk_size=5000):
+         proposed, publish_amount, version_id, version_rules) in rows.iterator(chunk_size=5000):
         if proposed is not None and (publish_amount is None or quantize(Decimal(publish_amount)) != proposed):
             findings.append(_("申请 #%(id)s：公示的拟资助金额 %(p)s 与公示记录不符，被绕过流程改动")
                             % {"id": pk, "p": format_money(proposed)})
@@ -66,6 +72,13 @@ def case_findings() -> list[str]:
             submit_detail = json.loads(submit_detail)
         if isinstance(submit_detail, dict) and "rules" in submit_detail and submit_detail["rules"] != rules:
             findings.append(_("申请 #%(id)s：冻结的项目规则与提交记录不符，被绕过流程改动") % {"id": pk})
+        if isinstance(submit_detail, dict) and submit_detail.get("rule_version") != version_id \
+                and ("rule_version" in submit_detail or version_id is not None):
+            findings.append(_("申请 #%(id)s：所依据的规则版本与提交记录不符，被绕过流程改动") % {"id": pk})
+        if isinstance(version_rules, str):
+            version_rules = json.loads(version_rules)
+        if version_id is not None and version_rules != rules:
+            findings.append(_("申请 #%(id)s：冻结的项目规则与其规则版本不符，被绕过流程改动") % {"id": pk})
         if approve_amount is not None and approved is not None and state != "rejected" \
                 and quantize(Decimal(approve_amount)) != approved:
             findings.append(_("申请 #%(id)s：批准金额 %(a)s 与批准记录的 %(r)s 不符，被绕过流程改动")

@@ -22,6 +22,8 @@ def nav(user) -> list[tuple[int, str, str]]:
     if user.has_role(Role.FINANCE, Role.ADMIN, Role.IP_OFFICE, Role.FIN_CENTER):
         entries.append((50, _("预算"), "funding:budgets"))
         entries.append((15, _("全部申请"), "funding:list"))
+    if user.has_role(Role.ADMIN, Role.FINANCE):
+        entries.append((85, _("合规检查"), "funding:compliance"))
     entries.append((90, _("公示"), "funding:notices"))
     return entries
 

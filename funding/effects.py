@@ -28,12 +28,11 @@ from core.errors import Conflict, Invalid
 from core.money import ZERO, format_money, parse_money
 from core.text import clean_text, iso_date
 
-from . import bounds, case_numbers, experts, integrity_pledge, ledger
+from . import bounds, case_numbers, experts, integrity_pledge, ledger, rule_versions
 from .clawbacks import check_not_barred
 from .models import Application, Budget, EntryKind, LedgerEntry, Objection, ReviewAssignment
 from .programs import handler_for
 from .rules import money
-from .ruleset import RuleSet
 from .tranches import payable_now
 from .workflow import State, Transition
 
@@ -61,7 +60,9 @@ def _prepare_submit(app: Application, data: dict, by: User) -> Prepared:
         raise Invalid(_("pledge_accepted 应为 true 或 false"), field="pledge_accepted")
     check_not_barred(app.applicant_id, app.program.region_id)
     if app.frozen_rules is None:  # a resubmission after a return keeps the rules of the first submission
-        app.frozen_rules = RuleSet.of_program(app.program).as_json()
+        rules, version = rule_versions.rules_on(app.program)  # 409 program_ended: no new cases
+        app.frozen_rules = rules.as_json()
+        app.rule_version = version
     handler = handler_for(app.program.code)
     if handler.formula:  # re-derived under the rules frozen now
         rule = handler.rule_amount(app) or ZERO
@@ -73,7 +74,7 @@ def _prepare_submit(app: Application, data: dict, by: User) -> Prepared:
     # The chained submit row records the request and the rules it is judged by (verify_audit compares
     # ``rules``), the case number, and the pledge: the version in force and whether it was accepted.
     return Prepared(amount=app.requested_amount,
-                    detail={"rules": app.frozen_rules, "case_no": case_no, "pledge": integrity_pledge.VERSION,
+                    detail={"rules": app.frozen_rules, "rule_version": app.rule_version_id, "case_no": case_no, "pledge": integrity_pledge.VERSION,
                             "pledge_accepted": pledged})
 
 
@@ -259,6 +260,7 @@ def _nothing(app: Application, data: dict, by: User) -> Prepared:
 def run_effects(app: Application, name: str, prepared: Prepared, by: User) -> None:
     for effect in EFFECTS.get(name, ()):
         effect(app, prepared, by)
+    handler_for(app.program.code).after_effects(app, name, prepared.amount, by=by)
 
 
 

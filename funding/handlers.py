@@ -17,6 +17,7 @@ from core.money import format_money, format_percent
 
 from .models import AwardLevel, AwardNomination, IndustrializationPlan, PatentClaim, SubsidyClaim
 from .programs import ProgramHandler, register
+from .rule_versions import current_rules
 from .rules import ZERO, asset_problem, money, patent_assets, quantize
 from .ruleset import RuleSet
 from .workflow import ProgramCode
@@ -91,7 +92,7 @@ class PatentClaims:
         applies (owner, validity, the program's rule, claimed once per program), read only. Under
         ``application``'s rules and year when given, else the program's current rules and this year."""
         if rules is None:
-            rules = application.rules if application is not None else RuleSet.of_program(program)
+            rules = application.rules if application is not None else current_rules(program)
         if fiscal_year is None:
             fiscal_year = application.fiscal_year if application is not None else timezone.localdate().year
         problem = asset_problem(asset, applicant) or self.patent_problem(rules, asset, fiscal_year)

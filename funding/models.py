@@ -40,6 +40,22 @@ class PublicityDayKind(models.TextChoices):
     CALENDAR = "calendar", _("自然日")
 
 
+class SubsidyTrigger(models.TextChoices):
+    GRANT = "grant", _("授权后资助")
+    FILING = "filing", _("申请即资助")
+
+
+class InterestBasis(models.TextChoices):
+    PAID = "paid", _("实付利息")
+    LPR = "lpr", _("贷款市场报价利率（LPR）")
+
+
+class AutoSubsidyMode(models.TextChoices):
+    OFF = "off", _("不启用")
+    CONFIRM = "confirm", _("系统生成，企业确认")
+    DIRECT = "direct", _("系统生成，金融服务中心直接办理")
+
+
 class Program(models.Model):
     """A fund program of one region; every number that policy may change is a field here."""
 
@@ -71,6 +87,24 @@ class Program(models.Model):
     required_documents = models.JSONField(_("必需材料"), default=list, blank=True)
     # 评分细则: [{"key", "label", "max"}, …], maxima summing to 100 (funding.ruleset); empty = one 0–100 score.
     scoring_criteria = models.JSONField(_("评分细则"), default=list, blank=True)
+    # 专利资助: paid for a grant (the national rule since 2021) or for a filing (what it forbade).
+    subsidy_trigger = models.CharField(_("资助环节"), max_length=8, choices=SubsidyTrigger.choices,
+                                       default=SubsidyTrigger.GRANT)
+    # 贴息 by formula (pledges.interest): of the interest paid, or of the LPR; variants as rule values.
+    interest_basis = models.CharField(_("贴息计算基数"), max_length=8, choices=InterestBasis.choices,
+                                      default=InterestBasis.PAID)
+    lpr_markup_cap = models.DecimalField(_("利率上浮计入上限"), null=True, blank=True, **RATIO,
+                                         help_text=_("如 40% 表示贷款利率超出 LPR×140% 的部分不计入贴息；留空不限"))
+    insured_interest_ratio = models.DecimalField(_("有保险或担保时的贴息比例"), null=True, blank=True, **RATIO,
+                                                 help_text=_("留空表示与一般贴息比例相同"))
+    first_pledge_only = models.BooleanField(_("仅限首次质押"), default=False,
+                                            help_text=_("贷款须至少有一件专利是首次质押"))
+    max_years_per_loan = models.PositiveSmallIntegerField(_("每笔贷款最多贴息年数"), null=True, blank=True)
+    # 免申即享: on auto_subsidy_on (MM-DD) each year, cases for the year before are opened without applying.
+    auto_subsidy_mode = models.CharField(_("免申即享"), max_length=8, choices=AutoSubsidyMode.choices,
+                                         default=AutoSubsidyMode.OFF)
+    auto_subsidy_on = models.CharField(_("免申即享计算日"), max_length=5, blank=True,
+                                       help_text=_("每年的月-日，如 01-15：计算上一年度的贴息"))
 
     class Meta:
         verbose_name = _("资金项目")
@@ -205,6 +239,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
     case_no = models.CharField(_("受理编号"), max_length=32, unique=True, null=True, blank=True, editable=False)
     # The program's rules as they stood at submission: the case is judged by these (funding.ruleset).
     frozen_rules = models.JSONField(_("提交时的项目规则"), null=True, blank=True, editable=False)
+    # The version those rules are a copy of (the one in force on the submission date; funding.rule_versions).
+    rule_version = models.ForeignKey("funding.RuleVersion", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", editable=False, verbose_name=_("规则版本"))
+    # 免申即享: opened by the system from the banks' reports, not applied for (pledges.auto_subsidy).
+    auto_opened = models.BooleanField(_("免申即享生成"), default=False, editable=False)
     # The current expert-review round (0 = never sent); only its reviews count.
     review_round = models.PositiveSmallIntegerField(_("评审轮次"), default=0)
     publicity_started_on = models.DateField(_("公示开始日"), null=True, blank=True)
@@ -263,10 +302,12 @@ class Application(ConcurrentTransitionMixin, models.Model):
 
     @property
     def rules(self) -> RuleSet:
-        """The rules this case is judged by: frozen at submission, the program's current ones before."""
+        """The rules this case is judged by: frozen at submission, the ones in force today before."""
         if self.frozen_rules:
             return RuleSet.from_json(self.frozen_rules, self.program)
-        return RuleSet.of_program(self.program)
+        from .rule_versions import current_rules  # noqa: PLC0415  it reads these models
+
+        return current_rules(self.program)
 
     # --- the workflow: every transition declared once, here -----------------------------------
     # ``custom=step(...)``: who takes it, what it asks, how it looks (funding.workflow.Step);
@@ -392,3 +433,4 @@ from .models_details import (  # noqa: E402,F401
     document_upload_path,
 )
 from .models_lifecycle import ApplicantBar, Clawback, Objection  # noqa: E402,F401
+from .models_versions import RuleVersion  # noqa: E402,F401

@@ -38,7 +38,7 @@ def application_list_page(request, queryset, *, title: str, filename: str, extra
     qs = flt.qs if flt.is_bound and flt.is_valid() else queryset
     qs, sort = APPLICATION_SORTING.apply(qs, request.GET.get("o"))
     if request.GET.get("format") == "xlsx":
-        return excel_response(filename, [str(h) for h in APPLICATION_HEADERS], application_rows(qs.iterator()),
+        return excel_response(filename, [str(h) for h in APPLICATION_HEADERS], application_rows(qs.iterator(chunk_size=2000)),
                               sheet=title)
     page = Paginator(qs, per_page(request)).get_page(request.GET.get("page"))
     if decorate is not None:

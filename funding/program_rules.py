@@ -1,21 +1,23 @@
 """The one service that changes a program's rules, for every path (API, admin, commands).
 
 Values are validated and normalised by ``funding.ruleset.normalise`` (ranges, shapes, plain
-decimals); each changed field writes a chained ``ProgramRuleChange`` (who, when, old → new) in the
-same transaction. Running cases are unaffected: they are judged by the rules frozen on them at
-submission, and a notice's end is fixed when it is published.
+decimals); rule values become a new dated version (``funding.rule_versions``); each changed field
+writes a chained ``ProgramRuleChange`` (who, when, old → new) in the same transaction. Running
+cases are unaffected: they are judged by the version in force on their submission date, and a
+notice's end is fixed when it is published.
 """
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from applicants.models import Role, User
-from core.errors import Invalid, NotAllowed
+from applicants.models import User
+from core.errors import Invalid
 from core.text import clean_text
 
-from . import audit
+from . import audit, rule_versions
 from .models import Program
-from .ruleset import EDITABLE_PROGRAM_FIELDS, jsonable, normalise
+from .rule_versions import require_rule_editor
+from .ruleset import EDITABLE_PROGRAM_FIELDS, RULE_FIELDS, jsonable, normalise
 
 
 def _program(by: User, code: str) -> Program:
@@ -28,26 +30,37 @@ def _program(by: User, code: str) -> Program:
     return program
 
 
-def require_rule_editor(user: User) -> None:
-    """Who changes a program's rules (403 before anything else is looked at): the fund administrator."""
-    if not user.has_role(Role.ADMIN):
-        raise NotAllowed(_("只有资金管理员可以修改项目规则"))
-
-
 def program_update(*, by: User, code: str | None = None, changes: dict, reason: str = "",
-                   program: Program | None = None) -> Program:
-    """Change rules of the program ``code`` of the caller's region (or ``program``); admin only."""
+                   program: Program | None = None, version: dict | None = None) -> Program:
+    """Change the program ``code`` of the caller's region (or ``program``); admin only.
+
+    Names, description and ``is_open`` change the program itself; rule values make a new version
+    (``funding.rule_versions``) from ``version["effective_from"]`` (default today) citing
+    ``version``'s basis fields: running cases keep the version they were submitted under."""
     require_rule_editor(by)
     unknown = sorted(set(changes) - set(EDITABLE_PROGRAM_FIELDS))
     if unknown:
         raise Invalid(errors={name: [_("该字段不可修改")] for name in unknown})
     clean = normalise(changes)
     reason = clean_text(reason, "reason", max_length=200)
+    rule_changes = {name: changes[name] for name in clean if name in RULE_FIELDS}
     with transaction.atomic():
         target = program if program is not None else _program(by, code or "")
         target = Program.objects.select_for_update().get(pk=target.pk)
+        # Versions first: their chain's head comes before the rule-change chain's (LOCK_ORDER).
+        dated = dict(version or {})
+        if rule_changes and any(jsonable(getattr(rule_versions.current_rules(target, _start(dated)), name))
+                                != jsonable(clean[name]) for name in rule_changes):
+            rule_versions.version_create(
+                by=by, program=target, changes=rule_changes, effective_from=dated.pop("effective_from", None),
+                effective_until=dated.pop("effective_until", None), basis=dated, reason=reason,
+            )
+            target.refresh_from_db()
+            rule_versions.forget_versions(target)
         changed: list[str] = []
         for name, value in clean.items():
+            if name in RULE_FIELDS:
+                continue
             old = jsonable(getattr(target, name))
             new = jsonable(value)
             if old == new:
@@ -58,3 +71,8 @@ def program_update(*, by: User, code: str | None = None, changes: dict, reason: 
         if changed:
             target.save(update_fields=changed)
     return target
+
+
+def _start(dated: dict):
+    value = dated.get("effective_from")
+    return rule_versions._date(value, "effective_from", required=False) if value else None

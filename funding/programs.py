@@ -49,6 +49,15 @@ class ProgramHandler:
         """Lock the rows this case's transitions change besides the application (e.g. its loan):
         called right after the application is locked, before the budget (one lock order)."""
 
+    def refuse_transition(self, application, name: str) -> None:
+        """Raise Conflict when the program's own rules forbid transition ``name`` now (risk
+        compensation: the pool's coverage and circuit breaker). Run by the page's check without
+        locks, and by the transition right after ``lock_related``."""
+
+    def after_effects(self, application, name: str, amount: Decimal | None, by=None) -> None:
+        """Called in the transaction of every transition, after its ledger entries (``amount``: what
+        the transition committed, paid or released)."""
+
     def details(self, application) -> dict:
         """JSON-able program fields for the API's application detail."""
         return {}

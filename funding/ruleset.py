@@ -25,13 +25,20 @@ RULE_FIELDS = (
     "publicity_days", "expert_review", "min_reviews", "cap_per_project", "cap_per_applicant_year",
     "subsidy_standards", "fee_share", "grant_years_back", "award_levels", "first_tranche_share",
     "interest_ratio", "risk_share", "required_documents", "ban_years", "publicity_day_kind", "scoring_criteria",
+    "subsidy_trigger", "interest_basis", "lpr_markup_cap", "insured_interest_ratio", "first_pledge_only",
+    "max_years_per_loan", "auto_subsidy_mode", "auto_subsidy_on",
 )
 TEXT_FIELDS = ("name_zh", "name_en", "description")
 EDITABLE_PROGRAM_FIELDS = (*TEXT_FIELDS, "is_open", *RULE_FIELDS)
 
 _AWARD_LEVELS = ("gold", "silver", "excellence")
 # Rules whose absence from a case's frozen copy means they did not exist when it was submitted.
-ABSENT_WHEN_FROZEN = {"scoring_criteria": list}
+ABSENT_WHEN_FROZEN = {"scoring_criteria": list, "subsidy_trigger": lambda: "grant", "interest_basis": lambda: "paid",
+                      "lpr_markup_cap": lambda: None, "insured_interest_ratio": lambda: None,
+                      "first_pledge_only": lambda: False, "max_years_per_loan": lambda: None,
+                      "auto_subsidy_mode": lambda: "off", "auto_subsidy_on": str}
+DECIMAL_RULES = frozenset({"cap_per_project", "cap_per_applicant_year", "fee_share", "first_tranche_share",
+                           "interest_ratio", "risk_share", "lpr_markup_cap", "insured_interest_ratio"})
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,14 @@ class RuleSet:
     publicity_day_kind: str = "working"
     # 评分细则: [{"key", "label", "max"}, …], maxima summing to 100; empty = one 0–100 score.
     scoring_criteria: list = field(default_factory=list)
+    subsidy_trigger: str = "grant"
+    interest_basis: str = "paid"
+    lpr_markup_cap: Decimal | None = None
+    insured_interest_ratio: Decimal | None = None
+    first_pledge_only: bool = False
+    max_years_per_loan: int | None = None
+    auto_subsidy_mode: str = "off"
+    auto_subsidy_on: str = ""
 
     @classmethod
     def of_program(cls, program) -> RuleSet:
@@ -64,8 +79,7 @@ class RuleSet:
         those in ``ABSENT_WHEN_FROZEN``: a case submitted before 评分细则 existed had none (its round
         may be half scored already), so its experts keep one 0–100 score."""
         values: dict[str, Any] = {}
-        decimals = {"cap_per_project", "cap_per_applicant_year", "fee_share", "first_tranche_share",
-                    "interest_ratio", "risk_share"}
+        decimals = DECIMAL_RULES
         for name in RULE_FIELDS:
             if name not in data and name in ABSENT_WHEN_FROZEN:
                 values[name] = ABSENT_WHEN_FROZEN[name]()
@@ -202,6 +216,26 @@ def _share(value: object, field: str, *, low_open: bool = False) -> Decimal:
     return parse_fraction(value, field, low_open=low_open)
 
 
+def _optional_share(value: object, field: str) -> Decimal | None:
+    return None if value is None or value == "" else parse_fraction(value, field)
+
+
+def _optional_integer(value: object, field: str, low: int, high: int, label: str) -> int | None:
+    return None if value is None or value == "" else _integer(value, field, low, high, label)
+
+
+_MONTH_DAY = re.compile(r"(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
+
+
+def _month_day(value: object, field: str) -> str:
+    text = "" if value is None else clean_text(value, field, max_length=5)
+    if text and not _MONTH_DAY.fullmatch(text):
+        raise Invalid(_("计算日应为“月-日”，如 01-15"), field=field)
+    if text and text[:2] == "02" and int(text[3:]) > 28:
+        raise Invalid(_("计算日不要选 2 月 29 日之后：不是每年都有"), field=field)
+    return text
+
+
 VALIDATORS = {
     "name_zh": lambda v, f: clean_text(v, f, max_length=100, required=True, label=_("中文名称")),
     "name_en": lambda v, f: clean_text(v, f, max_length=100, required=True, label=_("英文名称")),
@@ -224,6 +258,16 @@ VALIDATORS = {
     "interest_ratio": _share,
     "risk_share": _share,
     "first_tranche_share": lambda v, f: _share(v, f, low_open=True),
+    "subsidy_trigger": lambda v, f: _choice(v, f, ("grant", "filing"),
+                                            _("资助环节应为 grant（授权后）或 filing（申请时）")),
+    "interest_basis": lambda v, f: _choice(v, f, ("paid", "lpr"), _("贴息计算基数应为 paid（实付利息）或 lpr（LPR）")),
+    "lpr_markup_cap": _optional_share,
+    "insured_interest_ratio": _optional_share,
+    "first_pledge_only": _boolean,
+    "max_years_per_loan": lambda v, f: _optional_integer(v, f, 1, 10, _("每笔贷款最多贴息年数")),
+    "auto_subsidy_mode": lambda v, f: _choice(v, f, ("off", "confirm", "direct"),
+                                              _("免申即享应为 off、confirm（企业确认）或 direct（直接办理）")),
+    "auto_subsidy_on": _month_day,
 }
 
 

@@ -36,7 +36,8 @@ def visibility_filter(user) -> Q:
         # A subquery on the region's few programs, not a join: counts then read the application table alone.
         staff = Q(program_id__in=Program.objects.filter(region_id=user.region_id).values("pk"))
         if not user.has_role(Role.ADMIN):
-            staff &= ~Q(state=State.DRAFT)  # drafts stay private until submitted
+            # Drafts stay private until submitted, but for those the system opened (免申即享).
+            staff &= ~Q(state=State.DRAFT) | Q(auto_opened=True)
         q |= staff
     return q
 
@@ -45,6 +46,8 @@ def applications_visible_to(user) -> QuerySet[Application]:
     return (
         Application.objects.filter(visibility_filter(user))
         .select_related("program", "applicant", "claimant_bank")
+        # A draft's rules are the version in force today: read once per page, not per row.
+        .prefetch_related("program__rule_versions")
         .order_by("-id")
     )
 
@@ -162,6 +165,37 @@ def review_summary(application: Application) -> dict | None:
             "recommended": limit.amount if limit is not None else None, "criteria": items}
 
 
+ROUND_EXPERT_READERS = (Role.IP_OFFICE, Role.ADMIN)
+
+
+def round_experts(user, application: Application, history) -> dict | None:
+    """The current review round's experts for the clerk and the administrator: each one's name and
+    username, and how they were picked, as the audit row that began the round records it
+    (``funding.effects._assign_experts``): ``draw`` (随机抽取; ``pool`` is how many eligible experts
+    it drew from), ``choice`` (named on the page or the API; none named means every eligible one) or
+    ``objection`` (a new round on an upheld objection: every eligible one). None for every other role
+    (an expert does not learn who else reviews; an applicant sees no experts) and before the first
+    round. One query (the assignments); ``history`` is the page's audit rows, already read."""
+    if not application.review_round or not user.has_role(*ROUND_EXPERT_READERS):
+        return None
+    starts_round = {Transition.SEND_TO_REVIEW.value}
+    if application.rules.expert_review:  # an upheld objection then starts a round too (effects)
+        starts_round.add(Transition.UPHOLD_OBJECTION.value)
+    start = next((row for row in reversed(list(history)) if row.transition in starts_round), None)
+    detail = (start.detail if start is not None else None) or {}
+    if start is not None and start.transition == Transition.UPHOLD_OBJECTION:
+        method = "objection"
+    elif detail.get("draw") is True:
+        method = "draw"
+    else:
+        method = "choice"
+    assigned = (ReviewAssignment.objects.filter(application=application, round=application.review_round)
+                .select_related("expert").order_by("expert__username"))
+    return {"round": application.review_round, "method": method,
+            "pool": len(detail.get("pool") or []) if method == "draw" else None,
+            "experts": [{"name": a.expert.display_name, "username": a.expert.username} for a in assigned]}
+
+
 @dataclass(frozen=True)
 class ExpertOption:
     """One expert of the region in the send_to_review form: ``conflict`` says why they may not (disabled)."""
@@ -233,7 +267,7 @@ def budgets_for(user, year: int | None) -> QuerySet[Budget]:
 
 def programs_for(user) -> QuerySet[Program]:
     region_id = getattr(user, "region_id", None) or getattr(getattr(user, "applicant", None), "region_id", None)
-    qs = Program.objects.select_related("region")
+    qs = Program.objects.select_related("region").prefetch_related("rule_versions")
     return qs.filter(region_id=region_id) if region_id else qs
 
 

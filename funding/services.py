@@ -15,7 +15,7 @@ from applicants.models import Applicant, Bank, Role, User
 from core.money import CENT, format_money
 from core.text import clean_text
 
-from . import audit, bounds, clawbacks, effects, experts, inbox, notify
+from . import audit, bounds, clawbacks, effects, experts, inbox, notify, rule_versions
 from .budgets import (  # noqa: F401  re-exported: callers need one import
     budget_adjust,
     budget_allocate,
@@ -49,7 +49,7 @@ def _program_for(applicant: Applicant, code: str) -> Program:
 
 def application_create(*, by: User, program_code: str, title: str, requested_amount: Decimal | None = None,
                        details: dict, fiscal_year: int | None = None, applicant: Applicant | None = None,
-                       claimant_bank: Bank | None = None) -> Application:
+                       claimant_bank: Bank | None = None, auto_opened: bool = False) -> Application:
     applicant = applicant or by.applicant
     if applicant is None:
         raise NotAllowed(_("当前账号未关联申请主体，不能申报"))
@@ -62,10 +62,13 @@ def application_create(*, by: User, program_code: str, title: str, requested_amo
             raise NotAllowed(_("只有该银行的用户可以提出此申请"))
     else:
         claimant_bank = None
-        if not (by.has_role(Role.ADMIN) or (by.has_role(Role.APPLICANT) and by.applicant_id == applicant.pk)):
+        # 免申即享 (pledges.auto_subsidy): the system opens the case for the enterprise, run by its intake role.
+        opener = auto_opened and by.has_role(workflow.intake_role) and by.region_id == applicant.region_id
+        if not (opener or by.has_role(Role.ADMIN) or (by.has_role(Role.APPLICANT) and by.applicant_id == applicant.pk)):
             raise NotAllowed(_("只有申请主体本身可以申报"))
     if not program.is_open:
         raise Conflict(_("资金项目「%(name)s」目前不接受申报") % {"name": program.name_zh}, code="program_closed")
+    rule_versions.require_in_force(program)  # 409 program_ended, naming the basis and the date
     clawbacks.check_not_barred(applicant.pk, program.region_id)
     title = clean_text(title, "title", max_length=200, required=True, label=_("项目名称"))
     requested = money(requested_amount, "requested_amount", required=False)
@@ -76,7 +79,7 @@ def application_create(*, by: User, program_code: str, title: str, requested_amo
     with transaction.atomic():
         app = Application.objects.create(
             program=program, applicant=applicant, claimant_bank=claimant_bank, fiscal_year=year, title=title,
-            requested_amount=requested or CENT, created_by=by if by.pk else None,
+            requested_amount=requested or CENT, created_by=by if by.pk else None, auto_opened=auto_opened,
         )
         handler.create_details(app, dict(details or {}), by=by)
         _settle_request(app, handler, requested, current=None)
@@ -182,6 +185,7 @@ def check_transition(*, application: Application, name: str, by: User, comment: 
     _, meta = _check_may(application, name, by)
     _check_comment(application, name, clean_text(comment, "comment", max_length=2000))
     _check_conditions(application, meta)
+    handler_for(application.program.code).refuse_transition(application, name)
 
 
 def _check_conditions(app: Application, meta) -> None:
@@ -210,6 +214,7 @@ def application_transition(*, application_id: int, name: str, by: User, comment:
         _check_conditions(app, meta)
         handler = handler_for(app.program.code)
         effects.lock(app, name)
+        handler.refuse_transition(app, name)  # the program's own refusals, under the locks
         prepared = effects.prepare(app, name, data, by)
         from_state = app.state
         method(**prepared.kwargs)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/receipt/", views_guide.receipt, name="receipt"),
     path("<int:pk>/form.pdf", views_guide.application_pdf, name="form_pdf"),
     path("programs/<str:code>/", views_guide.program_guide, name="guide"),
+    path("compliance/", views_guide.compliance_page, name="compliance"),
     path("<int:pk>/clawback/", lifecycle.clawback_new, name="clawback"),
     path("<int:pk>/objections/resolve/", lifecycle.objection_resolve, name="objection_resolve"),
     path("applicants/<int:applicant_id>/", lifecycle.applicant_standing, name="applicant"),

@@ -137,6 +137,7 @@ def _detail_page(request, app, typed: dict, status: int = 200):
                         "fields": declared.fields, "style": declared.style, "confirm": declared.confirm,
                         "values": lifecycle.action_values(app, name, typed)})
     rules = app.rules
+    history = list(selectors.application_history(app))  # read once: the table and the round's experts
     sending = next((a for a in actions if a["name"] == Transition.SEND_TO_REVIEW), None)
     chosen = TransitionForm.base_fields["experts"].to_python(sending["values"].get("experts")) if sending else ()
     context = {
@@ -148,7 +149,8 @@ def _detail_page(request, app, typed: dict, status: int = 200):
         "return_reason": return_reason(app) if app.state == State.RETURNED else "",
         "can_resubmit": app.state == State.RETURNED and any(a["name"] == Transition.SUBMIT for a in actions),
         "can_remove": may_remove(app, request.user),
-        "history": selectors.application_history(app),
+        "history": history,
+        "round_experts": selectors.round_experts(request.user, app, history),
         "payments": selectors.application_payments(app),
         "documents": app.documents.all(),
         "reviews": selectors.with_item_rows(selectors.reviews_visible_to(request.user, app), rules.scoring_criteria),

@@ -6,6 +6,7 @@ numbers are the rules', the sentences are here. Reads only; nothing is written f
 """
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -15,7 +16,7 @@ from applicants.errors import NotFound
 from applicants.models import PatentType, Role
 from core.money import format_money, format_percent
 
-from . import integrity_pledge, selectors
+from . import compliance, integrity_pledge, rule_versions, selectors
 from .forms import PROGRAM_FORMS
 from .models import AwardLevel, Program, PublicityDayKind, TransitionLog
 from .pdf import application_form_pdf
@@ -90,7 +91,7 @@ def _subsidy_lines(rules: RuleSet, year: int) -> list[str]:
 
 def formula_lines(program: Program, year: int) -> list[str]:
     """The program's amount formula in words, from its current rules."""
-    rules = RuleSet.of_program(program)
+    rules = rule_versions.current_rules(program)
     code = program.code
     if code == ProgramCode.APPLICATION_SUBSIDY:
         lines = _subsidy_lines(rules, year)
@@ -107,8 +108,8 @@ def formula_lines(program: Program, year: int) -> list[str]:
                          % {"share": format_percent(rules.first_tranche_share)})
         else:
             lines.append(_("批准后一次拨付"))
-    elif code == ProgramCode.INTEREST_SUBSIDY:
-        lines = [_("贴息金额 = 年度内银行报送的已付质押贷款利息 × %(ratio)s") % {"ratio": format_percent(rules.interest_ratio)}]
+    elif hasattr(handler_for(code), "formula_lines"):  # a program that words its own formula (贴息)
+        lines = handler_for(code).formula_lines(rules)
     elif code == ProgramCode.RISK_COMPENSATION:
         lines = [_("补偿金额 = 违约时未偿本金 × %(share)s，并以风险补偿资金池余额为限") % {"share": format_percent(rules.risk_share)}]
         if rules.cap_per_project is not None:
@@ -121,10 +122,11 @@ def formula_lines(program: Program, year: int) -> list[str]:
 
 
 def notice_period(program: Program) -> str:
-    if not workflow_for(program.code).public_notice or not program.publicity_days:
+    rules = rule_versions.current_rules(program)
+    if not workflow_for(program.code).public_notice or not rules.publicity_days:
         return _("无公示")
     return _("公示 %(days)d 天（%(kind)s），公示期内任何人可实名书面提出异议") % {
-        "days": program.publicity_days, "kind": PublicityDayKind(program.publicity_day_kind).label}
+        "days": rules.publicity_days, "kind": PublicityDayKind(rules.publicity_day_kind).label}
 
 
 def _region_of(user):
@@ -140,14 +142,16 @@ def program_guide(request, code: str):
         if region_id else None
     if program is None:
         raise Http404(_("本地区没有该资金项目"))
-    rules = RuleSet.of_program(program)
+    rules = rule_versions.current_rules(program)
+    status = rule_versions.status_on(program)
     year = timezone.localdate().year
     applies_here = code in PROGRAM_FORMS and request.user.has_role(Role.APPLICANT) and request.user.applicant_id
     return render(request, "funding/program_guide.html", {
         "program": program, "basis": policy_basis(code), "who": who_may_apply(code),
         "formula": formula_lines(program, year), "documents": rules.required_documents or [],
         "notice": notice_period(program), "expert_review": rules.expert_review, "min_reviews": rules.min_reviews,
-        "ban_years": rules.ban_years, "can_apply": bool(applies_here and program.is_open),
+        "ban_years": rules.ban_years, "can_apply": bool(applies_here and program.is_open and status["in_force"]),
+        "version": status["version"], "in_force": status["in_force"], "ended_message": status["message"],
         "applies_elsewhere": code not in PROGRAM_FORMS,
         "intake": Role(workflow_for(code).intake_role).label})
 
@@ -198,3 +202,19 @@ def application_pdf(request, pk: int):
     response = HttpResponse(application_form_pdf(app), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="application-{app.case_no or app.pk}.pdf"'
     return response
+
+
+@login_required
+def compliance_page(request):
+    """合规检查: for the fund administrator (and the finance bureau, who pays by these rules)."""
+    if not request.user.has_role(Role.ADMIN, Role.FINANCE):
+        raise PermissionDenied
+    rows = compliance.compliance_rows(request.user.region_id)
+    counts = {"danger": 0, "warning": 0}
+    for row in rows:
+        for finding in row["findings"]:
+            if finding.severity in counts:
+                counts[finding.severity] += 1
+    return render(request, "funding/compliance.html", {
+        "rows": rows, "counts": counts, "ends_soon_days": compliance.ENDS_SOON_DAYS,
+        "can_edit": request.user.has_role(Role.ADMIN) and request.user.is_staff})

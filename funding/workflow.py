@@ -156,11 +156,18 @@ def is_claimant(application, user) -> bool:
             and user.bank_id is not None
             and user.bank_id == application.claimant_bank_id
         )
-    return (
+    if (
         user.has_role(Role.APPLICANT)
         and user.applicant_id is not None
         and user.applicant_id == application.applicant_id
         and application.claimant_bank_id is None
+    ):
+        return True
+    # 免申即享 taken directly: the intake role acts for the enterprise on a case the system opened.
+    return bool(
+        application.auto_opened and application.state in (State.DRAFT, State.RETURNED)
+        and user.region_id is not None and user.region_id == application.program.region_id
+        and user.has_role(workflow.intake_role) and application.rules.auto_subsidy_mode == "direct"
     )
 
 

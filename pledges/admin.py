@@ -1,14 +1,25 @@
 """Admin for every pledges model: for looking and searching only. Loans, rights, repayments,
 recoveries, loan events and claims change through the services (the banks' API, the pages), which
-keep the ledger and the audit chains; here nothing can be added, changed or deleted."""
+keep the ledger and the audit chains; here nothing can be added, changed or deleted. The one table
+the admin keeps here is the LPR (``LoanPrimeRate``), in percent."""
 
+from decimal import Decimal, InvalidOperation
+
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from core.errors import Invalid
+from core.forms import PercentField
+from core.money import format_percent, plain_decimal
+
+from . import admin_pool  # noqa: F401  the risk pool and its funders (pledges.admin_pool)
 from .models import (
     IdempotencyRecord,
     InterestSubsidyClaim,
     InterestSubsidyLoan,
     LoanEvent,
+    LoanPrimeRate,
     PledgedRight,
     PledgeLoan,
     Recovery,
@@ -133,3 +144,71 @@ class RiskCompensationClaimAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["application", "loan", "outstanding_at_default", "share"]
     list_select_related = ["application", "loan", "loan__bank"]
     readonly_fields = ["application", "loan", "outstanding_at_default", "share"]
+
+
+# --- the LPR table the admin keeps (pledges.interest reads it) -----------------------------------
+
+MONTH_FORMAT = "%Y-%m"
+
+
+class RateField(PercentField):
+    """A rate in percent (``3.45%``, or the fraction ``0.0345``); a bare ``3.45`` is refused with how to write it."""
+
+    def parse(self, text: str):
+        compact = text.strip()
+        if not compact.endswith(("%", "％")):
+            try:
+                bare = Decimal(compact)
+            except InvalidOperation:
+                bare = None
+            if bare is not None and bare >= 1:
+                raise Invalid(_("请以百分数填写，如 %(x)s%%（或小数 %(f)s）")
+                              % {"x": compact, "f": plain_decimal(bare / 100)}, field="fraction")
+        return super().parse(text)
+
+
+class LoanPrimeRateForm(forms.ModelForm):
+    """Month as ``2025-03`` (stored as its first day), the rates in percent (stored as fractions)."""
+
+    month = forms.DateField(label=_("月份"), input_formats=[MONTH_FORMAT, "%Y-%m-%d"],
+                            widget=forms.DateInput(format=MONTH_FORMAT, attrs={"placeholder": "2025-03"}),
+                            help_text=_("发布 LPR 的月份，如 2025-03；贷款按放款日前一个月的 1 年期 LPR 计算贴息"))
+    one_year = RateField(label=_("1 年期 LPR"), places=6, high=Decimal("0.2"), low_open=True,
+                         what=_("1 年期 LPR"), help_text=_("以百分数填写，如 3.45%（也可写 0.0345）"))
+    five_year = RateField(label=_("5 年期以上 LPR"), places=6, high=Decimal("0.2"), low_open=True,
+                          what=_("5 年期以上 LPR"), help_text=_("以百分数填写，如 3.95%（也可写 0.0395）"))
+
+    class Meta:
+        model = LoanPrimeRate
+        fields = ["month", "one_year", "five_year"]
+
+    def clean_month(self):
+        month = self.cleaned_data["month"]
+        if month.day != 1:
+            raise forms.ValidationError(_("月份请填写为 2025-03 的形式（或当月 1 日，如 2025-03-01）"))
+        return month
+
+
+@admin.register(LoanPrimeRate)
+class LoanPrimeRateAdmin(admin.ModelAdmin):
+    """Added and corrected here; never deleted: running cases re-derive their amounts from it."""
+
+    form = LoanPrimeRateForm
+    list_display = ["month_shown", "one_year_shown", "five_year_shown"]
+    ordering = ["-month"]
+    date_hierarchy = "month"
+
+    @admin.display(description=_("月份"), ordering="month")
+    def month_shown(self, row: LoanPrimeRate) -> str:
+        return row.month.strftime(MONTH_FORMAT)
+
+    @admin.display(description=_("1 年期 LPR"), ordering="one_year")
+    def one_year_shown(self, row: LoanPrimeRate) -> str:
+        return format_percent(row.one_year)
+
+    @admin.display(description=_("5 年期以上 LPR"), ordering="five_year")
+    def five_year_shown(self, row: LoanPrimeRate) -> str:
+        return format_percent(row.five_year)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -45,8 +45,9 @@ class Column:
     header: str
     loan: bool
     required: bool
-    kind: str  # text, money, rate, date, kind: how the template formats it
+    kind: str  # text, money, rate, date, kind, flag: how the template formats it
     rule: str  # for the template's notes sheet
+    may_be_absent: bool = False  # a column added later: a sheet from an older template may lack it
 
 
 COLUMNS = (
@@ -70,6 +71,12 @@ COLUMNS = (
     Column("number", "权利号码", False, True, "text",
            gettext_lazy("专利号（可带 ZL/CN 前缀，点可省略），如 ZL201710601862.3；商标注册号只含数字")),
     Column("valuation", "评估价值（元）", False, True, "money", gettext_lazy("数字，大于 0，最多两位小数")),
+    # Added later, so at the end, and a sheet without them (an older template) is still read.
+    Column("collateral_total", "抵质押物总价值（元）", True, False, "money",
+           gettext_lazy("另有其他抵质押物时填写全部抵质押物的价值合计，不低于该笔贷款各项权利评估价值之和；"
+                        "仅以知识产权质押的留空"), may_be_absent=True),
+    Column("insured_or_guaranteed", "有保险或担保", True, False, "flag",
+           gettext_lazy("“是”或“否”；留空为“否”"), may_be_absent=True),
 )
 KEYS = tuple(column.key for column in COLUMNS)
 HEADER_OF = {column.key: column.header for column in COLUMNS}
@@ -208,7 +215,7 @@ def _header_map(titles: list[str | None]) -> dict[int, str]:
     by_header = {column.header: column.key for column in COLUMNS}
     found = [title for title in titles if title]
     problems = []
-    missing = [column.header for column in COLUMNS if column.header not in found]
+    missing = [column.header for column in COLUMNS if column.header not in found and not column.may_be_absent]
     if missing:
         problems.append(_("缺少列：%(columns)s") % {"columns": "、".join(missing)})
     extra = [title for title in found if title not in by_header]
@@ -244,7 +251,9 @@ def _rows_of(workbook) -> list[SheetRow]:
         if stray is not None:
             raise SheetRefused(_("第 %(row)d 行 %(col)s 列有内容，但该列没有列标题；请删除多出的列")
                                % {"row": number, "col": get_column_letter(stray + 1)})
-        rows.append(SheetRow(number, {key: cells[i] if i < len(cells) else None for i, key in columns.items()}))
+        values = dict.fromkeys(KEYS)  # a column the sheet may lack (``may_be_absent``) reads as empty
+        values.update({key: cells[i] if i < len(cells) else None for i, key in columns.items()})
+        rows.append(SheetRow(number, values))
         if len(rows) > MAX_ROWS:
             raise SheetRefused(_("数据超过 %(n)d 行，请分成多个文件上传") % {"n": MAX_ROWS})
     if not rows:

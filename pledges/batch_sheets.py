@@ -12,13 +12,14 @@ from .batch import COLUMNS, EXAMPLE_CONTRACT, MAX_BYTES, MAX_ROWS, SHEET, Proble
 
 NOTES_SHEET = "填写说明"
 TEMPLATE_ROWS = MAX_ROWS + 1  # rows of the template given the columns' formats (headers included)
-FORMATS = {"text": "@", "money": "#,##0.00", "rate": "0.00%", "date": "yyyy-mm-dd", "kind": "@"}
+FORMATS = {"text": "@", "money": "#,##0.00", "rate": "0.00%", "date": "yyyy-mm-dd", "kind": "@", "flag": "@"}
 EXAMPLE = (
     # One loan pledging a patent and a trademark: the second row repeats only the contract number.
     {"contract_no": EXAMPLE_CONTRACT, "borrower_credit_code": "91500237MA5U52604E",
      "borrower_name": "巫山县某某农业开发有限公司", "principal": 3000000, "annual_rate": 0.0385,
      "start_date": dt.date(2026, 3, 1), "maturity_date": dt.date(2027, 2, 28),
-     "pledge_registration_no": "2026500000123", "kind": "专利", "number": "ZL201710601862.3", "valuation": 4500000},
+     "pledge_registration_no": "2026500000123", "kind": "专利", "number": "ZL201710601862.3", "valuation": 4500000,
+     "collateral_total": 7500000, "insured_or_guaranteed": "否"},
     {"contract_no": EXAMPLE_CONTRACT, "kind": "商标", "number": "12345678", "valuation": 800000},
 )
 
@@ -60,6 +61,12 @@ def template_response():
     sheet.add_data_validation(kinds)
     kind_column = get_column_letter(next(i for i, c in enumerate(COLUMNS, start=1) if c.key == "kind"))
     kinds.add(f"{kind_column}2:{kind_column}{TEMPLATE_ROWS}")
+    flags = DataValidation(type="list", formula1='"是,否"', allow_blank=True,
+                           error=_("请选择“是”或“否”"), showErrorMessage=True)
+    sheet.add_data_validation(flags)
+    for i, column in enumerate(COLUMNS, start=1):
+        if column.kind == "flag":
+            flags.add(f"{get_column_letter(i)}2:{get_column_letter(i)}{TEMPLATE_ROWS}")
     sheet.freeze_panes = "A2"
 
     notes = workbook.create_sheet(NOTES_SHEET)

@@ -9,6 +9,7 @@ from applicants.models import Role
 from core.dashboard import register_nav, register_tasks
 
 from .models import LoanStatus
+from .pool import banner_for
 from .selectors import OVERSIGHT_ROLES, loans_visible_to, may_see_loans
 
 
@@ -34,7 +35,8 @@ def tasks(user) -> list[dict]:
         {"label": _("违约待补偿"), "count": counts["defaulted"], "url": f"{url}?status={LoanStatus.DEFAULTED}"},
     ]
     title = _("本行质押贷款") if user.has_role(Role.BANK) and not user.has_role(*OVERSIGHT_ROLES) else _("质押融资")
-    return [{"title": title, "items": items}]
+    # The risk pool's warning banner (pledges.pool) for the fin_center, at the top of the home page.
+    return [{"title": title, "items": items, "alert": banner_for(user)}]
 
 
 def register() -> None:

@@ -53,11 +53,21 @@ class LoanRegisterForm(_Bootstrap):
     maturity_date = _date_field(_("到期日"))
     pledge_registration_no = forms.CharField(label=_("质押登记号"), max_length=60,
                                              help_text=_("13 位以上数字（如 2015990000410），或新格式的字母数字"))
+    collateral_total = MoneyField(label=_("抵质押物总价值（元）"), required=False,
+                                  help_text=_("另有房产、设备等抵质押物时填写全部抵质押物的价值合计（不低于知识产权评估价值合计）；"
+                                              "仅以知识产权质押的留空"))
+    insured_or_guaranteed = forms.BooleanField(label=_("有保险或担保"), required=False,
+                                               help_text=_("贷款有保证保险或融资担保时勾选"))
     # Never rendered as an input: it carries the service's errors about the rights (shown above their table).
     rights = forms.Field(label=_("质押权利"), required=False, widget=forms.HiddenInput)
 
     LOAN_FIELDS = ("contract_no", "borrower_credit_code", "borrower_name", "principal", "annual_rate",
-                   "start_date", "maturity_date", "pledge_registration_no")
+                   "start_date", "maturity_date", "pledge_registration_no", "collateral_total",
+                   "insured_or_guaranteed")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["insured_or_guaranteed"].widget.attrs["class"] = "form-check-input"
 
 
 class RightForm(_Bootstrap):

@@ -1,9 +1,12 @@
 """The two pledge-financing programs behind funding's ``ProgramHandler`` interface.
 
-- interest_subsidy (质押贷款贴息): interest_ratio × interest the banks reported as paid in the year,
-  over the enterprise's own active or settled loans, capped per enterprise per year.
+- interest_subsidy (质押贷款贴息): the formula of ``pledges.interest`` (interest paid, or the LPR,
+  × the IP share × the ratio) over the enterprise's own active or settled loans that the program's
+  rules admit (first pledge, years per loan), capped per enterprise per year by funding.bounds.
 - risk_compensation (风险补偿): risk_share × outstanding principal at default, capped per loan and
-  (by funding's approve) by the budget's room; when fully paid the loan becomes compensated.
+  (by funding's approve) by the budget's room; when fully paid the loan becomes compensated. In a
+  region with a risk pool (``pledges.pool``): only covered loans, not past the loss-ratio breaker,
+  and each payment split between the pool's funders.
 
 Rules are read from ``application.rules`` (frozen at submission); ``rule_amount`` re-derives the
 amount from the current facts (repayment rows, loan states), never from stored figures.
@@ -21,14 +24,15 @@ from core.errors import Conflict, Invalid
 from core.money import ZERO, format_money, format_percent, quantize
 from funding.handlers import Reckoned, Reckoning
 from funding.programs import ProgramHandler, register
-from funding.workflow import ProgramCode
+from funding.workflow import ProgramCode, Transition
 
+from . import interest as interest_formula
+from . import pool
 from .models import (
     SUBSIDISABLE_STATUSES,
     InterestSubsidyClaim,
     InterestSubsidyLoan,
     PledgeLoan,
-    Repayment,
     RiskCompensationClaim,
 )
 from .selectors import live_interest_paid
@@ -100,9 +104,15 @@ class InterestSubsidyHandler(Reckoned, ProgramHandler):
         if claimed:
             raise Conflict(_("贷款 %(ids)s 的 %(y)d 年利息已申请过贴息")
                            % {"ids": "、".join(map(str, claimed)), "y": year}, code="interest_already_claimed")
-        # The yearly cap per enterprise is funding's one race-proof rule (held per program and fiscal
-        # year, checked under a lock at submission and approval): not repeated here.
-        amount = quantize(sum(interest.values(), ZERO) * application.rules.interest_ratio)
+        rules = application.rules
+        loans = interest_formula.claim_loans(loan_ids)
+        problems = [p for p in (interest_formula.loan_problem(loan, rules, application=application) for loan in loans) if p]
+        if problems:
+            raise Invalid("；".join(problems), field="loans")
+        # The formula (pledges.interest): each loan's amount to 分, summed. The yearly cap per enterprise
+        # is funding's one race-proof rule (held per program and fiscal year, checked under a lock at
+        # submission and approval): not repeated here.
+        amount = sum((interest_formula.loan_interest(loan, year, rules).amount for loan in loans), ZERO)
         if amount <= 0:
             raise Invalid(_("按贴息比例计算的金额为 0，无法申请"), field="loans")
         try:
@@ -120,24 +130,30 @@ class InterestSubsidyHandler(Reckoned, ProgramHandler):
         application.requested_amount = amount
 
     def _reckon(self, application) -> Reckoning | None:
-        """interest_ratio × the interest the banks reported as paid in the claim year (recomputed from
-        the repayment rows) on the claimed loans that are still the applicant's own active or settled
-        loans, fixed to 分 half up. The yearly cap is funding's (``funding.bounds``), not repeated here."""
+        """The formula of ``pledges.interest`` over the claimed loans, re-derived from the facts now
+        (repayment rows, loan states, the LPR table) under ``application.rules``: each loan's amount to
+        分 half up, summed; a loan no longer the applicant's own active or settled loan, or no longer
+        admitted by the rules, counts 0 with its reason. A missing LPR month is a 409 ``lpr_missing``.
+        The yearly cap is funding's (``funding.bounds``), only stated here."""
         claim = InterestSubsidyClaim.objects.filter(application=application).first()
         if claim is None:
             return None
-        interest = Repayment.objects.filter(
-            loan_id__in=claim.claim_loans.values("loan_id"), loan__borrower_id=application.applicant_id,
-            loan__status__in=SUBSIDISABLE_STATUSES, date__year=claim.year,
-        ).aggregate(total=Coalesce(Sum("interest"), ZERO))["total"]
-        rules = application.rules
-        amount = quantize(interest * rules.interest_ratio)
-        lines = [_("%(year)d 年银行报送的已付利息 %(interest)s × 贴息比例 %(ratio)s = %(amount)s")
-                 % {"year": claim.year, "interest": format_money(interest), "ratio": format_percent(rules.interest_ratio),
-                    "amount": format_money(amount)}]
-        if rules.cap_per_applicant_year is not None:
-            lines.append(_("每家企业每年贴息不超过 %(cap)s") % {"cap": format_money(rules.cap_per_applicant_year)})
+        loans = interest_formula.claim_loans(list(claim.claim_loans.order_by("id").values_list("loan_id", flat=True)))
+        amount, lines, _figures = interest_formula.reckon(loans, claim.year, application.rules,
+                                                          applicant_id=application.applicant_id,
+                                                          application=application)
         return amount, lines
+
+    def explain(self, application) -> list[str]:
+        """The formula's lines; on a page a missing LPR month reads as its message, not an error."""
+        try:
+            return super().explain(application)
+        except Conflict as exc:
+            return [exc.message]
+
+    def formula_lines(self, rules) -> list[str]:
+        """The formula of ``rules`` in words (the program guide), without a case."""
+        return interest_formula.formula_lines(rules)
 
     def details(self, application) -> dict:
         claim = getattr(application, "interest_claim", None)
@@ -190,10 +206,27 @@ class RiskCompensationHandler(Reckoned, ProgramHandler):
                          % {"cap": format_money(rules.cap_per_project), "amount": format_money(amount)})
         return amount, lines
 
+    def explain(self, application) -> list[str]:
+        return [*super().explain(application), *pool.status_lines(application)]
+
     def lock_related(self, application) -> None:
-        """Funding's transitions lock the application, then (here) its loan, then the budget."""
+        """Funding's transitions lock the application, then (here) its loan and the loan's risk pool,
+        then the budget."""
         claim_loan = RiskCompensationClaim.objects.filter(application=application).values_list("loan_id", flat=True)
-        list(PledgeLoan.objects.select_for_update().filter(pk__in=list(claim_loan)))
+        pool.lock_pools_of(list(PledgeLoan.objects.select_for_update().filter(pk__in=list(claim_loan))))
+
+    def refuse_transition(self, application, name: str) -> None:
+        """Approval: 409 loan_not_covered / pool_breaker_tripped (``pledges.pool``)."""
+        if name == Transition.APPROVE:
+            pool.refuse_compensation(application)
+
+    def after_effects(self, application, name: str, amount, by=None) -> None:
+        """An approval may take the pool's loss ratio over a threshold (the inbox is told); a payment
+        is split between the pool's funders."""
+        if name == Transition.APPROVE:
+            pool.after_approval(application, amount)
+        elif name == Transition.DISBURSE:
+            pool.share_payment(application, amount)
 
     def details(self, application) -> dict:
         claim = getattr(application, "risk_claim", None)

@@ -45,6 +45,12 @@ class PledgeLoan(ConcurrentTransitionMixin, models.Model):
     maturity_date = models.DateField(_("到期日"))
     pledge_registration_no = models.CharField(_("质押登记号"), max_length=40)
     outstanding_principal = models.DecimalField(_("贷款余额"), **MONEY)
+    # Mixed collateral: the total value of everything pledged (IP and other); null = IP only.
+    collateral_total = models.DecimalField(_("抵质押物总价值"), null=True, blank=True, **MONEY)
+    insured_or_guaranteed = models.BooleanField(_("有保险或担保"), default=False)
+    # The risk pool covering this loan, decided at registration under the pool's leverage limit.
+    risk_pool = models.ForeignKey("pledges.RiskPool", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="loans", verbose_name=_("纳入风险补偿资金池"))
     status = FSMField(_("状态"), default=LoanStatus.ACTIVE, choices=LoanStatus.choices, protected=True, max_length=12)
     defaulted_on = models.DateField(_("违约日"), null=True, blank=True)
     outstanding_at_default = models.DecimalField(_("违约时余额"), null=True, blank=True, **MONEY)
@@ -227,6 +233,8 @@ class InterestSubsidyClaim(models.Model):
     application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="interest_claim",
                                        verbose_name=_("申请"))
     year = models.PositiveIntegerField(_("贴息年度"))
+    # 免申即享: opened by the system from the banks' reports rather than applied for.
+    auto = models.BooleanField(_("免申即享"), default=False)
     loans = models.ManyToManyField(PledgeLoan, through="InterestSubsidyLoan", related_name="+", verbose_name=_("贴息贷款"))
 
     class Meta:
@@ -265,3 +273,7 @@ class RiskCompensationClaim(models.Model):
     class Meta:
         verbose_name = _("风险补偿明细")
         verbose_name_plural = _("风险补偿明细")
+
+
+# One models module for Django: the rate table and the risk pool live beside this one.
+from .models_pool import AutoSubsidyRun, LoanPrimeRate, RiskPool, RiskPoolFunder, RiskPoolShare  # noqa: E402,F401

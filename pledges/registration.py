@@ -9,16 +9,20 @@ from django.utils.translation import gettext as _
 
 from applicants.models import Applicant, Bank, IPAsset, User
 from core.errors import Conflict, Invalid
+from core.money import format_money
 
 from .common import _bank_of, _event
 from .models import PledgedRight, PledgeLoan
+from .pool import cover_new_loan
 from .validation import (
     MAX_TERM_YEARS,
     Errors,
     RightData,
     parse_credit_code,
     parse_date,
+    parse_flag,
     parse_money,
+    parse_optional_money,
     parse_rate,
     parse_registration_no,
     parse_rights,
@@ -77,7 +81,10 @@ def _clean_registration(data: dict) -> dict:
         "maturity_date": parse_date(errors, "maturity_date", data.get("maturity_date")),
         "registration_no": parse_registration_no(errors, "pledge_registration_no", data.get("pledge_registration_no")),
         "rights": parse_rights(errors, "rights", data.get("rights")),
+        "collateral_total": parse_optional_money(errors, "collateral_total", data.get("collateral_total")),
+        "insured_or_guaranteed": parse_flag(errors, "insured_or_guaranteed", data.get("insured_or_guaranteed")),
     }
+    _check_collateral(errors, clean["collateral_total"], clean["rights"])
     start, maturity = clean["start_date"], clean["maturity_date"]
     if start and maturity and maturity <= start:
         errors.add("maturity_date", _("到期日应晚于放款日（%(start)s）") % {"start": start})
@@ -86,6 +93,14 @@ def _clean_registration(data: dict) -> dict:
                    % {"n": MAX_TERM_YEARS, "last": years_after(start, MAX_TERM_YEARS).isoformat()})
     errors.raise_if_any()
     return clean
+
+
+def _check_collateral(errors: Errors, total: Decimal | None, rights: list[RightData]) -> None:
+    """Mixed collateral: the total value of everything pledged is at least the IP's valuation."""
+    valuation = sum((right.valuation for right in rights), Decimal("0.00"))
+    if total is not None and rights and total < valuation:
+        errors.add("collateral_total", _("抵质押物总价值 %(total)s 不能低于所质押知识产权的评估价值合计 %(ip)s")
+                   % {"total": format_money(total), "ip": format_money(valuation)})
 
 
 def _borrower(credit_code: str, name: str, bank: Bank) -> Applicant:
@@ -106,7 +121,8 @@ def loan_register(*, by: User, contract_no: str | None = None, borrower_credit_c
                   principal: Decimal | str | None = None, annual_rate: Decimal | str | None = None,
                   start_date: dt.date | str | None = None, maturity_date: dt.date | str | None = None,
                   pledge_registration_no: str | None = None, rights: list[dict] | None = None,
-                  borrower_name: str | None = None) -> PledgeLoan:
+                  borrower_name: str | None = None, collateral_total: Decimal | str | None = None,
+                  insured_or_guaranteed: bool | str | None = None) -> PledgeLoan:
     """Register a bank's pledge loan with its rights; the rights become pledged (409 if one already is).
 
     Values arrive typed from the input serializer (or as the strings a bank sends); the rules of
@@ -117,6 +133,7 @@ def loan_register(*, by: User, contract_no: str | None = None, borrower_credit_c
         "contract_no": contract_no, "borrower_credit_code": borrower_credit_code, "borrower_name": borrower_name,
         "principal": principal, "annual_rate": annual_rate, "start_date": start_date, "maturity_date": maturity_date,
         "pledge_registration_no": pledge_registration_no, "rights": rights,
+        "collateral_total": collateral_total, "insured_or_guaranteed": insured_or_guaranteed,
     })
     rights: list[RightData] = clean["rights"]
     with transaction.atomic():
@@ -134,6 +151,8 @@ def loan_register(*, by: User, contract_no: str | None = None, borrower_credit_c
                     annual_rate=clean["annual_rate"], start_date=clean["start_date"],
                     maturity_date=clean["maturity_date"], pledge_registration_no=clean["registration_no"],
                     outstanding_principal=clean["principal"], created_by=by,
+                    collateral_total=clean["collateral_total"], insured_or_guaranteed=clean["insured_or_guaranteed"],
+                    risk_pool=cover_new_loan(borrower, clean["principal"]),  # locks the pool: leverage (pledges.pool)
                 )
         except IntegrityError:
             raise _duplicate_contract(clean["contract_no"]) from None

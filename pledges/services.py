@@ -1,7 +1,7 @@
 """Every write on pledge loans: one function per use case, one transaction each.
 
 Lock order, as everywhere (docs/architecture.md): business rows first — application → applicant → loan →
-budget — then the audit chain heads in ``core.audit_chain.LOCK_ORDER`` (ledger entry,
+risk pool → budget — then the audit chain heads in ``core.audit_chain.LOCK_ORDER`` (ledger entry,
 repayment, recovery, loan event: so the loan event is always written last). ``loan_default``
 locks the loan before the application it creates, which no one else can see until it commits.
 Field rules live in ``validation``; idempotency of the bank API lives in ``idempotency``.
@@ -26,6 +26,7 @@ from funding.workflow import ProgramCode, Transition
 from .audit import record_recovery, record_repayment
 from .common import _ensure_can, _event, _locked_bank_loan, _no_later_than_today, _release_rights
 from .models import LoanStatus, PledgeLoan, Recovery, Repayment
+from .pool import after_cancel, share_recovery
 from .registration import loan_register, refuse_right_pledged_for_another  # noqa: F401  re-exported
 from .selectors import loans_visible_to
 from .validation import (
@@ -202,6 +203,7 @@ def recovery_record(*, by: User, loan_id: int, date: dt.date | str | None = None
                         application=application, booked_on=on if on.year == budget.year else None,
                         memo=_("贷款 %(contract)s 追偿回收分回") % {"contract": loan.contract_no})
         recovery = record_recovery(loan, date=on, amount=amount, pool_share=pool_share)
+        share_recovery(recovery)  # the funders' parts of pool_share (pledges.pool)
         _event(loan, "recovery", by, date=on.isoformat(), amount=str(amount), pool_share=str(pool_share))
     return recovery
 
@@ -225,6 +227,7 @@ def loan_cancel(*, by: User, loan_id: int, reason: str) -> PledgeLoan:
         before = loan.status
         loan.cancel()
         loan.save()
+        after_cancel(loan)  # a covered loan leaves the loss ratio's base: pool locked, warned if it crosses
         released = _release_rights(loan)
         _event(loan, "cancelled", by, from_status=before, reason=reason, released=released)
     return loan

@@ -70,6 +70,31 @@ def parse_money(errors: Errors, field: str, value: object, *, allow_zero: bool =
         return None
 
 
+def parse_optional_money(errors: Errors, field: str, value: object) -> Decimal | None:
+    """An optional amount > 0 (``core.money.parse_money``); absent (None or "") is None."""
+    try:
+        return money.parse_money(value, field, required=False)
+    except Invalid as exc:
+        errors.add(field, exc.message)
+        return None
+
+
+FLAG_WORDS = {"是": True, "有": True, "true": True, "yes": True, "1": True,
+              "否": False, "无": False, "false": False, "no": False, "0": False}
+
+
+def parse_flag(errors: Errors, field: str, value: object) -> bool:
+    """A yes/no: ``true``/``false`` (or, from a sheet, 是/否、有/无, TRUE/FALSE); absent is False."""
+    if _missing(value):
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in FLAG_WORDS:
+        return FLAG_WORDS[value.strip().lower()]
+    errors.add(field, _("应为“是”或“否”（接口中为 true 或 false）"))
+    return False
+
+
 def parse_date(errors: Errors, field: str, value: object) -> dt.date | None:
     """A ``YYYY-MM-DD`` date (ASCII digits) between ``DATE_MIN`` and ``DATE_MAX``."""
     if _missing(value):

@@ -15,6 +15,8 @@ from core.web import excel_response, role_required, run_service
 from . import selectors, services
 from .forms import CancelForm, LoanFilterForm
 from .forms_bank import action_forms
+from .interest import collateral_facts
+from .pool import banner_for, coverage_of, parts_of_loan
 
 PAGE_ROLES = (Role.BANK, Role.FIN_CENTER, Role.FINANCE, Role.ADMIN)
 PAGE_SIZE = 25
@@ -35,6 +37,7 @@ def loan_list(request):
         "filter_form": form, "page_obj": page, "loans": page.object_list, "sort": sort,
         "tiles": selectors.portfolio_tiles(request.user), "export_url_enabled": True,
         "may_register": request.user.has_role(Role.BANK) and request.user.bank_id is not None,
+        "pool_banner": banner_for(request.user),
     })
 
 
@@ -65,8 +68,10 @@ def render_detail(request, loan, bound: dict | None = None):
     may_cancel = request.user.has_role(Role.FIN_CENTER, Role.ADMIN) and can_proceed(loan.cancel)
     return render(request, "pledges/loan_detail.html", {
         "loan": loan, "claim_application": selectors.risk_application_of(loan),
+        "collateral": collateral_facts(loan),
         "cancel_form": CancelForm() if may_cancel else None,
         "bank_actions": action_forms(request.user, loan, bound),
+        "coverage": coverage_of(loan), "pool_parts": parts_of_loan(loan),  # the risk pool (pledges.pool)
     })
 
 

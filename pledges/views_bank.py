@@ -18,6 +18,7 @@ from core.web import run_service
 
 from . import selectors, services
 from .forms_bank import ACTIONS, LoanRegisterForm, RightFormSet, offered, rights_of
+from .interest import ip_share, share_text
 from .models import PledgedRight
 from .views import render_detail
 from .views_support import (
@@ -80,7 +81,8 @@ def _peek_registration(loan) -> dict:
     """What the trial run stored, read before its rollback: the values as normalized by the service."""
     return {"borrower": loan.borrower.name, "credit_code": loan.borrower.credit_code,
             "registration_no": loan.pledge_registration_no,
-            "rights": [(right.get_kind_display(), right.number, right.valuation) for right in loan.rights.all()]}
+            "rights": [(right.get_kind_display(), right.number, right.valuation) for right in loan.rights.all()],
+            "ip_share": share_text(ip_share(loan))}
 
 
 def _registration_confirmation(data: dict, seen: dict) -> Confirmation:
@@ -95,6 +97,9 @@ def _registration_confirmation(data: dict, seen: dict) -> Confirmation:
     facts += [Fact(f"{kind} {number}", valuation) for kind, number, valuation in seen["rights"]]
     if len(seen["rights"]) > 1:
         facts.append(Fact(_("评估价值合计"), sum(valuation for _k, _n, valuation in seen["rights"])))
+    if data.get("collateral_total") is not None:
+        facts += [Fact(_("抵质押物总价值"), data["collateral_total"]), Fact(_("知识产权占比"), text=seen["ip_share"])]
+    facts.append(Fact(_("有保险或担保"), text=_("是") if data.get("insured_or_guaranteed") else _("否")))
     return Confirmation(title=_("登记质押贷款"), facts=facts,
                         notes=[_("确认后所列权利即处于质押中，结清或撤销登记后释放")])
 

@@ -13,11 +13,16 @@ class ReportsConfig(AppConfig):
 
 
 def report_nav(user) -> list[tuple[int, str, str]]:
-    """The budget report entry, for finance and the fund administrator."""
+    """The monthly pledge statistics (oversight staff, not banks) and the budget report (finance, admin)."""
     from django.utils.translation import gettext
 
     from applicants.models import Role
 
+    from .pledge_stats import may_see_pledge_stats
+
+    entries = []
+    if may_see_pledge_stats(user):
+        entries.append((45, gettext("贷款统计"), "reports:pledge_stats"))
     if user.has_role(Role.FINANCE, Role.ADMIN):
-        return [(80, gettext("预算执行报告"), "reports:budget")]
-    return []
+        entries.append((80, gettext("预算执行报告"), "reports:budget"))
+    return entries

@@ -2,6 +2,11 @@
 
 Money columns hold ``Decimal`` (object dtype), counts ``int``, rates ``Decimal`` fractions; a cell
 may also hold a string such as "未录入". Renderers format; they never compute.
+
+Money is held in 元 to the fen. The printed report (PDF, the HTML page) shows money columns in 万元
+(``format_cell(..., wan=True)``) under a "单位：万元" line (``unit_line``), the headers without their
+"（元）" (``Column.printed_header``); the data exports (XLSX, CSV) keep 元 to the fen and the headers
+that say so. A 万元 figure is a display of the yuan value, a total the display of the yuan total.
 """
 
 from dataclasses import dataclass, field
@@ -9,10 +14,13 @@ from datetime import date
 from decimal import Decimal
 
 import pandas as pd
+from django.utils.translation import gettext as _
 
-from core.money import ZERO, format_amount, format_number, format_percent, plain_decimal, quantize
+from core.money import ZERO, format_amount, format_number, format_percent, format_wan_amount, plain_decimal, quantize
 
 TEXT, MONEY, INT, RATE, DECIMAL = "text", "money", "int", "rate", "decimal"
+# How a money header names its unit (frames.py; the English of the translated ones).
+YUAN_SUFFIXES = ("（元）", "(yuan)")
 
 
 @dataclass(frozen=True)
@@ -21,6 +29,16 @@ class Column:
     header: str
     kind: str = TEXT
     weight: float | None = None  # relative width in the PDF (default by kind)
+
+    @property
+    def printed_header(self) -> str:
+        """The header in the printed report, where money reads in 万元 under the section's unit line:
+        a money column's header without its "（元）" (" (yuan)" in English)."""
+        if self.kind == MONEY:
+            for suffix in YUAN_SUFFIXES:
+                if self.header.endswith(suffix):
+                    return self.header[: -len(suffix)].rstrip()
+        return self.header
 
 
 @dataclass
@@ -31,6 +49,11 @@ class Section:
     frame: pd.DataFrame
     totals: dict | None = None  # column key -> value; the first column holds the label
     note: str = ""
+
+    @property
+    def has_money(self) -> bool:
+        """Whether the printed table needs the "单位：万元" line."""
+        return any(c.kind == MONEY for c in self.columns)
 
     def rows(self) -> list[list]:
         """Cell values in column order (the frame is small: one row per program, bank, month…)."""
@@ -66,6 +89,11 @@ class Report:
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)
+
+
+def unit_line() -> str:
+    """The line above each money table of the printed report (PDF, HTML page)."""
+    return _("单位：万元")
 
 
 def _plain(value):
@@ -112,15 +140,19 @@ def frame_of(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows, columns=columns, coerce_float=False)
 
 
-def format_cell(value, kind: str, *, thousands: bool = True) -> str:
+def format_cell(value, kind: str, *, thousands: bool = True, wan: bool = False) -> str:
     """Text for PDF/HTML/CSV, through ``core.money``: money ``1,234,567.89`` (the headers say 元),
     rates ``60%``/``3.85%``, quantities without exponent. ``thousands=False`` is the CSV's
-    machine-readable form: money as plain two-place decimals (``1234567.89``), no separators."""
+    machine-readable form: money as plain two-place decimals (``1234567.89``), no separators.
+    ``wan=True`` is the printed report's form: money in 万元 (``123.46`` for 1,234,567.89 元) under
+    ``unit_line()``."""
     if value is None or (isinstance(value, float) and value != value):
         return ""
     if isinstance(value, str):
         return value
     if kind == MONEY and isinstance(value, Decimal):
+        if wan:
+            return format_wan_amount(value)
         return format_amount(value) if thousands else plain_decimal(to_fen(value), min_places=2)
     if kind == RATE and isinstance(value, Decimal):
         return format_percent(value)

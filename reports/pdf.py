@@ -1,11 +1,11 @@
 """The report as an A4 PDF (reportlab platypus): cover, tables that split with repeated headers,
-charts, and "第 N 页 / 共 M 页" on every page."""
+charts, and "第 N 页 / 共 M 页" on every page. Money tables read in 万元 under a "单位：万元" line."""
 
 from io import BytesIO
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -13,7 +13,7 @@ from reportlab.pdfgen import canvas as pdfcanvas
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from . import charts
-from .document import DECIMAL, INT, MONEY, RATE, Report, Section, format_cell
+from .document import DECIMAL, INT, MONEY, RATE, Report, Section, format_cell, unit_line
 from .fonts import cjk_font
 
 NUMERIC = {MONEY, INT, RATE, DECIMAL}
@@ -54,6 +54,7 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
         "subtitle": ParagraphStyle("subtitle", base, fontSize=12, leading=20, alignment=TA_CENTER),
         "h2": ParagraphStyle("h2", base, fontSize=12, leading=18, spaceBefore=10, spaceAfter=6),
         "note": ParagraphStyle("note", base, fontSize=8, leading=11, textColor=colors.HexColor("#555555")),
+        "unit": ParagraphStyle("unit", base, fontSize=8, leading=11, alignment=TA_RIGHT, spaceAfter=2),
         "cell": ParagraphStyle("cell", base, fontSize=7.5, leading=9.5),
         "notice": ParagraphStyle("notice", base, fontSize=12, leading=18, alignment=TA_CENTER,
                                  textColor=colors.HexColor("#b00020"), spaceBefore=20),
@@ -61,11 +62,12 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
 
 
 def _table(section: Section, styles: dict[str, ParagraphStyle], font: str):
-    header = [Paragraph(escape(c.header), styles["cell"]) for c in section.columns]
+    header = [Paragraph(escape(c.printed_header), styles["cell"]) for c in section.columns]
     data = [header]
     for row in section.rows():
         data.append([
-            format_cell(v, c.kind) if c.kind in NUMERIC else Paragraph(escape(format_cell(v, c.kind)), styles["cell"])
+            format_cell(v, c.kind, wan=True) if c.kind in NUMERIC
+            else Paragraph(escape(format_cell(v, c.kind)), styles["cell"])
             for v, c in zip(row, section.columns, strict=True)
         ])
     has_rows = len(data) > 1
@@ -73,7 +75,7 @@ def _table(section: Section, styles: dict[str, ParagraphStyle], font: str):
         data.append(["无数据"] + [""] * (len(section.columns) - 1))
     total = section.total_row()
     if total is not None and has_rows:
-        data.append([format_cell(v, c.kind) for v, c in zip(total, section.columns, strict=True)])
+        data.append([format_cell(v, c.kind, wan=True) for v, c in zip(total, section.columns, strict=True)])
     weights = [c.weight or WEIGHTS.get(c.kind, 2.0) for c in section.columns]
     unit = CONTENT_WIDTH / sum(weights)
     widths = [w * unit for w in weights]
@@ -114,7 +116,10 @@ def render_pdf(report: Report) -> bytes:
         story.append(Paragraph(escape(report.notice), styles["notice"]))
     story.append(PageBreak())
     for section in report.sections:
-        block = [Paragraph(escape(section.title), styles["h2"]), _table(section, styles, font)]
+        block = [Paragraph(escape(section.title), styles["h2"])]
+        if section.has_money:
+            block.append(Paragraph(escape(unit_line()), styles["unit"]))
+        block.append(_table(section, styles, font))
         if section.note:
             block.append(Paragraph(escape(section.note), styles["note"]))
         story.append(block[0])

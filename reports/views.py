@@ -19,7 +19,7 @@ from core.web import role_required, run_service
 from funding.pages import per_page
 
 from . import jobs, services
-from .document import DECIMAL, INT, MONEY, RATE, Report, format_cell
+from .document import DECIMAL, INT, MONEY, RATE, Report, format_cell, unit_line
 
 NUMERIC = {MONEY, INT, RATE, DECIMAL}
 
@@ -30,18 +30,20 @@ def _region_code(request) -> str:
 
 
 def _preview(report: Report) -> list[dict]:
-    """Sections as text cells for the template (the renderers' formatting, one place)."""
+    """Sections as text cells for the template (the renderers' formatting, one place): money in 万元
+    under the section's "单位：万元" line, as in the PDF."""
     sections = []
     for section in report.sections:
         def cells(row, columns=section.columns):
-            return [{"text": format_cell(v, c.kind), "numeric": c.kind in NUMERIC}
+            return [{"text": format_cell(v, c.kind, wan=True), "numeric": c.kind in NUMERIC}
                     for v, c in zip(row, columns, strict=True)]
 
         total = section.total_row()
         rows = section.rows()
         sections.append({
             "key": section.key, "title": section.title, "note": section.note,
-            "headers": [{"text": c.header, "numeric": c.kind in NUMERIC} for c in section.columns],
+            "unit": unit_line() if section.has_money else "",
+            "headers": [{"text": c.printed_header, "numeric": c.kind in NUMERIC} for c in section.columns],
             "rows": [cells(r) for r in rows],
             "total": cells(total) if total is not None and rows else None,
         })

@@ -13,7 +13,15 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from core.forms import FractionField, MoneyField
-from core.money import format_amount, format_money, format_number, format_percent, format_wan, plain_decimal
+from core.money import (
+    format_amount,
+    format_money,
+    format_number,
+    format_percent,
+    format_wan,
+    format_wan_amount,
+    plain_decimal,
+)
 from funding.models import Application
 from funding.templatetags.funding_labels import detail_rows
 from funding.workflow import ProgramCode, State
@@ -74,6 +82,27 @@ def test_format_wan():
     assert format_wan(50000) == "5 万元"
     assert format_wan(Decimal("2.5E+6"), unit=False) == "250"
     assert format_wan(None) == "—"
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (Decimal("123456789.00"), "12,345.68"),
+    (Decimal("123456750.00"), "12,345.68"),  # ROUND_HALF_UP, not half-even
+    (Decimal("123456749.99"), "12,345.67"),
+    (Decimal("50000"), "5.00"),  # report tables keep two places
+    (Decimal("0.01"), "0.00"),
+    (Decimal("-1.7E-12"), "0.00"),  # never "-0.00"
+    (Decimal("-250000"), "-25.00"),
+    (Decimal("2E+9"), "200,000.00"),
+    (None, "—"),
+])
+def test_format_wan_amount(value, text):
+    assert format_wan_amount(value) == text
+
+
+def test_the_wan_filter_delegates_to_the_helper():
+    template = Template("{% load money %}{{ a|wan }}|{{ s|wan }}|{{ n|wan }}|{{ t|wan }}")
+    text = template.render(Context({"a": Decimal("123456789.00"), "s": "38981.25", "n": None, "t": "未录入"}))
+    assert text == "12,345.68|3.90|—|未录入"
 
 
 def test_template_filters_delegate_to_the_helper():

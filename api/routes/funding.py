@@ -8,6 +8,7 @@ urlpatterns = [
     path("programs/", v.ProgramList.as_view(), name="program-list"),
     path("programs/<str:code>/", v.ProgramDetail.as_view(), name="program-detail"),
     path("programs/<str:code>/history/", v.ProgramHistory.as_view(), name="program-history"),
+    path("programs/<str:code>/versions/", v.ProgramVersions.as_view(), name="program-versions"),
     path("budgets/", v.BudgetList.as_view(), name="budget-list"),
     path("budgets/adjustments/", v.BudgetAdjustmentCreate.as_view(), name="budget-adjustment"),
     path("applications/", v.ApplicationListCreate.as_view(), name="application-list"),

@@ -1,15 +1,32 @@
 """Serializers of the funding API: shapes and types only; rules live in funding.services."""
 
+from decimal import Decimal
+
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from funding.models import AwardLevel, Budget, Document, Program, ProgramRuleChange, Review, TransitionLog
+from funding import rule_versions
+from funding.models import AwardLevel, Budget, Document, Program, ProgramRuleChange, Review, RuleVersion, TransitionLog
 from funding.programs import handler_for
+from funding.ruleset import DECIMAL_RULES, RULE_FIELDS
 from funding.selectors import available_transitions
 from funding.workflow import ProgramCode, State
 
 from .common import FractionField, MoneyField, StrictFieldsMixin, StrictSerializer
+
+VERSION_INPUTS = ("effective_from", "effective_until", "basis_title", "basis_doc_no", "basis_article", "basis_url")
+
+
+class RuleVersionSerializer(serializers.ModelSerializer):
+    basis = serializers.CharField(read_only=True, help_text="依据：《文件》（文号）条款")
+
+    class Meta:
+        model = RuleVersion
+        fields = ["number", "effective_from", "effective_until", "ends", "basis", "basis_title", "basis_doc_no",
+                  "basis_article", "basis_url", "rules", "reason", "at"]
 
 
 class ProgramSerializer(StrictFieldsMixin, serializers.ModelSerializer):
@@ -25,6 +42,10 @@ class ProgramSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     first_tranche_share = FractionField(required=False)
     interest_ratio = FractionField(required=False)
     risk_share = FractionField(required=False)
+    lpr_markup_cap = FractionField(required=False, allow_null=True)
+    insured_interest_ratio = FractionField(required=False, allow_null=True)
+    in_force = serializers.SerializerMethodField(help_text="今天是否有施行中的规则版本（否则不受理新申报）")
+    version = serializers.SerializerMethodField(help_text="今天施行的规则版本及其依据")
 
     class Meta:
         model = Program
@@ -32,18 +53,63 @@ class ProgramSerializer(StrictFieldsMixin, serializers.ModelSerializer):
                   "publicity_days", "expert_review", "min_reviews", "cap_per_project", "cap_per_applicant_year",
                   "subsidy_standards", "fee_share", "grant_years_back", "award_levels", "first_tranche_share",
                   "interest_ratio", "risk_share", "required_documents", "ban_years", "publicity_day_kind",
-                  "scoring_criteria"]
+                  "scoring_criteria", "subsidy_trigger", "interest_basis", "lpr_markup_cap", "insured_interest_ratio",
+                  "first_pledge_only", "max_years_per_loan", "auto_subsidy_mode", "auto_subsidy_on", "in_force",
+                  "version"]
         read_only_fields = ["code"]
+
+    def get_in_force(self, program) -> bool:
+        return rule_versions.status_on(program)["in_force"]
+
+    @extend_schema_field(RuleVersionSerializer(allow_null=True))
+    def get_version(self, program):
+        version = rule_versions.version_on(program, timezone.localdate())
+        return None if version is None else RuleVersionSerializer(version).data
+
+    def to_representation(self, program):
+        """The rule values of the version in force today (a scheduled version starts on its day)."""
+        data = super().to_representation(program)
+        rules = rule_versions.current_rules(program).as_json()
+        for name in RULE_FIELDS:
+            if name in data:
+                data[name] = rules[name] if name not in DECIMAL_RULES or rules[name] is None \
+                    else self.fields[name].to_representation(Decimal(rules[name]))
+        return data
 
 
 class ProgramUpdateSerializer(ProgramSerializer):
-    """``PATCH /programs/{code}/``: the rules to change, and why (kept in the program's history)."""
+    """``PATCH /programs/{code}/``: the rules to change, and why (kept in the program's history); new
+    rule values are a new version from ``effective_from`` (default today) citing the basis given."""
 
     reason = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=200,
                                    help_text="修改原因，记入规则变更记录")
+    effective_from = serializers.CharField(write_only=True, required=False, allow_blank=True,
+                                           help_text="新规则施行日期 YYYY-MM-DD，默认今天")
+    effective_until = serializers.CharField(write_only=True, required=False, allow_blank=True, allow_null=True)
+    basis_title = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=200)
+    basis_doc_no = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=60)
+    basis_article = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=100)
+    basis_url = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=300)
 
     class Meta(ProgramSerializer.Meta):
-        fields = [*ProgramSerializer.Meta.fields, "reason"]
+        fields = [*ProgramSerializer.Meta.fields, "reason", *VERSION_INPUTS]
+        read_only_fields = ["code", "in_force", "version"]
+
+
+class RuleVersionInSerializer(StrictSerializer):
+    """``POST /programs/{code}/versions/``: a dated version citing its basis; ``rules`` holds only the
+    values that change (the rest carry over from the version in force on ``effective_from``)."""
+
+    effective_from = serializers.CharField(help_text="施行日期 YYYY-MM-DD")
+    effective_until = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    ends = serializers.BooleanField(required=False, default=False,
+                                    help_text="true：自施行日期起本项目停止受理新申报（不含规则值）")
+    basis_title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    basis_doc_no = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    basis_article = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    basis_url = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    rules = serializers.DictField(required=False, default=dict, help_text="改变的规则值，格式同 PATCH")
 
 
 class BudgetSerializer(serializers.ModelSerializer):

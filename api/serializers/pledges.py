@@ -7,12 +7,15 @@ digits, rate as a fraction, dates…) live once in ``pledges`` and run in the se
 the pages and the admin agree.
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.money import plain_decimal
+from pledges.interest import SHARE_SHOWN, ip_share, ip_valuation
 from pledges.models import LoanStatus, PledgedRight, PledgeLoan, Repayment
+from pledges.pool import coverage_of, parts_of_loan
 
 from .common import FractionField, MoneyField, StrictSerializer
 
@@ -61,12 +64,56 @@ class LoanSerializer(serializers.ModelSerializer):
         return None if loan.annual_rate is None else plain_decimal(loan.annual_rate, min_places=4)
 
 
+class RiskCoverageSerializer(serializers.Serializer):
+    pool = serializers.CharField(allow_null=True, help_text="借款企业所在地的风险补偿资金池；null：该地未设资金池，按原规则补偿")
+    covered = serializers.BooleanField(help_text="是否纳入风险补偿（登记时按资金池放大倍数确定）")
+    note = serializers.CharField(allow_blank=True, help_text="未纳入的原因，如“超出资金池放大倍数，未纳入风险补偿”")
+
+
+class PoolPartSerializer(serializers.Serializer):
+    funder = serializers.CharField(help_text="出资方")
+    share = serializers.DecimalField(max_digits=6, decimal_places=4, help_text="出资方现行分担比例")
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="该出资方承担（或分回）的金额")
+
+
+class PoolShareSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["compensation", "recovery"], help_text="compensation：风险补偿拨付；recovery：追偿回收分回")
+    recovery = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="回收记录 ID")
+    date = serializers.CharField(required=False, allow_null=True, default=None, help_text="回收日")
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="各出资方金额之和")
+    parts = PoolPartSerializer(many=True)
+
+
 class LoanDetailSerializer(LoanSerializer):
     repayments = RepaymentSerializer(many=True, read_only=True)
+    risk_coverage = serializers.SerializerMethodField(help_text="风险补偿资金池覆盖情况")
+    pool_shares = serializers.SerializerMethodField(help_text="资金池各出资方对补偿拨付与追偿回收的分担")
+    collateral_total = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True, allow_null=True,
+                                                help_text="抵质押物总价值；null 表示仅以知识产权质押")
+    insured_or_guaranteed = serializers.BooleanField(read_only=True)
+    ip_valuation = serializers.SerializerMethodField(help_text="质押知识产权的评估价值合计")
+    ip_share = serializers.SerializerMethodField(
+        help_text='知识产权占比 min(1, ip_valuation ÷ collateral_total)，小数字符串，四位小数，如 "0.6000"')
 
     class Meta(LoanSerializer.Meta):
-        fields = [*LoanSerializer.Meta.fields[:-1], "repayments", "created_at"]
+        fields = [*LoanSerializer.Meta.fields[:-1], "collateral_total", "insured_or_guaranteed", "ip_valuation",
+                  "ip_share", "risk_coverage", "pool_shares", "repayments", "created_at"]
         read_only_fields = fields
+
+    @extend_schema_field(RiskCoverageSerializer)
+    def get_risk_coverage(self, loan: PledgeLoan) -> dict:
+        return coverage_of(loan).as_json()
+
+    @extend_schema_field(PoolShareSerializer(many=True))
+    def get_pool_shares(self, loan: PledgeLoan) -> list:
+        return PoolShareSerializer(parts_of_loan(loan), many=True).data
+
+    def get_ip_valuation(self, loan: PledgeLoan) -> str:
+        return format(ip_valuation(loan), "f")
+
+    def get_ip_share(self, loan: PledgeLoan) -> str:
+        # Shown to four places; the formula (pledges.interest) keeps the exact quotient.
+        return format(ip_share(loan).quantize(SHARE_SHOWN, rounding=ROUND_HALF_UP), "f")
 
 
 class RecoveryOutSerializer(serializers.Serializer):
@@ -104,6 +151,11 @@ class LoanRegisterSerializer(StrictSerializer):
     pledge_registration_no = serializers.CharField(allow_blank=True, trim_whitespace=False,
                                                    help_text="质押登记号：13 位以上数字，或新格式字母数字（≤ 40）")
     rights = RightInSerializer(many=True, help_text="至少一项；同一请求内不得重复")
+    collateral_total = MoneyField(positive=True, required=False, allow_null=True,
+                                  help_text='抵质押物总价值（含知识产权和其他抵质押物），如 "7500000.00"；'
+                                            '不低于 rights 的评估价值合计；不填表示仅以知识产权质押')
+    insured_or_guaranteed = serializers.BooleanField(required=False,
+                                                     help_text="贷款有保险或担保（部分地区贴息比例不同），默认 false")
 
 
 class RepaymentInSerializer(StrictSerializer):

@@ -3,13 +3,13 @@
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from applicants.errors import NotFound
-from funding import selectors, services
+from funding import rule_versions, selectors, services
 from funding.filters import ApplicationFilter
 from funding.models import Application, Budget, Document, ProgramRuleChange, Review, TransitionLog
 from funding.workflow import transition_named
@@ -17,6 +17,7 @@ from funding.workflow import transition_named
 from ..parsers import CleanFormParser, CleanMultiPartParser
 from ..serializers.common import error_responses
 from ..serializers.funding import (
+    VERSION_INPUTS,
     AdjustmentInSerializer,
     AdjustmentOutSerializer,
     ApplicationCreateSerializer,
@@ -32,6 +33,8 @@ from ..serializers.funding import (
     ProgramUpdateSerializer,
     ReviewInSerializer,
     ReviewSerializer,
+    RuleVersionInSerializer,
+    RuleVersionSerializer,
     TransitionInSerializer,
 )
 
@@ -71,8 +74,36 @@ class ProgramDetail(APIView):
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         reason = changes.pop("reason", "")
-        program = services.program_update(by=request.user, program=program, changes=changes, reason=reason)
+        version = {name: changes.pop(name) for name in VERSION_INPUTS if name in changes}
+        program = services.program_update(by=request.user, program=program, changes=changes, reason=reason,
+                                          version=version)
         return Response(ProgramSerializer(program).data)
+
+
+class ProgramVersions(APIView):
+    """A program's dated rule versions, oldest first (anyone who sees the program); admins add one."""
+
+    @extend_schema(responses={200: inline_serializer("RuleVersionList", {
+        "count": serializers.IntegerField(), "results": RuleVersionSerializer(many=True)}), **error_responses(401, 404)})
+    def get(self, request, code: str):
+        program = get_object_or_404(selectors.programs_for(request.user), code=code)
+        versions = program.rule_versions.order_by("number")
+        return Response({"count": versions.count(), "results": RuleVersionSerializer(versions, many=True).data})
+
+    @extend_schema(request=RuleVersionInSerializer,
+                   responses={201: RuleVersionSerializer, **error_responses(400, 403, 404, 409)})
+    def post(self, request, code: str):
+        services.require_rule_editor(request.user)  # 403 before the body is looked at
+        program = get_object_or_404(selectors.programs_for(request.user), code=code)
+        serializer = RuleVersionInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = dict(serializer.validated_data)
+        version = rule_versions.version_create(
+            by=request.user, program=program, changes=d.pop("rules", {}), effective_from=d.pop("effective_from"),
+            effective_until=d.pop("effective_until", None), ends=d.pop("ends", False), reason=d.pop("reason", ""),
+            basis=d,
+        )
+        return Response(RuleVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
 
 class ProgramHistory(generics.ListAPIView):

@@ -2,6 +2,7 @@
 
 - ``{{ x|money }}`` → ``1,234,567.89 元`` (every amount a person reads);
 - ``{{ x|amount }}`` → ``1,234,567.89`` (table cells whose header already says 元);
+- ``{{ x|wan }}`` → ``12,345.68`` for 123,456,789.00 元 (report table cells under a "单位：万元" line);
 - ``{{ x|percent }}`` → ``60%`` / ``3.85%`` (shares and rates stored as fractions);
 - ``{{ x|capitals }}`` → ``壹拾贰万元整`` (printed forms and confirmations: 大写);
 - ``{{ x|plain_amount }}`` → ``1234567.89`` (the value of an input a person may submit again:
@@ -54,6 +55,7 @@ def _filter(formatter):
 
 money = register.filter("money", _filter(m.format_money))
 amount = register.filter("amount", _filter(m.format_amount))
+wan = register.filter("wan", _filter(m.format_wan_amount))
 percent = register.filter("percent", _filter(m.format_percent))
 capitals = register.filter("capitals", _filter(m.format_capitals))
 

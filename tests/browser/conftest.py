@@ -13,7 +13,8 @@ Fixtures:
   and signs in through the real login form; ``ui.shot(page, step)`` saves
   ``var/screenshots/<test>-<step>.png``; ``ui.check_mobile()`` revisits every page seen at 390×844.
   After the test, ``ui.check_pages()`` revisits every page seen at 1366 and 390 px: axe-core must
-  find no serious or critical violation, and no text may read as an unformatted amount.
+  find no serious or critical violation, no text may read as an unformatted amount, and none as a raw
+  field key or machine word (``raw_words``: ``cap_per_project``, ``under_review``, ``None``…).
   Every page it opens fails the test on an error-level console message, an uncaught page error or
   a 5xx response.
 """
@@ -21,6 +22,7 @@ Fixtures:
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -66,6 +68,36 @@ except ImportError:  # pragma: no cover - requirements-dev.txt pins it
 UNFORMATTED = re.compile(r"(?<![\d,.])\d{5,}\.\d{2}(?!\d)|\d(?:\.\d+)?E[+-]\d")
 # Numbers that are identifiers, not amounts: patent numbers (ZL202510012345.6), credit codes, IDs.
 IDENTIFIER = re.compile(r"(?:ZL|CN|US|EP|JP|KR|WO)\s?\d[\d.]*|[0-9A-Z]{18}")
+
+
+# Raw field keys and machine words a person should never read (issue #13: "no page shows a raw field
+# key"): snake_case identifiers (cap_per_project, interest_subsidy, under_review, non_field_errors),
+# the literals Python or JavaScript print for a missing or boolean value, and the one-word values of
+# the workflow's states, transitions and program codes (draft, approve, industrialization). Latin
+# letters, digits and "_" only, so a key run into Chinese text ("状态under_review") still counts; a file
+# name (可行性_研究.pdf), an e-mail address or a path is not a key. Roles are left out: "finance" and
+# "admin" are also usernames, which pages show.
+_ASCII_BEFORE = r"(?<![A-Za-z0-9_.@/\\-])"
+_ASCII_AFTER = r"(?![A-Za-z0-9_@/\\-]|\.[A-Za-z0-9])"
+SNAKE_CASE = re.compile(_ASCII_BEFORE + r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+" + _ASCII_AFTER)
+LITERALS = re.compile(_ASCII_BEFORE + r"(?:None|True|False|null|undefined|NaN)" + _ASCII_AFTER + r"|\[object Object\]")
+# Words of the list that a page may show, each with its reason (keep it short).
+RAW_WORDS_ALLOWED: dict[str, str] = {}
+
+
+@functools.cache
+def _machine_words() -> re.Pattern:
+    from funding.workflow import ProgramCode, State, Transition  # noqa: PLC0415  Django is set up by now
+
+    words = sorted({v for v in (*State.values, *Transition.values, *ProgramCode.values) if "_" not in v})
+    return re.compile(_ASCII_BEFORE + "(?:" + "|".join(map(re.escape, words)) + ")" + _ASCII_AFTER)
+
+
+def raw_words(text: str) -> list[str]:
+    """The raw field keys and machine words in a page's text (``SNAKE_CASE``, ``LITERALS``, the
+    workflow's one-word values), less ``RAW_WORDS_ALLOWED``."""
+    found = [m.group(0) for rx in (SNAKE_CASE, LITERALS, _machine_words()) for m in rx.finditer(text)]
+    return [word for word in dict.fromkeys(found) if word not in RAW_WORDS_ALLOWED]
 
 
 def _skip_reason() -> str | None:
@@ -240,7 +272,8 @@ class Browsing:
 
     def check_pages(self, *, viewports: tuple[dict, ...] = (DESKTOP, MOBILE)) -> None:
         """Revisit every page seen so far, as the same user, at each viewport: axe-core finds no
-        serious or critical violation, and no text reads as an unformatted amount (``UNFORMATTED``)."""
+        serious or critical violation, no text reads as an unformatted amount (``UNFORMATTED``) and
+        none as a raw field key or machine word (``raw_words``)."""
         assert Axe is not None, "axe-playwright-python is in requirements-dev.txt"
         axe = Axe()
         problems: list[str] = []
@@ -259,6 +292,8 @@ class Browsing:
                     text = IDENTIFIER.sub(" ", page.locator("body").inner_text())
                     for match in UNFORMATTED.finditer(text):
                         problems.append(f"{who}: unformatted number {match.group(0)!r}")
+                    for word in raw_words(text):
+                        problems.append(f"{who}: raw field key or machine word {word!r}")
                 page.context.close()
         assert not problems, "\n".join(problems)
 

@@ -48,7 +48,8 @@ def _program_form(program, **changes):
     """The program's change form as the page posts it, unchanged but for ``changes`` (input names)."""
     data = {name: getattr(program, name) for name in ("name_zh", "name_en", "description", "publicity_days",
                                                         "min_reviews", "grant_years_back", "ban_years",
-                                                        "publicity_day_kind")}
+                                                        "publicity_day_kind", "subsidy_trigger", "interest_basis",
+                                                        "auto_subsidy_mode", "auto_subsidy_on")}
     data.update({name: format_percent(getattr(program, name))
                  for name in ("fee_share", "first_tranche_share", "interest_ratio", "risk_share")})
     data.update({"cap_per_project": program.cap_per_project or "",
@@ -61,6 +62,9 @@ def _program_form(program, **changes):
         data[f"award_levels_{level}"] = amount
     if program.expert_review:
         data["expert_review"] = "on"
+    versions = program.rule_versions.count()  # the read-only versions inline posts its management form
+    data.update({"rule_versions-TOTAL_FORMS": versions, "rule_versions-INITIAL_FORMS": versions,
+                 "rule_versions-MIN_NUM_FORMS": 0, "rule_versions-MAX_NUM_FORMS": 1000})
     data.update(changes)
     return {k: ("" if v is None else str(v)) for k, v in data.items()}
 
@@ -110,7 +114,7 @@ def test_a_rule_edit_in_the_admin_goes_through_the_service_and_is_recorded(admin
     program = world.programs["application_subsidy"]
     url = reverse("admin:funding_program_change", args=[program.pk])
     response = admin_client.post(url, _program_form(program, cap_per_applicant_year="80000", reason="年度调整"))
-    assert response.status_code == 302, response.content.decode()[:3000]
+    assert response.status_code == 302, response.content.decode()[:30000]
     program.refresh_from_db()
     assert program.cap_per_applicant_year == Decimal("80000.00")
     change = ProgramRuleChange.objects.get(field="cap_per_applicant_year")
@@ -152,7 +156,7 @@ def test_the_page_posted_back_unchanged_records_nothing(admin_client, world):
     for program in world.programs.values():
         url = _change_url(program)
         response = admin_client.post(url, _page_form(admin_client, url))
-        assert response.status_code == 302, response.content.decode()[:3000]
+        assert response.status_code == 302, response.content.decode()[:30000]
     assert not ProgramRuleChange.objects.exists()
 
 
@@ -165,7 +169,7 @@ def test_a_cell_a_percentage_and_the_documents_each_record_one_change_with_the_n
                  "fee_share": "45%", "required_documents": "专利证书\r\n\r\n  缴费凭证  \r\n",
                  "reason": "2025 年标准"})
     response = admin_client.post(url, data)
-    assert response.status_code == 302, response.content.decode()[:3000]
+    assert response.status_code == 302, response.content.decode()[:30000]
     changes = {change.field: change for change in ProgramRuleChange.objects.all()}
     assert set(changes) == {"subsidy_standards", "fee_share", "required_documents"}
     assert changes["subsidy_standards"].new_value == {

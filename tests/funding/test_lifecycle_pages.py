@@ -217,7 +217,8 @@ def test_the_history_shows_amounts_vouchers_and_the_grade(world):
          data={"outcomes": {"output_value": "4800000.00", "jobs": 12, "patents_implemented": 1}})
     step(app, "pass_completion", world.clerk, data={"grade": "good"})
     html = _html(page_client(world.applicant1).get(f"/funding/{app.pk}/"))
-    history = html[html.index('id="h-history"'):html.index('id="h-pay"')]
+    start = html.index('id="h-history"')
+    history = html[start:html.index("</section>", start)]
     assert "300,000.00 元" in history and "180,000.00 元" in history and "IND-1" in history and "良好" in history
 
 

@@ -322,7 +322,7 @@ def test_missing_and_extra_columns(world):
     buffer = BytesIO()
     workbook.save(buffer)
     message = refusal(upload(client, SimpleUploadedFile("loans.xlsx", buffer.getvalue())))[0]
-    assert message == "第 2 行 M 列有内容，但该列没有列标题；请删除多出的列"
+    assert message == "第 2 行 O 列有内容，但该列没有列标题；请删除多出的列"  # two columns after the last header
     assert PledgeLoan.objects.count() == 0
 
 

@@ -36,8 +36,8 @@ def test_pdf_names_every_program_and_the_totals(populated, report, pdf_bytes):
         assert program.name_zh in text
     totals = report.section("budget").totals
     for key in ("allocated", "committed", "disbursed", "available"):
-        assert format_cell(totals[key], "money") in text
-    assert format_cell(report.section("loans").totals["new_principal"], "money") in text
+        assert format_cell(totals[key], "money", wan=True) in text  # 万元, as printed
+    assert format_cell(report.section("loans").totals["new_principal"], "money", wan=True) in text
 
 
 def test_pdf_numbers_its_pages(pdf_bytes):

@@ -144,14 +144,14 @@ def test_pdf_prints_both_sections(performance_report):
     with pdfplumber.open(io.BytesIO(services.render(performance_report, "pdf"))) as pdf:
         text = "\n".join(page.extract_text() or "" for page in pdf.pages)
     assert "十二、绩效：项目验收（按资金项目）" in text and "十三、绩效：项目终止与资金追回（按资金项目）" in text
-    for figure in ("10,000,000.00", "10,300,000.25", "103%", "92.5%", "180,000.00", "120,000.00", "50,400.00",
-                   "50,000.00"):
+    # 万元 under "单位：万元": 10,000,000.00 / 10,300,000.25 / 180,000.00 / 120,000.00 / 50,400.00 / 50,000.00 元
+    for figure in ("1,000.00", "1,030.00", "103%", "92.5%", "18.00", "12.00", "5.04", "5.00"):
         assert figure in text, figure
 
 
 def test_the_report_page_shows_both_sections(performed):
     body = page_client(performed.finance).get(reverse("reports:budget"), {"year": performed.year}).content.decode()
     assert 'id="section-performance"' in body and 'id="section-closures"' in body
-    for cell in ("10,300,000.25", "103%", "92.5%", "120,000.00", "50,400.00"):
+    for cell in ("1,030.00", "103%", "92.5%", "12.00", "5.04"):  # money in 万元
         assert f'<td class="text-end font-monospace">{cell}</td>' in body, cell
     assert "核对一致" in body

@@ -49,6 +49,11 @@ ROWS: dict[tuple[str, str], Row] = {
                                                         path={"code": "program"}),
     ("api/v1/programs/<str:code>/", "PATCH"): Row(expect(DENY, admin=ALLOW), path={"code": "program"},
                                                   body={"publicity_days": 5}),
+    # Rule versions and their bases are public to anyone signed in, like the program; admins add one.
+    ("api/v1/programs/<str:code>/versions/", "GET"): Row(expect(OK), path={"code": "program"}),
+    ("api/v1/programs/<str:code>/versions/", "POST"): Row(expect(DENY, admin=ALLOW), path={"code": "program"},
+                                                          body={"effective_from": "2030-01-01",
+                                                                "rules": {"publicity_days": 5}}),
     # Experts review cases, not budgets: the budgets page refuses them, and so does the API (issue #10).
     ("api/v1/budgets/", "GET"): Row(expect(DENY, **{**STAFF_READ, "expert1": DENY})),
     ("api/v1/budgets/adjustments/", "POST"): Row(

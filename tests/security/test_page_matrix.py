@@ -61,6 +61,7 @@ ROWS: dict[str, tuple[Row, dict]] = {
     ),
     # Guidance (views_guide): a program's guide for the region's users; a case's receipt and 申报书 for its readers.
     "funding:guide": (Row(expect(OK), path={"code": "program"}), _get()),
+    "funding:compliance": (Row(expect(DENY, finance=OK, admin=OK)), _get()),
     "funding:receipt": (Row(expect(HIDE, **APP_READ), path={"pk": "app_submitted"}), _get()),
     "funding:form_pdf": (Row(expect(HIDE, **APP_READ), path={"pk": "app_submitted"}), _get()),
     # After approval (views_lifecycle): 追回 for finance; 异议 resolved by intake; 失信 for staff, lifted by the admin.
@@ -110,6 +111,9 @@ ROWS: dict[str, tuple[Row, dict]] = {
                                 body={"reason": "登记有误"}), {"method": "POST"}),
     # --- reports ---------------------------------------------------------------------------
     "reports:budget": (Row(expect(DENY, finance=OK, admin=OK)), _get()),
+    "reports:pledge_stats": (Row(expect(DENY, finance=OK, fincenter=OK, admin=OK)), _get()),
+    "reports:pledge_stats_download": (Row(expect(DENY, finance=OK, fincenter=OK, admin=OK)),
+                                      _get("?format=csv&year={year}")),
     "reports:budget_download": (Row(expect(DENY, finance=OK, admin=OK)), _get("?format=csv&year={year}")),
     "reports:jobs": (Row(expect(DENY, finance=OK, admin=OK)), _get()),
     "reports:job_create": (Row(expect(DENY, finance=ALLOW, admin=ALLOW), body={"year": "{year}", "format": "csv"}),

@@ -16,14 +16,17 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 
+from applicants.models import User
 from core import audit_chain
 from core.money import CENT
 from devtools.demo_data import DEMO_PASSWORD, DemoBase, accounts_table, item_scores_for, seed_base
+from devtools.demo_versions import ensure_rule_versions
 from funding import services as fs
 from funding.models import Application, Program
 from funding.workflow import ProgramCode, Transition
 from pledges import services as ps
-from pledges.models import PledgeLoan
+from pledges.models import LoanPrimeRate, PledgeLoan, RiskPool
+from pledges.pool import pool_save
 
 
 class Command(BaseCommand):
@@ -32,6 +35,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         base = seed_base()
         self.stdout.write(f"基础数据：{base.region}，{len(base.programs)} 个资金项目，{len(base.enterprises)} 家企业")
+        ensure_risk_pool(base)  # before the loans: they are covered as they are registered
+        self.stdout.write(f"贷款市场报价利率（LPR）：{seed_lpr()} 个月")
         if Application.objects.filter(program__region=base.region).exists() or PledgeLoan.objects.filter(
             bank__in=base.banks.values()
         ).exists():
@@ -41,6 +46,11 @@ class Command(BaseCommand):
             with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
                 counts = seed_states(base)
             self.stdout.write(f"已创建 {counts['applications']} 个申请、{counts['loans']} 笔质押贷款")
+        admin = User.objects.filter(username="admin").first()
+        if admin is not None:
+            written = ensure_rule_versions(base.programs, admin, base.year)
+            if written:
+                self.stdout.write(f"已录入 {written} 个规则版本（含依据文件）")
         self._print_accounts()
 
     def _print_accounts(self) -> None:
@@ -51,6 +61,46 @@ class Command(BaseCommand):
         self.stdout.write(f"  {'username'.ljust(width)}  {'password'.ljust(len(DEMO_PASSWORD))}  role")
         for username, role, password in rows:
             self.stdout.write(f"  {username.ljust(width)}  {password}  {role}")
+
+
+# --- the LPR table (pledges.interest reads it) ----------------------------------------------
+
+# The published one-year / five-year-and-above LPR (全国银行间同业拆借中心), in percent, from the month
+# given until the next entry; 2025-05 on runs to the last month seeded.
+LPR_CHANGES = (
+    (dt.date(2024, 1, 1), "3.45", "4.20"),
+    (dt.date(2024, 2, 1), "3.45", "3.95"),
+    (dt.date(2024, 7, 1), "3.35", "3.85"),
+    (dt.date(2024, 10, 1), "3.10", "3.60"),
+    (dt.date(2025, 5, 1), "3.00", "3.50"),
+)
+LPR_LAST_MONTH = dt.date(2026, 11, 1)
+
+
+def seed_lpr() -> int:
+    """One row per month 2024-01 … 2026-11 (update_or_create: running again changes nothing)."""
+    month, count = LPR_CHANGES[0][0], 0
+    while month <= LPR_LAST_MONTH:
+        one, five = next((o, f) for start, o, f in reversed(LPR_CHANGES) if start <= month)
+        LoanPrimeRate.objects.update_or_create(
+            month=month, defaults={"one_year": Decimal(one) / 100, "five_year": Decimal(five) / 100})
+        count += 1
+        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return count
+
+
+# --- the county's risk pool (pledges.pool) ---------------------------------------------------
+
+def ensure_risk_pool(base: DemoBase) -> None:
+    """巫山县's pool, once: the city and the county share it 40:60 (a pool set up over loans already
+    registered covers them, oldest first, while they fit)."""
+    admin = User.objects.filter(username="admin").first()
+    if admin is None or RiskPool.objects.filter(region=base.region).exists():
+        return
+    pool_save(by=admin, region=base.region, name="巫山县知识产权质押融资风险补偿资金池", leverage="10",
+              loss_breaker="0.30", loss_warning="0.24", funders=[
+                  {"name": "重庆市知识产权局", "share": "0.40", "contribution": "2000000.00"},
+                  {"name": "巫山县财政局", "share": "0.60", "contribution": "3000000.00"}])
 
 
 # --- the states part, through the services --------------------------------------------------

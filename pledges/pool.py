@@ -1,0 +1,515 @@
+"""The risk pool (风险补偿资金池) of a region: which loans it covers, when it stops compensating, and
+how its funders share what it pays and what comes back (``models_pool``).
+
+- **Coverage (leverage, 放大倍数)**, decided once, at registration (``cover_new_loan``): a loan is
+  covered (``PledgeLoan.risk_pool``) when the *outstanding principal* of the pool's live covered
+  loans (active or defaulted; a defaulted loan counts at its outstanding at default until it is
+  compensated) plus this loan's principal stays within ``leverage`` × the pool's size (the sum of
+  the funders' contributions). Outstanding, not principal: repayments free room, as the pool's
+  exposure falls. Otherwise the loan is registered uncovered (``NOT_COVERED``). A region without a
+  pool covers every loan implicitly, as before pools existed. A pool set up later covers the
+  region's live loans with nothing paid on them yet, oldest first, while they fit (``pool_save``).
+- **Loss ratio** = compensation committed or paid on the pool's loans (the ledger's committed +
+  paid of their risk-compensation cases) ÷ the principal of every loan the pool ever covered
+  (cancelled registrations excepted). Recoveries do not lower it.
+- **Circuit breaker (熔断)**: the case is opened at default all the same (the bank and the fin_center
+  see it, and why); its approval is refused under the locks — 409 ``loan_not_covered`` for a loan the
+  region's pool does not cover, 409 ``pool_breaker_tripped`` when the ratio is at or above
+  ``loss_breaker`` (``refuse_compensation``, also run by the page's confirmation step).
+- **Warning (预警)**: the change that takes the ratio to ``loss_warning`` (or to ``loss_breaker``) or
+  above posts one inbox message to the region's fin_center and finance users; nothing more until the
+  ratio has fallen below and crosses again. Stateless: every change that raises the ratio (an
+  approval, a cancellation) holds the pool lock and compares the ratio before and after itself.
+- **Funders**: each payment of a covered case is split into ``RiskPoolShare`` rows by the funders'
+  shares; each recovery's ``pool_share`` by what each funder paid on that case (so by the shares in
+  force when it paid). To the fen, ROUND_HALF_UP, the rounding remainder on the largest share, so
+  the parts sum to the amount exactly — which ``verify_audit`` checks (``share_findings``).
+
+Lock order (docs/architecture.md): application → applicant → loan → **risk pool** → budget → audit
+chain heads. Registration locks the pool before the new loan row exists; the transitions of a risk
+case lock it right after the loan (``RiskCompensationHandler.lock_related``); a cancellation after
+the loan; ``pool_save`` (the admin) takes only the pool (a new pool, which no one else can see yet,
+then marks the loans it adopts). Recoveries write shares without it (they
+follow the case's payout parts, which no one else changes).
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import CharField, Q, Sum, Value
+from django.db.models.functions import Cast, Coalesce, Concat
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from applicants.models import Region, Role, User
+from core import inbox
+from core.audit_chain import register_check
+from core.errors import Conflict, Invalid, NotAllowed
+from core.money import ONE, ZERO, format_money, format_percent, parse_fraction, parse_money, quantize
+from core.text import clean_text
+from funding import ledger
+from funding.models import EntryKind, LedgerEntry
+
+from .models import LIVE_STATUSES, LoanStatus, PledgeLoan, Recovery, RiskCompensationClaim
+from .models_pool import RiskPool, RiskPoolFunder, RiskPoolShare
+
+MAX_LEVERAGE = Decimal("9999.99")  # the column: 6 digits, 2 places
+RATIO_SHOWN = Decimal("0.0001")  # a ratio is shown to 0.01 %, truncated: it never shows a threshold it has not reached
+
+
+def not_covered_note() -> str:
+    return _("超出资金池放大倍数，未纳入风险补偿")
+
+
+# --- the pool's figures --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PoolStatus:
+    pool: RiskPool
+    size: Decimal  # Σ contributions
+    covered_outstanding: Decimal  # live covered loans' outstanding principal
+    covered_principal: Decimal  # every loan ever covered (not cancelled)
+    compensation: Decimal  # committed + paid on the covered loans' cases
+
+    @property
+    def capacity(self) -> Decimal:
+        return quantize(self.pool.leverage * self.size)
+
+    @property
+    def room(self) -> Decimal:
+        return max(ZERO, self.capacity - self.covered_outstanding)
+
+    @property
+    def loss_ratio(self) -> Decimal:
+        return ratio(self.compensation, self.covered_principal)
+
+    @property
+    def level(self) -> int:
+        return level_of(self.pool, self.loss_ratio)
+
+
+def ratio(compensation: Decimal, principal: Decimal) -> Decimal:
+    return compensation / principal if principal > 0 else Decimal(0)
+
+
+def level_of(pool: RiskPool, loss_ratio: Decimal) -> int:
+    """0 below the warning, 1 at or above it, 2 at or above the breaker."""
+    if loss_ratio >= pool.loss_breaker:
+        return 2
+    return 1 if loss_ratio >= pool.loss_warning else 0
+
+
+def shown(loss_ratio: Decimal) -> str:
+    return format_percent(loss_ratio.quantize(RATIO_SHOWN, rounding=ROUND_DOWN))
+
+
+def pool_size(pool: RiskPool) -> Decimal:
+    return ledger.cents(pool.funders.aggregate(total=Coalesce(Sum("contribution"), ZERO))["total"])
+
+
+def _covered_outstanding(pool_id: int) -> Decimal:
+    return ledger.cents(PledgeLoan.objects.filter(risk_pool_id=pool_id, status__in=LIVE_STATUSES)
+                        .aggregate(total=Coalesce(Sum("outstanding_principal"), ZERO))["total"])
+
+
+def _compensation(pool_id: int) -> Decimal:
+    annotations = ledger.figure_annotations()
+    row = LedgerEntry.objects.filter(application__risk_claim__loan__risk_pool_id=pool_id).aggregate(
+        committed=annotations["fig_committed"], paid=annotations["fig_disbursed"])
+    return ledger.cents(row["committed"]) + ledger.cents(row["paid"])
+
+
+def status_of(pool: RiskPool) -> PoolStatus:
+    principal = (PledgeLoan.objects.filter(risk_pool=pool).exclude(status=LoanStatus.CANCELLED)
+                 .aggregate(total=Coalesce(Sum("principal"), ZERO))["total"])
+    return PoolStatus(pool=pool, size=pool_size(pool), covered_outstanding=_covered_outstanding(pool.pk),
+                      covered_principal=ledger.cents(principal), compensation=_compensation(pool.pk))
+
+
+def pool_of_region(region_id: int | None) -> RiskPool | None:
+    return RiskPool.objects.filter(region_id=region_id).first() if region_id else None
+
+
+def _lock(pool_id: int | None) -> RiskPool | None:
+    return RiskPool.objects.select_for_update().filter(pk=pool_id).first() if pool_id else None
+
+
+def lock_pools_of(loans) -> None:
+    """The pools of ``loans`` (already locked), row-locked: loan → pool → budget."""
+    for pool_id in sorted({loan.risk_pool_id for loan in loans if loan.risk_pool_id}):
+        _lock(pool_id)
+
+
+# --- coverage at registration --------------------------------------------------------------------
+
+def cover_new_loan(borrower, principal: Decimal) -> RiskPool | None:
+    """The pool covering a loan being registered, or None: the borrower's county pool, locked (the
+    first lock of the registration), when the loan fits under its leverage; None also without a pool
+    (the loan is then covered implicitly, as before pools existed — ``coverage_of``)."""
+    pool = RiskPool.objects.select_for_update().filter(region_id=borrower.region_id).first()
+    if pool is None:
+        return None
+    capacity = quantize(pool.leverage * pool_size(pool))
+    return pool if _covered_outstanding(pool.pk) + principal <= capacity else None
+
+
+@dataclass(frozen=True)
+class Coverage:
+    pool: RiskPool | None  # the region's pool (None: the region has none)
+    covered: bool  # compensated if it defaults (subject to the breaker)
+    note: str  # why not, for people
+
+    def as_json(self) -> dict:
+        return {"pool": self.pool.name if self.pool else None, "covered": self.covered, "note": self.note}
+
+
+def coverage_of(loan: PledgeLoan) -> Coverage:
+    if loan.risk_pool_id:
+        return Coverage(pool=loan.risk_pool, covered=True, note="")
+    pool = pool_of_region(loan.borrower.region_id)
+    if pool is None:
+        return Coverage(pool=None, covered=True, note="")
+    return Coverage(pool=pool, covered=False, note=not_covered_note())
+
+
+# --- the breaker, and the warning ------------------------------------------------------------------
+
+def _claim_loan(application) -> PledgeLoan | None:
+    claim = RiskCompensationClaim.objects.filter(application=application).select_related(
+        "loan", "loan__borrower", "loan__risk_pool").first()
+    return claim.loan if claim is not None else None
+
+
+def refuse_compensation(application) -> None:
+    """409 when the pool does not compensate this case now: its loan is not covered by the region's
+    pool (``loan_not_covered``), or the pool's loss ratio has reached the breaker
+    (``pool_breaker_tripped``). Under the pool lock at approval; without locks on the page."""
+    loan = _claim_loan(application)
+    if loan is None:
+        return
+    coverage = coverage_of(loan)
+    if not coverage.covered:
+        raise Conflict(_("贷款 %(contract)s 登记时%(note)s（资金池「%(pool)s」），不予补偿")
+                       % {"contract": loan.contract_no, "note": coverage.note, "pool": coverage.pool.name},
+                       code="loan_not_covered")
+    if loan.risk_pool is None:
+        return
+    status = status_of(loan.risk_pool)
+    if status.level >= 2:
+        raise Conflict(_("风险补偿资金池「%(pool)s」损失率 %(ratio)s 已达熔断线 %(breaker)s，新违约不予补偿")
+                       % {"pool": loan.risk_pool.name, "ratio": shown(status.loss_ratio),
+                          "breaker": format_percent(loan.risk_pool.loss_breaker)}, code="pool_breaker_tripped")
+
+
+def status_lines(application) -> list[str]:
+    """The case page's lines on the pool: coverage, the loss ratio against its thresholds, the split."""
+    loan = _claim_loan(application)
+    if loan is None:
+        return []
+    coverage = coverage_of(loan)
+    if coverage.pool is None:
+        return []
+    if not coverage.covered:
+        return [_("本笔贷款未纳入风险补偿资金池「%(pool)s」（%(note)s），不予补偿")
+                % {"pool": coverage.pool.name, "note": coverage.note}]
+    status = status_of(loan.risk_pool)
+    lines = [_("本笔贷款纳入「%(pool)s」：资金池损失率 %(ratio)s（预警线 %(warning)s，熔断线 %(breaker)s）")
+             % {"pool": loan.risk_pool.name, "ratio": shown(status.loss_ratio),
+                "warning": format_percent(loan.risk_pool.loss_warning),
+                "breaker": format_percent(loan.risk_pool.loss_breaker)}]
+    parts = [f"{name} {format_money(amount)}" for name, amount in
+             RiskPoolShare.objects.filter(application=application).values("funder__name")
+             .annotate(total=Sum("amount")).order_by("funder_id").values_list("funder__name", "total")]
+    if parts:
+        lines.append(_("出资方分担：%(parts)s") % {"parts": "，".join(parts)})
+    return lines
+
+
+def warning_text(status: PoolStatus) -> str | None:
+    """The banner or message for a pool at or above its warning; None below it."""
+    pool, level = status.pool, status.level
+    values = {"pool": pool.name, "ratio": shown(status.loss_ratio), "warning": format_percent(pool.loss_warning),
+              "breaker": format_percent(pool.loss_breaker)}
+    if level >= 2:
+        return _("风险补偿资金池「%(pool)s」损失率 %(ratio)s，已达熔断线 %(breaker)s：新违约不予补偿") % values
+    if level == 1:
+        return _("风险补偿资金池「%(pool)s」损失率 %(ratio)s，已达预警线 %(warning)s（熔断线 %(breaker)s）") % values
+    return None
+
+
+def banner_for(user: User) -> str | None:
+    """The warning banner for fin_center, finance and admin staff of a region whose pool is at or
+    above its warning."""
+    if not user.has_role(Role.FIN_CENTER, Role.FINANCE, Role.ADMIN):
+        return None
+    pool = pool_of_region(user.region_id)
+    return warning_text(status_of(pool)) if pool is not None else None
+
+
+def _warn_if_crossed(pool: RiskPool, before: Decimal, status: PoolStatus) -> int:
+    """One message per fin_center and finance user of the region when the ratio crossed a threshold
+    upwards in this change (the caller holds the pool lock); returns how many were posted."""
+    if status.level <= level_of(pool, before):
+        return 0
+    users = User.objects.filter(groups__name__in=[Role.FIN_CENTER, Role.FINANCE], is_active=True,
+                                region_id=pool.region_id)
+    return inbox.post(user_ids=users.values_list("pk", flat=True), text=warning_text(status) or "",
+                      link=reverse("pledges:loan_list"))
+
+
+def after_approval(application, amount: Decimal | None) -> None:
+    """The approval just committed ``amount`` (the pool is locked): warn if it crossed a threshold."""
+    loan = _claim_loan(application)
+    if loan is None or loan.risk_pool is None or not amount:
+        return
+    status = status_of(loan.risk_pool)
+    _warn_if_crossed(loan.risk_pool, ratio(status.compensation - amount, status.covered_principal), status)
+
+
+def after_cancel(loan: PledgeLoan) -> None:
+    """A covered loan's registration was just cancelled: its principal leaves the ratio's base, which
+    raises the ratio. Locks the pool (after the loan) and warns if that crossed a threshold."""
+    pool = _lock(loan.risk_pool_id)
+    if pool is None:
+        return
+    status = status_of(pool)
+    _warn_if_crossed(pool, ratio(status.compensation, status.covered_principal + loan.principal), status)
+
+
+# --- the funders' parts -------------------------------------------------------------------------
+
+def split(amount: Decimal, weights: dict[int, Decimal]) -> dict[int, Decimal]:
+    """``amount`` split by ``weights`` (key → weight > 0) to the fen, ROUND_HALF_UP, with the rounding
+    remainder on the largest weight (the first key of equals), so the parts sum to ``amount`` exactly."""
+    total = sum(weights.values(), Decimal(0))
+    parts = {key: quantize(amount * weight / total) for key, weight in weights.items()}
+    order = sorted(weights, key=lambda key: (-weights[key], key))
+    largest = order[0]
+    parts[largest] += amount - sum(parts.values(), ZERO)
+    # Many funders each rounding a few fen up can leave the largest part short: the next ones give.
+    for key in order[1:]:
+        if parts[largest] >= 0:
+            break
+        give = min(parts[key], -parts[largest])
+        parts[key] -= give
+        parts[largest] += give
+    return parts
+
+
+def share_payment(application, amount: Decimal | None) -> list[RiskPoolShare]:
+    """A payment of a covered case, split by the funders' shares (in the payment's transaction)."""
+    loan = _claim_loan(application)
+    if loan is None or loan.risk_pool is None or not amount:
+        return []
+    funders = dict(loan.risk_pool.funders.order_by("pk").values_list("pk", "share"))
+    if not funders:
+        return []
+    parts = split(amount, funders)
+    return RiskPoolShare.objects.bulk_create(
+        [RiskPoolShare(funder_id=key, application=application, amount=part) for key, part in parts.items()])
+
+
+def share_recovery(recovery: Recovery) -> list[RiskPoolShare]:
+    """The pool's part of a recovery, split back by what each funder paid on the case."""
+    loan = recovery.loan
+    if loan.risk_pool_id is None or recovery.pool_share <= 0:
+        return []
+    paid = dict(RiskPoolShare.objects.filter(application__risk_claim__loan=loan).values("funder_id")
+                .annotate(total=Sum("amount")).filter(total__gt=0).order_by("funder_id")
+                .values_list("funder_id", "total"))
+    weights = paid or dict(RiskPoolFunder.objects.filter(pool_id=loan.risk_pool_id)
+                                 .order_by("pk").values_list("pk", "share"))
+    if not weights:
+        return []
+    parts = split(recovery.pool_share, weights)
+    return RiskPoolShare.objects.bulk_create(
+        [RiskPoolShare(funder_id=key, recovery=recovery, amount=part) for key, part in parts.items()])
+
+
+def parts_of_loan(loan: PledgeLoan) -> list[dict]:
+    """Every funder's part of the loan's compensation and of its recoveries, for the pages and the API."""
+    rows = (RiskPoolShare.objects.filter(Q(application__risk_claim__loan=loan) | Q(recovery__loan=loan))
+            .select_related("funder", "recovery").order_by("funder_id", "id"))
+    grouped: dict[int, dict] = {}
+    for row in rows:
+        paid = {}
+        if row.recovery_id is None:  # the compensation: every payment (tranche) of the case together
+            key, kind, label = 0, "compensation", _("风险补偿拨付")
+        else:
+            key, kind, label = row.recovery_id, "recovery", _("追偿回收分回")
+            paid = {"recovery": row.recovery_id, "date": row.recovery.date.isoformat()}
+        entry = grouped.setdefault(key, {"kind": kind, "label": label, **paid, "amount": ZERO, "by_funder": {}})
+        entry["amount"] += row.amount
+        part = entry["by_funder"].setdefault(row.funder_id, {"funder": row.funder.name, "share": row.funder.share,
+                                                             "amount": ZERO})
+        part["amount"] += row.amount
+    return [{**{k: v for k, v in grouped[key].items() if k != "by_funder"},
+             "parts": list(grouped[key]["by_funder"].values())} for key in sorted(grouped)]
+
+
+# --- the verifier's check -------------------------------------------------------------------------
+
+def share_findings() -> list[str]:
+    """Each payout and recovery of a covered loan whose funders' parts do not sum to its amount (the
+    chained payment entries, the chained recovery row): an SQL edit of a part is a finding."""
+    findings: list[str] = []
+    paid = dict(LedgerEntry.objects.filter(kind=EntryKind.PAYMENT, application__risk_claim__loan__risk_pool__isnull=False)
+                .values("application_id").annotate(total=Sum("amount")).values_list("application_id", "total"))
+    parts = dict(RiskPoolShare.objects.filter(application__isnull=False).values("application_id")
+                 .annotate(total=Sum("amount")).values_list("application_id", "total"))
+    for pk in sorted(set(paid) | set(parts)):
+        a, b = ledger.cents(paid.get(pk)), ledger.cents(parts.get(pk))
+        if a != b:
+            findings.append(_("风险补偿申请 #%(id)s：资金池出资方分担合计 %(parts)s 与拨付合计 %(paid)s 不符，被绕过流程改动")
+                            % {"id": pk, "parts": format_money(b), "paid": format_money(a)})
+    returned = dict(Recovery.objects.filter(loan__risk_pool__isnull=False, pool_share__gt=0)
+                    .values_list("pk", "pool_share"))
+    back = dict(RiskPoolShare.objects.filter(recovery__isnull=False).values("recovery_id")
+                .annotate(total=Sum("amount")).values_list("recovery_id", "total"))
+    for pk in sorted(set(returned) | set(back)):
+        a, b = ledger.cents(returned.get(pk)), ledger.cents(back.get(pk))
+        if a != b:
+            findings.append(_("追偿回收 #%(id)s：资金池出资方分回合计 %(parts)s 与分回资金池的 %(share)s 不符，被绕过流程改动")
+                            % {"id": pk, "parts": format_money(b), "share": format_money(a)})
+    return findings
+
+
+register_check(share_findings)
+
+
+# --- the admin's service ---------------------------------------------------------------------------
+
+def clean_pool(*, name, leverage, loss_breaker, loss_warning) -> dict:
+    """The pool's own values, every error at once (``Invalid`` with ``errors`` by field)."""
+    errors: dict[str, list[str]] = {}
+    clean: dict = {}
+    for field, parse in (
+        ("name", lambda v: clean_text(v, "name", max_length=100, required=True, label=_("名称"))),
+        ("leverage", lambda v: parse_fraction(v, "leverage", places=2, low=ZERO, high=MAX_LEVERAGE, low_open=True,
+                                              what=_("放大倍数"))),
+        ("loss_breaker", lambda v: parse_fraction(v, "loss_breaker", low=ZERO, high=ONE, low_open=True,
+                                                  what=_("熔断损失率"))),
+        ("loss_warning", lambda v: parse_fraction(v, "loss_warning", low=ZERO, high=ONE, low_open=True,
+                                                  what=_("预警损失率"))),
+    ):
+        try:
+            clean[field] = parse({"name": name, "leverage": leverage, "loss_breaker": loss_breaker,
+                                  "loss_warning": loss_warning}[field])
+        except Invalid as exc:
+            errors.setdefault(field, []).append(exc.message)
+    if "loss_breaker" in clean and "loss_warning" in clean and clean["loss_warning"] > clean["loss_breaker"]:
+        errors.setdefault("loss_warning", []).append(
+            _("预警损失率 %(w)s 不能高于熔断损失率 %(b)s")
+            % {"w": format_percent(clean["loss_warning"]), "b": format_percent(clean["loss_breaker"])})
+    if errors:
+        raise Invalid(next(iter(errors.values()))[0], errors=errors)
+    return clean
+
+
+def clean_funders(funders: list[dict]) -> list[dict]:
+    """The funders a pool keeps: at least one, names unique, shares > 0 summing to exactly 100%,
+    contributions ≥ 0 (``Invalid`` naming the row: ``funders.<i>.<field>``, or ``funders``)."""
+    errors: dict[str, list[str]] = {}
+    clean: list[dict] = []
+    if not funders:
+        raise Invalid(_("资金池至少应有一个出资方"), field="funders")
+    for i, row in enumerate(funders):
+        item = {"id": row.get("id")}
+        for field, parse in (
+            ("name", lambda v: clean_text(v, "name", max_length=100, required=True, label=_("出资方"))),
+            ("share", lambda v: parse_fraction(v, "share", low=ZERO, high=ONE, low_open=True, what=_("分担比例"))),
+            ("contribution", lambda v: parse_money(v, "contribution", allow_zero=True)),
+        ):
+            try:
+                item[field] = parse(row.get(field))
+            except Invalid as exc:
+                errors.setdefault(f"funders.{i}.{field}", []).append(exc.message)
+        clean.append(item)
+    names = [item.get("name") for item in clean if item.get("name")]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        errors.setdefault("funders", []).append(_("出资方「%(name)s」重复列出") % {"name": name})
+    if not errors:
+        total = sum((item["share"] for item in clean), ZERO)
+        if total != ONE:
+            errors["funders"] = [_("各出资方分担比例之和应为 100%%，现为 %(total)s") % {"total": format_percent(total)}]
+    if errors:
+        raise Invalid(next(iter(errors.values()))[0], errors=errors)
+    return clean
+
+
+def check_removals(pool_id: int | None, kept_ids: set[int]) -> list[RiskPoolFunder]:
+    """The funders a change removes; Conflict when one already holds parts of a payout or recovery."""
+    if not pool_id:
+        return []
+    removed = list(RiskPoolFunder.objects.filter(pool_id=pool_id).exclude(pk__in=kept_ids))
+    holding = [f.name for f in removed if f.parts.exists()]
+    if holding:
+        raise Conflict(_("出资方「%(names)s」已有补偿或回收分担记录，不能删除（可改分担比例）")
+                       % {"names": "、".join(holding)}, code="funder_has_shares")
+    return removed
+
+
+def pool_save(*, by: User, region: Region, name, leverage, loss_breaker, loss_warning, funders: list[dict],
+              pool_id: int | None = None) -> RiskPool:
+    """Create or change a region's risk pool and its funders, in one transaction, the pool row locked.
+
+    ``funders``: every funder the pool keeps, ``{"id" (None for a new one), "name", "share",
+    "contribution"}``; a funder left out is removed (409 ``funder_has_shares`` once it holds parts).
+    Shares change future splits only: recoveries follow what each funder paid. A new pool covers the
+    region's live loans with nothing paid on them yet, oldest first, while they fit its leverage."""
+    if not (getattr(by, "is_superuser", False) or by.has_role(Role.ADMIN)):
+        raise NotAllowed(_("只有资金管理员可以设置风险补偿资金池"))
+    values = clean_pool(name=name, leverage=leverage, loss_breaker=loss_breaker, loss_warning=loss_warning)
+    rows = clean_funders(funders)
+    with transaction.atomic():
+        pool = _lock(pool_id)
+        if pool_id and pool is None:
+            raise Invalid(_("资金池不存在"), field="pool")
+        created = pool is None
+        if created:
+            exists = Conflict(_("%(region)s已设立风险补偿资金池") % {"region": region.name}, code="pool_exists")
+            if RiskPool.objects.filter(region=region).exists():
+                raise exists
+            try:
+                with transaction.atomic():
+                    pool = RiskPool.objects.create(region=region, **values)
+            except IntegrityError:  # set up at the same moment by someone else
+                raise exists from None
+        else:
+            for field, value in values.items():
+                setattr(pool, field, value)
+            pool.save()
+        kept = {row["id"] for row in rows if row.get("id")}
+        if RiskPoolFunder.objects.filter(pk__in=kept, pool=pool).count() != len(kept):
+            raise Invalid(_("所列出资方不属于该资金池，请刷新后重试"), field="funders")
+        RiskPoolFunder.objects.filter(pk__in=[f.pk for f in check_removals(pool.pk, kept)]).delete()
+        # Renames may swap names between rows: clear them first so the unique (pool, name) never trips.
+        RiskPoolFunder.objects.filter(pool=pool, pk__in=kept).update(
+            name=Concat(Value("#"), Cast("id", CharField())))
+        for row in rows:
+            fields = {"name": row["name"], "share": row["share"], "contribution": row["contribution"]}
+            if row.get("id"):
+                RiskPoolFunder.objects.filter(pk=row["id"], pool=pool).update(**fields)
+            else:
+                RiskPoolFunder.objects.create(pool=pool, **fields)
+        if created:
+            _cover_existing(pool)
+    return pool
+
+
+def _cover_existing(pool: RiskPool) -> int:
+    """A new pool covers the region's live loans whose cases have nothing paid yet, oldest first,
+    while they fit its leverage. The pool is new, so no one else can lock it (or wait on it) before
+    this commits: updating the loans after it inverts no lock order."""
+    capacity = quantize(pool.leverage * pool_size(pool))
+    used = ZERO
+    covered = []
+    candidates = (PledgeLoan.objects
+                  .filter(borrower__region_id=pool.region_id, status__in=LIVE_STATUSES, risk_pool__isnull=True)
+                  .exclude(risk_claim__application__disbursed_amount__gt=0).order_by("id"))
+    for loan in candidates:
+        if used + loan.outstanding_principal <= capacity:
+            used += loan.outstanding_principal
+            covered.append(loan.pk)
+    return PledgeLoan.objects.filter(pk__in=covered).update(risk_pool=pool)
