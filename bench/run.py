@@ -1,37 +1,45 @@
 #!/usr/bin/env python
-"""Benchmark harness: ``python bench/run.py [--small] [--only report|api|pages|queries]``.
+"""Benchmark harness: ``python bench/run.py [--small] [--only report|api|pages|synth]``.
 
 - report: synthetic databases at two sizes (SQLite files under var/bench/, plus PostgreSQL when
   DATABASE_URL is set); ``budget_report`` per format in a subprocess (median of 3, peak RSS via
   /usr/bin/time) against the SQL floor (the report's selectors evaluated alone).
-- api: gunicorn on 127.0.0.1 (random free port, 2×cores+1 sync workers) and a bounded 16-thread
-  loopback client, fixed duration per endpoint; throughput and p50/p95/p99 against the bare-DRF floor.
+- api: gunicorn with the README's production settings (bench/settings_production.py; random free port,
+  2×cores+1 sync workers) and a bounded 16-thread loopback client, fixed duration per endpoint, three
+  rounds round robin; median throughput and pooled p50/p95/p99 against the bare-DRF GET and POST
+  floors (bench/floor.py). Then unrelated writes at once: two banks registering, two regions accepting
+  (8 connections each), each side's rate beside its rate alone just before, with the POST floor's
+  pair as the machine's own ceiling; PostgreSQL backends waiting on a lock are sampled meanwhile.
 - pages / queries: the busiest list pages and API lists at scale, with their query counts.
+- synth: ``generate_synthetic --applications 200000 --loans 50000 --seed 1`` timed on a fresh
+  PostgreSQL database (dropped afterwards). In the full run; with --small only when asked (--only synth).
 
 Each part runs alone with --only; results accumulate in var/bench/results.json and every run
-rewrites bench/RESULTS.md from all parts measured so far.
+rewrites bench/RESULTS.md from all parts measured so far (sections not measured are kept) and prints
+the targets of issue 15 to stdout.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import itertools
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.load import run_load  # noqa: E402
-from bench.report import write_results  # noqa: E402
+from bench.load import LoadResult, run_load  # noqa: E402
+from bench.report import targets_table, write_results  # noqa: E402
 
 PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
 OUT = ROOT / "var" / "bench"
@@ -46,14 +54,21 @@ def log(msg: str) -> None:
 # --- databases ----------------------------------------------------------------------------------
 
 def targets(small: bool) -> list[tuple[str, int, str]]:
-    """(backend, applications, DATABASE_URL) for each database to build."""
+    """(backend, applications, DATABASE_URL) for each database to build: ``<name>_<size>`` on PostgreSQL."""
     sizes = (500, 2_000) if small else (2_000, 100_000)
     dbs = [("sqlite", n, f"sqlite:///{OUT / f'bench_{n}.sqlite3'}") for n in sizes]
     base = os.environ.get("DATABASE_URL", "")
     if base.startswith("postgres"):
-        parsed = urlparse(base)
-        dbs += [("postgresql", n, urlunparse(parsed._replace(path=f"/ipfund_bench_{n}"))) for n in sizes]
+        dbs += [("postgresql", n, pg_url(base, f"{pg_name(base)}_{n}")) for n in sizes]
     return dbs
+
+
+def pg_name(url: str) -> str:
+    return urlparse(url).path.lstrip("/") or "ipfund_bench"
+
+
+def pg_url(url: str, name: str) -> str:
+    return urlunparse(urlparse(url)._replace(path=f"/{name}"))
 
 
 def load_target(small: bool) -> tuple[str, int, str]:
@@ -74,19 +89,24 @@ def manage(url: str, *args: str, **kw) -> subprocess.CompletedProcess:
                           text=True, **kw)
 
 
+def fresh_pg(url: str, drop_only: bool = False) -> None:
+    import psycopg
+
+    name = pg_name(url)
+    with psycopg.connect(pg_url(url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        if not drop_only:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def build(backend: str, n: int, url: str) -> dict:
     """Create (once) and fill a database with n applications and n/4 loans; reused when present."""
-    marker = OUT / f"built_{backend}_{n}.json"
+    db = pg_name(url) if backend == "postgresql" else str(n)
+    marker = OUT / f"built_{backend}_{db}.json"
     if marker.exists():
         return json.loads(marker.read_text())
     if backend == "postgresql":
-        import psycopg
-
-        name = urlparse(url).path.lstrip("/")
-        admin = urlunparse(urlparse(url)._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
+        fresh_pg(url)
     else:
         Path(urlparse(url).path).unlink(missing_ok=True)
     log(f"building {backend} with {n:,} applications")
@@ -157,61 +177,229 @@ def free_port() -> int:
 
 
 def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
-    env = env_for(url, DJANGO_DEBUG="0", IPFUND_BENCH="1", DJANGO_ALLOWED_HOSTS="127.0.0.1",
-                  DJANGO_SECRET_KEY="bench-only-" + "x" * 50, DATABASE_CONN_MAX_AGE="600")
+    """The README's deploy line (config.settings_production, --workers 5 on 2 cores, --timeout 60)."""
+    env = env_for(url, DJANGO_SETTINGS_MODULE="bench.settings_production", DJANGO_ALLOWED_HOSTS="127.0.0.1",
+                  DJANGO_SECRET_KEY="bench-only-" + "x" * 50, DJANGO_SECURE_SSL_REDIRECT="0",
+                  DATABASE_CONN_MAX_AGE=os.environ.get("DATABASE_CONN_MAX_AGE", "600"))
     proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi:application", "-w", str(workers),
-                             "-b", f"127.0.0.1:{port}", "--preload", "--log-level", "warning"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=open(OUT / "gunicorn.log", "w"))
+                             "-b", f"127.0.0.1:{port}", "--timeout", "60", "--preload", "--log-level", "warning"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(OUT / "gunicorn.log", "w"))
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return proc
         except OSError:
+            if proc.poll() is not None:
+                break
             time.sleep(0.1)
     proc.terminate()
     raise RuntimeError("gunicorn did not start; see var/bench/gunicorn.log")
 
 
+class Seq:
+    """Numbers, or the ids of a list, handed out once across runs (warm-ups and concurrent runs included)."""
+
+    def __init__(self, items: list | None = None) -> None:
+        self.items, self.n, self.lock = items, 0, threading.Lock()
+
+    def next(self):
+        with self.lock:
+            n, self.n = self.n, self.n + 1
+        return n if self.items is None else self.items[n]
+
+    def left(self, cap: int | None = None) -> int | None:
+        if self.items is None:
+            return cap
+        left = max(0, len(self.items) - self.n)
+        return left if cap is None else min(cap, left)
+
+
+class LockWaits:
+    """Samples the PostgreSQL backends waiting on a lock every 50 ms while a load runs, with the table their
+    statement names (a profile of what writes wait on). A no-op off PostgreSQL."""
+
+    TABLE = re.compile(r'(?:FROM|UPDATE|INTO)\s+"([^"]+)"', re.I)
+
+    def __init__(self, url: str) -> None:
+        self.url, self.samples, self.waiting, self.tables = url, 0, [], {}
+        self.stop, self.thread = threading.Event(), None  # entered once per round; samples accumulate
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self.stop.wait(0.05):
+                rows = conn.execute("SELECT query FROM pg_stat_activity WHERE datname = current_database() "
+                                    "AND wait_event_type = 'Lock'").fetchall()
+                self.samples += 1
+                self.waiting.append(len(rows))
+                for (query,) in rows:
+                    match = self.TABLE.search(query or "")
+                    table = match.group(1) if match else "?"
+                    self.tables[table] = self.tables.get(table, 0) + 1
+
+    def __enter__(self) -> LockWaits:
+        self.stop = threading.Event()
+        if self.url.startswith("postgres"):
+            self.thread = threading.Thread(target=self._run, daemon=True)
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        if self.thread:
+            self.thread.join(timeout=5)
+
+    def summary(self) -> dict | None:
+        if not self.samples:
+            return None
+        top = sorted(self.tables.items(), key=lambda kv: -kv[1])[:3]
+        return {"samples": self.samples, "mean_waiting": round(statistics.mean(self.waiting), 2),
+                "share_with_waiter": round(sum(1 for w in self.waiting if w) / self.samples, 3),
+                "tables": [[t, round(n / self.samples, 2)] for t, n in top]}
+
+
+def stats(runs: list[LoadResult]) -> dict:
+    """Rounds of one load: the median rate, and latencies pooled over the rounds."""
+    pooled = LoadResult(sum(r.requests for r in runs), sum(r.errors for r in runs), sum(r.seconds for r in runs),
+                        [x for r in runs for x in r.latencies_ms], {})
+    for r in runs:
+        for code, n in r.statuses.items():
+            pooled.statuses[code] = pooled.statuses.get(code, 0) + n
+    return {"requests": pooled.requests, "rps": statistics.median(r.rps for r in runs),
+            "rps_runs": [round(r.rps, 1) for r in runs], "p50_ms": pooled.pct(50), "p95_ms": pooled.pct(95),
+            "p99_ms": pooled.pct(99), "errors": pooled.errors, "statuses": pooled.statuses}
+
+
+class Load:
+    """One load: a token, a request maker drawing from ``seq``, and how many requests ``seq`` still allows."""
+
+    def __init__(self, token: str, make, seq: Seq | None = None, cap: int | None = None) -> None:
+        self.token, self.make, self.seq, self.cap = token, make, seq or Seq(), cap
+
+    def factory(self, _i: int, _n: int):
+        return self.make(self.seq.next())
+
+    def run(self, port: int, concurrency: int, seconds: float, cap: int | None = None) -> LoadResult:
+        limit = self.seq.left(cap if cap is not None else self.cap)
+        return run_load(port, self.token, self.factory, concurrency=concurrency, seconds=seconds, max_requests=limit)
+
+
+PAIR_CONNECTIONS = 8  # per side in the concurrency part; 16 in all, as for one endpoint
+ROUNDS = 3  # every load runs once per round, round robin: rates are medians, drift of the machine shared
+
+
+def pair_round(port: int, sides: dict[str, Load], seconds: float, waits: LockWaits) -> dict[str, tuple]:
+    """Each side alone (PAIR_CONNECTIONS), then both at once: {side: (alone, together)}."""
+    alone = {label: load.run(port, PAIR_CONNECTIONS, seconds) for label, load in sides.items()}
+    together: dict[str, LoadResult] = {}
+
+    def drive(label: str, load: Load) -> None:
+        together[label] = load.run(port, PAIR_CONNECTIONS, seconds)
+
+    threads = [threading.Thread(target=drive, args=item) for item in sides.items()]
+    with waits:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    return {label: (alone[label], together[label]) for label in sides}
+
+
+def pair_stats(rounds: list[dict[str, tuple]], waits: LockWaits) -> dict:
+    out = {"sides": {}, "lock_waits": waits.summary(), "connections": PAIR_CONNECTIONS}
+    for label in rounds[0]:
+        alone, together = [r[label][0] for r in rounds], [r[label][1] for r in rounds]
+        ratios = [t.rps / a.rps if a.rps else 0.0 for a, t in zip(alone, together, strict=True)]
+        out["sides"][label] = {"alone": stats(alone), "together": stats(together),
+                               "ratio": statistics.median(ratios), "ratios": [round(x, 3) for x in ratios]}
+    return out
+
+
 def part_api(small: bool) -> dict:
     backend, n, url = load_target(small)
     build(backend, n, url)
-    seconds = 3.0 if small else 10.0
+    seconds = 2.0 if small else 10.0
     setup = worker(url, "setup", "20000" if not small else "4000")
     port, workers = free_port(), 2 * (os.cpu_count() or 2) + 1
     proc = start_gunicorn(url, port, workers)
-    accept_ids, loans = setup["accept_ids"], setup["loan_ids"] or [0]
-    run_tag = int(time.time()) % 100_000
+    loans = setup["loan_ids"] or [0]
+    repay, today = setup["repay_loans"], dt.date.fromisoformat(setup["today"])
+    base = setup["right_base"]
+    numbers = Seq()  # one numbering for every registration body: contract and right numbers never repeat
+
+    def register(borrower: str):
+        def make(k: int):
+            k = base + k
+            return ("POST", "/api/v1/pledges/", {
+                "contract_no": f"BENCH-{k}", "borrower_credit_code": borrower, "principal": "1000000.00",
+                "annual_rate": "0.0385", "start_date": "2026-03-01", "maturity_date": "2027-02-28",
+                "pledge_registration_no": f"2026{k:010d}",
+                "rights": [{"kind": "trademark", "number": str(k), "valuation": "1500000.00"}]})
+        return make
+
+    def floor_post(borrower: str):
+        body = register(borrower)
+        return lambda k: ("POST", "/api/v1/_bench/floor-post/", body(k)[2])
+
+    def repayment(k: int):
+        loan_id, start = repay[k % len(repay)]  # round robin; each loan's dates increase, up to today
+        on = min(dt.date.fromisoformat(start) + dt.timedelta(days=k // len(repay)), today)
+        return ("POST", f"/api/v1/pledges/{loan_id}/repayments/",
+                {"date": on.isoformat(), "principal": "0", "interest": "1.00"})
+
+    def accept(k: int):
+        return ("POST", f"/api/v1/applications/{k}/transitions/accept/", {"comment": ""})
+
+    def get(path):
+        return lambda k: ("GET", path(k) if callable(path) else path, None)
+
+    accepts, accepts_b = Seq(setup["accept_ids"]), Seq(setup["accept_ids_b"])
+    bank, bank_b, a, b = setup["bank_token"], setup["bank_b_token"], setup["borrower"], setup["borrower_b"]
     endpoints = {
-        "floor GET /api/v1/_bench/floor/": ("bank_token", lambda i, k: ("GET", "/api/v1/_bench/floor/", None)),
-        "GET /api/v1/pledges/": ("bank_token", lambda i, k: ("GET", "/api/v1/pledges/", None)),
-        "GET /api/v1/pledges/{id}/": ("bank_token", lambda i, k: ("GET", f"/api/v1/pledges/{loans[k % len(loans)]}/",
-                                                                  None)),
-        "GET /api/v1/applications/": ("clerk_token", lambda i, k: ("GET", "/api/v1/applications/", None)),
-        "POST /api/v1/pledges/": ("bank_token", lambda i, k: ("POST", "/api/v1/pledges/", {
-            "contract_no": f"BENCH-{run_tag}-{k:07d}", "borrower_credit_code": setup["borrower"],
-            "principal": "1000000.00", "annual_rate": "0.0385", "start_date": "2026-03-01",
-            "maturity_date": "2027-02-28", "pledge_registration_no": f"2026{run_tag:05d}{k:04d}"[:13].ljust(13, "0"),
-            "rights": [{"kind": "trademark", "number": f"8{run_tag:05d}{k:04d}", "valuation": "1500000.00"}]})),
-        "POST /api/v1/applications/{id}/transitions/accept/": ("clerk_token", lambda i, k: (
-            "POST", f"/api/v1/applications/{accept_ids[k]}/transitions/accept/", {"comment": ""})),
+        "floor GET /api/v1/_bench/floor/": Load(bank, get("/api/v1/_bench/floor/")),
+        "floor POST /api/v1/_bench/floor-post/": Load(bank, floor_post(a), numbers),
+        "GET /api/v1/pledges/": Load(bank, get("/api/v1/pledges/")),
+        "GET /api/v1/pledges/{id}/": Load(bank, get(lambda k: f"/api/v1/pledges/{loans[k % len(loans)]}/")),
+        "GET /api/v1/applications/ (applicant)": Load(setup["applicant_token"], get("/api/v1/applications/")),
+        "GET /api/v1/applications/ (clerk)": Load(setup["clerk_token"], get("/api/v1/applications/")),
+        "POST /api/v1/pledges/": Load(bank, register(a), numbers),
+        "POST /api/v1/pledges/{id}/repayments/": Load(bank, repayment),
+        "POST /api/v1/applications/{id}/transitions/accept/": Load(setup["clerk_token"], accept, accepts),
     }
-    results = {"backend": backend, "size": n, "workers": workers, "concurrency": 16, "seconds": seconds}
+    pairs = {  # the floor's pair first: what sharing the machine costs with no database and no lock
+        "POST floor, two banks": {"bank A": Load(bank, floor_post(a), numbers),
+                                  "bank B": Load(bank_b, floor_post(b), numbers)},
+        "two banks registering": {"bank A": Load(bank, register(a), numbers),
+                                  "bank B": Load(bank_b, register(b), numbers)},
+        "two regions accepting": {"region A": Load(setup["clerk_token"], accept, accepts),
+                                  "region B": Load(setup["clerk_b_token"], accept, accepts_b)},
+    }
+    results = {"backend": backend, "size": n, "workers": workers, "concurrency": 16, "seconds": seconds,
+               "rounds": ROUNDS, "applicant_applications": setup.get("applicant_applications"), "concurrent": {}}
+    runs: dict[str, list] = {label: [] for label in [*endpoints, *pairs]}
+    waits = {label: LockWaits(url if label.startswith("POST") or label in pairs else "")
+             for label in [*endpoints, *pairs]}
     try:
-        for label, (token, make) in endpoints.items():
-            shared = itertools.count()  # one numbering across warm-up and measurement: no reused ids
-
-            def factory(i, _k, make=make, shared=shared):
-                return make(i, next(shared))
-
-            limit = len(accept_ids) - 200 if "accept" in label else 9_000 if "POST" in label else None
-            run_load(port, setup[token], factory, concurrency=workers, seconds=1.0, max_requests=100)  # warm-up
-            r = run_load(port, setup[token], factory, concurrency=16, seconds=seconds, max_requests=limit)
-            results[label] = {"requests": r.requests, "rps": r.rps, "p50_ms": r.pct(50), "p95_ms": r.pct(95),
-                              "p99_ms": r.pct(99), "errors": r.errors, "statuses": r.statuses}
-            log(f"api {label}: {r.rps:.0f}/s p99 {r.pct(99):.0f} ms statuses {r.statuses}")
+        for load in endpoints.values():
+            load.run(port, workers, 1.0, cap=100)  # warm-up
+        for i in range(ROUNDS):
+            for label, load in endpoints.items():
+                with waits[label]:
+                    r = load.run(port, 16, seconds)
+                runs[label].append(r)
+                log(f"api {i + 1}/{ROUNDS} {label}: {r.rps:.0f}/s p99 {r.pct(99):.0f} ms statuses {r.statuses}")
+            for label, sides in pairs.items():
+                runs[label].append(pair_round(port, sides, seconds, waits[label]))
+                log(f"api {i + 1}/{ROUNDS} at once, {label}: " + ", ".join(
+                    f"{side} {alone.rps:.0f} → {together.rps:.0f}/s" for side, (alone, together) in runs[label][-1].items()))
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    for label in endpoints:
+        results[label] = {**stats(runs[label]), "lock_waits": waits[label].summary()}
+    for label in pairs:
+        results["concurrent"][label] = pair_stats(runs[label], waits[label])
     return results
 
 
@@ -220,6 +408,33 @@ def part_pages(small: bool) -> dict:
     build(backend, n, url)
     worker(url, "setup", "0")
     return {"backend": backend, "size": n, "pages": worker(url, "pages"), "api_queries": worker(url, "queries")}
+
+
+def part_synth(small: bool, size: int | None = None) -> dict:
+    """generate_synthetic at the province scale, timed on a fresh PostgreSQL database (dropped afterwards)."""
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgres"):
+        raise RuntimeError("the synth part runs on PostgreSQL: set DATABASE_URL=postgres://…")
+    n = size or 200_000
+    url = pg_url(base, f"{pg_name(base)}_synth")
+    fresh_pg(url)
+    try:
+        manage(url, "migrate", "--noinput")
+        args = ["generate_synthetic", "--applications", str(n), "--loans", str(n // 4), "--seed", "1", "--no-progress"]
+        log(f"synth: {' '.join(args)}")
+        with tempfile.TemporaryDirectory() as tmp:
+            timing = Path(tmp) / "time.txt"
+            started = time.monotonic()
+            out = subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", str(timing), PY, "manage.py", *args],
+                                 cwd=ROOT, env=env_for(url), check=True, capture_output=True, text=True).stdout
+            seconds = time.monotonic() - started
+            rss_mb = int(timing.read_text().split()[-1]) / 1024
+    finally:
+        fresh_pg(url, drop_only=True)
+    log(f"synth {n:,} applications: {seconds:.1f} s")
+    return {"backend": "postgresql", "applications": n, "loans": n // 4, "seconds": round(seconds, 1),
+            "peak_rss_mb": round(rss_mb), "command": "manage.py " + " ".join(args),
+            "rows": out.strip().splitlines()[-1]}
 
 
 def machine() -> dict:
@@ -234,25 +449,29 @@ def machine() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="small sizes and short runs (a few minutes)")
-    parser.add_argument("--only", choices=("report", "api", "pages"), action="append")
+    parser.add_argument("--only", choices=("report", "api", "pages", "synth"), action="append")
+    parser.add_argument("--synth-size", type=int, help=argparse.SUPPRESS)  # check the synth part's code path
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
     mode = "small" if args.small else "full"
     results.setdefault(mode, {})["machine"] = machine()
-    for part, fn in (("report", part_report), ("api", part_api), ("pages", part_pages)):
-        if args.only and part not in args.only:
+    parts = (("report", part_report), ("api", part_api), ("pages", part_pages),
+             ("synth", lambda small: part_synth(small, args.synth_size)))
+    for part, fn in parts:
+        if args.only and part not in args.only or not args.only and part == "synth" and args.small:
             continue
         log(f"part {part} ({mode})")
         try:
-            results[mode][part] = fn(args.small)
-        except (subprocess.CalledProcessError, RuntimeError, OSError) as exc:
+            results[mode][part] = {**fn(args.small), "at": dt.datetime.now().isoformat(timespec="seconds")}
+        except (subprocess.CalledProcessError, RuntimeError, OSError, KeyError, ValueError) as exc:
             detail = getattr(exc, "stderr", "") or ""
-            results[mode][part] = {"error": f"{exc}\n{detail[-2000:]}"}
-            log(f"part {part} failed: {exc}\n{detail[-2000:]}")
+            results[mode][part] = {"error": f"{exc!r}\n{detail[-2000:]}"}
+            log(f"part {part} failed: {exc!r}\n{detail[-2000:]}")
         RESULTS_JSON.write_text(json.dumps(results, indent=1, default=str))
     write_results(results, ROOT / "bench" / "RESULTS.md")
     log("wrote bench/RESULTS.md")
+    print(targets_table(results))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The project's URLs plus ``/api/v1/_bench/floor/`` (bench/floor.py), for benchmark runs only."""
+"""The project's URLs plus the ``/api/v1/_bench/`` floors (bench/floor.py), for benchmark runs only."""
 
 from django.urls import include, path
 

@@ -2,7 +2,8 @@
 
     python bench/worker.py sqlfloor YEAR      time the report's selectors evaluated alone (median of 3)
     python bench/worker.py inprocess YEAR     time building + rendering each format in this process (median of 3)
-    python bench/worker.py setup N            bench users + tokens, N submitted applications to accept
+    python bench/worker.py setup N            bench users + tokens in two regions; N (+N/2) submitted applications
+                                              to accept, loans to repay
     python bench/worker.py pages              busiest list pages: p50/p95 over 20 requests + query counts
     python bench/worker.py queries            query counts per API list endpoint at page sizes 20 and 100
 
@@ -29,6 +30,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 REGION = "500237"
+REGION_B = "500101"  # the synthetic generator's second region (devtools.synthetic.CHONGQING[0])
 
 
 def sqlfloor(year: int) -> dict:
@@ -74,27 +76,28 @@ def noop() -> dict:
     return {}
 
 
-def _staff(role: str):
+def _staff(role: str, region: str = REGION):
     from applicants.models import User
 
-    return User.objects.get(username=f"syn-{REGION}-{role}")
+    return User.objects.get(username=f"syn-{region}-{role}")
 
 
-def setup(n: int) -> dict:
-    """A bank user and tokens; ``n`` submitted subsidy applications in the region for the accept load."""
+def _user(username: str, role: str, **fields):
     from django.contrib.auth.models import Group
 
-    from api.models import ApiToken
-    from applicants.models import Applicant, Bank, Region, User
+    from applicants.models import User
+
+    user, _ = User.objects.get_or_create(username=username, defaults=fields)
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return user
+
+
+def _submitted(region, n: int) -> list[int]:
+    """``n`` submitted subsidy applications of the region's enterprises, for the accept loads."""
+    from applicants.models import Applicant
     from funding.models import Application, Program
     from funding.workflow import ProgramCode, State
-    from pledges.models import PledgeLoan
 
-    region = Region.objects.get(code=REGION)
-    bank = Bank.objects.filter(region=region).order_by("code").first()
-    bank_user, _ = User.objects.get_or_create(username="bench-bank", defaults={"region": region, "bank": bank})
-    bank_user.groups.add(Group.objects.get(name="bank"))
-    clerk = _staff("ip_office")
     program = Program.objects.get(region=region, code=ProgramCode.APPLICATION_SUBSIDY)
     applicants = list(Applicant.objects.filter(region=region, kind="enterprise").values_list("pk", flat=True)[:200])
     year = django.utils.timezone.localdate().year
@@ -103,16 +106,88 @@ def setup(n: int) -> dict:
                     title=f"压测申请 {i}", requested_amount="1000.00", state=State.SUBMITTED)
         for i in range(n)
     ], batch_size=1000)
+    return [a.pk for a in apps]
+
+
+def _right_base() -> int:
+    """The first free bench right number: 10-digit trademark numbers 8xxxxxxxxx (synthetic ones are 6xxxxxxx)."""
+    from django.db.models import Max
+
+    from pledges.models import PledgedRight
+
+    last = PledgedRight.objects.filter(kind="trademark", number__regex=r"^8[0-9]{9}$").aggregate(m=Max("number"))["m"]
+    return int(last) + 1 if last else 8_000_000_000
+
+
+def _repayable_loans(bank_user, borrower, base: int, n: int) -> list[list]:
+    """``n`` active loans registered through the service, started 300 days ago: each takes many small
+    repayments (date between the start and today). Returns [id, start date] pairs."""
+    import datetime as dt
+
+    from pledges import services
+
+    start = django.utils.timezone.localdate() - dt.timedelta(days=300)
+    out = []
+    for i in range(n):
+        loan = services.loan_register(
+            by=bank_user, contract_no=f"BENCH-REPAY-{base + i}", borrower_credit_code=borrower.credit_code,
+            principal="1000000.00", annual_rate="0.0385", start_date=start,
+            maturity_date=start + dt.timedelta(days=730), pledge_registration_no=f"2026{base + i:010d}",
+            rights=[{"kind": "trademark", "number": str(base + i), "valuation": "1500000.00"}])
+        out.append([loan.pk, start.isoformat()])
+    return out
+
+
+def setup(n: int) -> dict:
+    """Bench users and tokens in two regions (A: REGION, B: REGION_B); with ``n`` > 0 also ``n`` submitted
+    applications in A and ``n // 2`` in B for the accept loads, and loans of bank A for the repayment load."""
+    from django.db.models import Count
+
+    from api.models import ApiToken
+    from applicants.models import Applicant, Bank, Region
+    from pledges.models import PledgeLoan
+
+    region, region_b = Region.objects.get(code=REGION), Region.objects.get(code=REGION_B)
+    bank = Bank.objects.filter(region=region).order_by("code").first()
+    bank_b = Bank.objects.filter(region=region_b).order_by("code").first()
+    bank_user = _user("bench-bank", "bank", region=region, bank=bank)
+    bank_b_user = _user("bench-bank-b", "bank", region=region_b, bank=bank_b)
+    enterprise = Applicant.objects.filter(region=region, kind="enterprise").order_by("pk").first()
+    enterprise_b = Applicant.objects.filter(region=region_b, kind="enterprise").order_by("pk").first()
+    # The applicant: the region's enterprise with the most applications (the longest own list).
+    busiest = (Applicant.objects.filter(region=region, kind="enterprise").annotate(n=Count("applications"))
+               .order_by("-n", "pk").first())
+    applicant_user = _user("bench-applicant", "applicant", region=region, applicant=busiest)
+    accept_ids, accept_ids_b, repay = [], [], []
+    base = _right_base()
+    if n > 0:
+        accept_ids, accept_ids_b = _submitted(region, n), _submitted(region_b, n // 2)
+        try:  # the bulk inserts bypassed Application.save: recount (funding.counts, when present)
+            from funding import counts
+        except ImportError:
+            counts = None
+        if counts is not None:
+            counts.rebuild()
+        repay = _repayable_loans(bank_user, enterprise, base, 100)
+        base += len(repay)
     with connection.cursor() as cursor:  # as autovacuum would after such a load: fresh planner statistics
         cursor.execute("ANALYZE")
-    enterprise = Applicant.objects.filter(region=region, kind="enterprise").order_by("pk").first()
     loans = list(PledgeLoan.objects.filter(bank=bank).values_list("pk", flat=True)[:500])
     return {
         "bank_token": ApiToken.issue(bank_user, "bench")[1],
-        "clerk_token": ApiToken.issue(clerk, "bench")[1],
-        "accept_ids": [a.pk for a in apps],
+        "bank_b_token": ApiToken.issue(bank_b_user, "bench")[1],
+        "clerk_token": ApiToken.issue(_staff("ip_office"), "bench")[1],
+        "clerk_b_token": ApiToken.issue(_staff("ip_office", REGION_B), "bench")[1],
+        "applicant_token": ApiToken.issue(applicant_user, "bench")[1],
+        "applicant_applications": busiest.applications.count(),
+        "accept_ids": accept_ids,
+        "accept_ids_b": accept_ids_b,
         "loan_ids": loans,
+        "repay_loans": repay,
         "borrower": enterprise.credit_code,
+        "borrower_b": enterprise_b.credit_code,
+        "right_base": base,
+        "today": django.utils.timezone.localdate().isoformat(),
     }
 
 

@@ -1,11 +1,14 @@
 """A tamper-evident hash chain over the rows of one audit table (generic: models are passed in).
 
-Each chained row carries ``seq`` (1, 2, 3… unique and gapless within its table), ``prev_hash``
-(the ``hash`` of row ``seq - 1``; 64 zeros for the first) and ``hash`` = SHA-256 over a canonical
+A table's rows form one chain per *stream* (``Chain.stream_of``: a region's cases, a bank's loans;
+``""`` for a table with one stream and for rows written before streams existed), so that writes of
+unrelated regions or banks never queue for the same head row. Each chained row carries ``stream``,
+``seq`` (1, 2, 3… unique and gapless within its stream), ``prev_hash`` (the ``hash`` of row
+``seq - 1`` of its stream; 64 zeros for the first) and ``hash`` = SHA-256 over a canonical
 JSON of ``{"seq", "prev", "row"}``, where ``row`` holds the table's business fields with ids,
 datetimes in ISO UTC, dates in ISO, Decimals as strings and JSON with sorted keys.
 
-A per-chain head row (``head_model``: fields ``chain``, ``seq``, ``hash``) holds the tail. Appending
+A head row per chain and stream (``head_model``: fields ``chain``, ``stream``, ``seq``, ``hash``) holds the tail. Appending
 locks it (``select_for_update``; on SQLite the IMMEDIATE transaction already serializes writers) in
 the transaction of the change being recorded, so concurrent writers queue for the head, and a
 rolled-back change leaves neither its row nor a moved head. The head also makes a deleted *last*
@@ -31,13 +34,13 @@ import datetime as dt
 import functools
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils.translation import gettext as _
 
 GENESIS = "0" * 64
@@ -57,19 +60,58 @@ class Chain:
     head_model: type[models.Model]
     fields: tuple[str, ...]
     optional: tuple[str, ...] = ()  # hashed only when not None (added after rows existed)
+    # The stream a new row joins, from the values passed to ``append`` (a region, a bank): writes
+    # of different streams take different heads, so they never wait on each other. None: one stream.
+    stream_of: Callable[[dict[str, Any]], str] | None = None
 
     def hashed(self, get) -> dict[str, Any]:
-        """The row's hashed values; ``get(name)`` reads one field."""
+        """The row's hashed values; ``get(name)`` reads one field. The stream is hashed when set
+        (rows of the one stream before streams existed keep their hashes)."""
         row = {name: get(name) for name in self.fields}
         for name in self.optional:
             value = get(name)
             if value is not None:
                 row[name] = value
+        stream = get("stream") if self.streamed else ""
+        if stream:
+            row["stream"] = stream
         return row
 
     @property
+    def streamed(self) -> bool:
+        """False for the historical models of the migrations that sealed rows before streams existed."""
+        return _has_field(self.model, "stream")
+
+    @property
     def columns(self) -> tuple[str, ...]:
-        return self.fields + self.optional
+        return (*self.fields, *self.optional, *(("stream",) if self.streamed else ()))
+
+    def head_key(self, stream: str) -> dict[str, str]:
+        key = {"chain": self.name}
+        if _has_field(self.head_model, "stream"):
+            key["stream"] = stream
+        return key
+
+    def rows_of(self, stream: str):
+        rows = self.model.objects
+        return rows.filter(stream=stream) if self.streamed else rows.all()
+
+
+def _has_field(model, name: str) -> bool:
+    return any(field.name == name for field in model._meta.concrete_fields)
+
+
+def stream_by(prefix: str, **sources: str) -> Callable[[dict[str, Any]], str]:
+    """A ``stream_of``: ``"<prefix>:<key>"``, the key read from the first of ``sources`` present in
+    an append's values (``{value name: attribute}``), e.g. ``stream_by("program", application="program_id")``."""
+    def stream(values: dict[str, Any]) -> str:
+        for name, attribute in sources.items():
+            obj = values.get(name)
+            if obj is not None:
+                return f"{prefix}:{getattr(obj, attribute)}"
+        return ""
+
+    return stream
 
 
 _REGISTRY: dict[str, Chain] = {}
@@ -130,19 +172,24 @@ def row_hash(seq: int, prev_hash: str, row: dict[str, Any]) -> str:
 
 # --- appending ---------------------------------------------------------------------------------
 
-def _tail(chain: Chain) -> tuple[int, str]:
-    last = (chain.model.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", "hash").first())
+def _tail(chain: Chain, stream: str) -> tuple[int, str]:
+    last = (chain.rows_of(stream).filter(seq__isnull=False).order_by("-seq").values_list("seq", "hash").first())
     return (last[0], last[1]) if last else (0, GENESIS)
 
 
-def _locked_head(chain: Chain) -> models.Model:
+def _locked_head(chain: Chain, stream: str = "") -> models.Model:
     heads = chain.head_model.objects
-    head = heads.select_for_update().filter(chain=chain.name).first()
+    key = chain.head_key(stream)
+    head = heads.select_for_update().filter(**key).first()
     if head is None:
-        # First use (or a flushed test database): start from the table's chained tail, if any.
-        seq, last_hash = _tail(chain)
-        heads.get_or_create(chain=chain.name, defaults={"seq": seq, "hash": last_hash})
-        head = heads.select_for_update().get(chain=chain.name)
+        # First use of the stream (or a flushed test database): start from its chained tail, if any.
+        seq, last_hash = _tail(chain, stream)
+        try:
+            with transaction.atomic():
+                heads.get_or_create(**key, defaults={"seq": seq, "hash": last_hash})
+        except IntegrityError:  # created at the same moment by another writer of the stream
+            pass
+        head = heads.select_for_update().get(**key)
     return head
 
 
@@ -183,10 +230,11 @@ def _check_lock_order(chain: Chain) -> None:
 
 def append(chain: Chain, **values: Any) -> models.Model:
     """Create one row of ``chain.model`` from ``values`` as the next link; inside the caller's transaction."""
+    stream = chain.stream_of(values) if chain.stream_of else ""
     with transaction.atomic(savepoint=False):
         _check_lock_order(chain)
-        head = _locked_head(chain)
-        row = chain.model(**values)
+        head = _locked_head(chain, stream)
+        row = chain.model(**values, **({"stream": stream} if chain.streamed else {}))
         seq, prev = head.seq + 1, head.hash
         row.seq, row.prev_hash = seq, prev
         row.hash = row_hash(seq, prev, chain.hashed(lambda name: getattr(row, name)))
@@ -196,14 +244,26 @@ def append(chain: Chain, **values: Any) -> models.Model:
 
 
 def seal_unchained(chain: Chain, *, batch: int = 2000) -> int:
-    """Chain the rows written without a link (legacy rows, bulk loaders) in id order; returns how many."""
+    """Chain the rows written without a link (legacy rows, bulk loaders) in id order, into the
+    stream they carry (a bulk loader writes one stream per call); returns how many."""
+    model = chain.model
+    if not chain.streamed:
+        return _seal_stream(chain, "", batch)
+    sealed = 0
+    for stream in model.objects.filter(seq__isnull=True).values_list("stream", flat=True).distinct().order_by("stream"):
+        sealed += _seal_stream(chain, stream, batch)
+    return sealed
+
+
+def _seal_stream(chain: Chain, stream: str, batch: int) -> int:
     model = chain.model
     sealed = 0
     with transaction.atomic(savepoint=False):
-        head = _locked_head(chain)
+        head = _locked_head(chain, stream)
         seq, prev = head.seq, head.hash
         while True:
-            rows = list(model.objects.filter(seq__isnull=True).order_by("pk").values("pk", *chain.columns)[:batch])
+            rows = list(chain.rows_of(stream).filter(seq__isnull=True).order_by("pk")
+                        .values("pk", *chain.columns)[:batch])
             if not rows:
                 break
             links = []
@@ -236,16 +296,27 @@ def _write_links(model: type[models.Model], links: list[tuple[int, int, str, str
 # --- verifying ---------------------------------------------------------------------------------
 
 def _rows(chain: Chain) -> Iterator[dict[str, Any]]:
-    qs = chain.model.objects.filter(seq__isnull=False).order_by("seq", "pk")
+    qs = chain.model.objects.filter(seq__isnull=False).order_by("stream", "seq", "pk")
     return qs.values("pk", "seq", "prev_hash", "hash", *chain.columns).iterator(chunk_size=5000)
 
 
+def stream_note(stream: str) -> str:
+    """Appended to a message about one stream's head: which stream (rows are named by their id)."""
+    return _("（分区 %(stream)s）") % {"stream": stream} if stream else ""
+
+
 def verify(chain: Chain) -> list[str]:
-    """Every finding (in Chinese) about ``chain``: edited, deleted, inserted or unchained rows; [] when intact."""
-    label = chain.label
+    """Every finding (in Chinese) about ``chain``, stream by stream: edited, deleted, inserted or
+    unchained rows, and heads that do not match their stream's last row; [] when intact."""
     findings: list[str] = []
-    expected, prev, last_seq = 1, GENESIS, 0
+    tails: dict[str, tuple[int, str]] = {}
+    stream, expected, prev, last_seq = None, 1, GENESIS, 0
     for row in _rows(chain):
+        if row["stream"] != stream:
+            if stream is not None:
+                tails[stream] = (last_seq, prev)
+            stream, expected, prev, last_seq = row["stream"], 1, GENESIS, 0
+        label = chain.label
         seq, pk = row["seq"], row["pk"]
         if seq == last_seq:
             findings.append(_("%(chain)s：序号 %(seq)s 重复（记录 #%(id)s），疑似插入伪造记录")
@@ -260,21 +331,27 @@ def verify(chain: Chain) -> list[str]:
             findings.append(_("%(chain)s：记录 #%(id)s（序号 %(seq)s）的内容与其哈希不符，已被篡改")
                             % {"chain": label, "id": pk, "seq": seq})
         expected, prev, last_seq = seq + 1, row["hash"], seq
-    findings.extend(_head_findings(chain, last_seq, prev))
+    if stream is not None:
+        tails[stream] = (last_seq, prev)
+    findings.extend(_head_findings(chain, tails))
     findings.extend(_unchained_findings(chain))
     return findings
 
 
-def _head_findings(chain: Chain, last_seq: int, last_hash: str) -> list[str]:
-    head = chain.head_model.objects.filter(chain=chain.name).values("seq", "hash").first()
-    if head is None:
-        if last_seq:
-            return [_("%(chain)s：链头记录缺失，无法确认末尾记录是否完整") % {"chain": chain.label}]
-        return []
-    if head["seq"] != last_seq or head["hash"] != last_hash:
-        return [_("%(chain)s：链头记录为序号 %(head)s，而表中最后一条为序号 %(last)s 或哈希不符，末尾记录被删除或改动")
-                % {"chain": chain.label, "head": head["seq"], "last": last_seq}]
-    return []
+def _head_findings(chain: Chain, tails: dict[str, tuple[int, str]]) -> list[str]:
+    heads = {h["stream"]: h for h in chain.head_model.objects.filter(chain=chain.name).values("stream", "seq", "hash")}
+    findings = []
+    for stream in sorted(set(heads) | set(tails)):
+        last_seq, last_hash = tails.get(stream, (0, GENESIS))
+        head = heads.get(stream)
+        if head is None:
+            if last_seq:
+                findings.append(_("%(chain)s：链头记录缺失，无法确认末尾记录是否完整") % {"chain": chain.label}
+                                + stream_note(stream))
+        elif head["seq"] != last_seq or head["hash"] != last_hash:
+            findings.append(_("%(chain)s：链头记录为序号 %(head)s，而表中最后一条为序号 %(last)s 或哈希不符，末尾记录被删除或改动")
+                            % {"chain": chain.label, "head": head["seq"], "last": last_seq} + stream_note(stream))
+    return findings
 
 
 def _unchained_findings(chain: Chain) -> list[str]:
@@ -286,10 +363,16 @@ def _unchained_findings(chain: Chain) -> list[str]:
     return [_("%(chain)s：%(n)d 条记录未入链（绕过审计写入）：%(ids)s") % {"chain": chain.label, "n": total, "ids": shown}]
 
 
-def head_of(chain: Chain) -> tuple[int, str]:
-    """The chain's current tail (seq, hash), for anchoring outside the database."""
-    head = chain.head_model.objects.filter(chain=chain.name).values_list("seq", "hash").first()
+def head_of(chain: Chain, stream: str = "") -> tuple[int, str]:
+    """One stream's current tail (seq, hash), for anchoring outside the database."""
+    head = chain.head_model.objects.filter(chain=chain.name, stream=stream).values_list("seq", "hash").first()
     return (head[0], head[1]) if head else (0, GENESIS)
+
+
+def heads_of(chain: Chain) -> list[tuple[str, int, str]]:
+    """Every stream's tail (stream, seq, hash), for ``verify_audit`` to print."""
+    return list(chain.head_model.objects.filter(chain=chain.name).order_by("stream")
+                .values_list("stream", "seq", "hash"))
 
 
 def verify_all(chains: Iterable[Chain]) -> list[str]:

@@ -97,7 +97,12 @@ def iso_date(value: object, field: str) -> object:
         return value
     import datetime as dt  # noqa: PLC0415  this module is text cleaning; dates are its one exception
 
+    text = clean_text(value, field)
     try:
-        return dt.date.fromisoformat(clean_text(value, field))
+        # fromisoformat also takes 20260101 and week dates (2026W011): only YYYY-MM-DD is a date here.
+        if not (len(text) == 10 and text[4] == "-" and text[7] == "-" and text.replace("-", "").isdigit()
+                and text.isascii()):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
     except ValueError:
         raise Invalid(_("日期应为 YYYY-MM-DD"), field=field) from None

@@ -53,7 +53,7 @@ from devtools.demo_data import (
 )
 from devtools.identifiers import credit_code, patent_number, resident_id
 from devtools.synthetic_apps import AppBuilder
-from funding import ledger
+from funding import counts, ledger
 from funding.models import Account, Application, Budget, EntryKind, LedgerEntry
 from pledges.models import InterestSubsidyClaim, LoanEvent, LoanStatus, PledgedRight, PledgeLoan, Repayment
 
@@ -350,6 +350,7 @@ class Generator:
             flush_all(self.t.values())  # before the budget figures are read
             self.fund_budgets()
             self.seal_audit_chains()
+            counts.rebuild()  # the bulk inserts bypassed Application.save
         _refresh_planner_statistics()
         self.counts.pop("_defaults", None)
         return self.counts

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import Invalid
 from core.forms import MoneyField, PercentField
 
+from . import rule_versions
 from .clawbacks import bar_lift
 from .models import (
     ApplicantBar,
@@ -115,6 +116,12 @@ class ProgramForm(forms.ModelForm):
                    if name in EDITABLE_PROGRAM_FIELDS and name in cleaned}
         try:
             self.normalised = normalise(changes)
+        except Invalid as exc:
+            for name, messages in exc.as_field_errors().items():
+                for message in messages:
+                    self.add_error(name if name in self.fields else None, message)
+        try:  # the new version's dates and basis: refused here, on the form, not after it was accepted
+            rule_versions.check_version_inputs({name: cleaned.get(name) for name in VERSION_FORM_FIELDS})
         except Invalid as exc:
             for name, messages in exc.as_field_errors().items():
                 for message in messages:

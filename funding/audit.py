@@ -11,28 +11,33 @@ from decimal import Decimal
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from core.audit_chain import Chain, append, register, register_check
+from core.audit_chain import Chain, append, register, register_check, stream_by
 from core.money import CENT, format_money, quantize
 
+from . import counts
 from .models import Application, AuditChainHead, Program, ProgramRuleChange, Review, RuleVersion, TransitionLog
 
 # Hashed fields: never reorder or rename without re-sealing (a migration), or every row will mismatch.
 # ``amount``, ``voucher_no`` and ``detail`` came later: hashed when present, so older rows keep their hashes
 # (and a review's ``item_scores``, likewise).
 CHAIN_FIELDS = ("application_id", "transition", "from_state", "to_state", "by_id", "at", "comment")
+# One stream per program (so per region): unrelated regions never wait on each other's chain heads.
+BY_PROGRAM = stream_by("program", application="program_id", program="pk", budget="program_id")
 CHAIN = register(Chain(name="transition_log", label=_("申请流转记录"), model=TransitionLog,
-                       head_model=AuditChainHead, fields=CHAIN_FIELDS, optional=("amount", "voucher_no", "detail")))
+                       head_model=AuditChainHead, fields=CHAIN_FIELDS, optional=("amount", "voucher_no", "detail"),
+                       stream_of=BY_PROGRAM))
 REVIEW_CHAIN = register(Chain(name="review", label=_("专家评审记录"), model=Review, head_model=AuditChainHead,
                               fields=("application_id", "expert_id", "round", "score", "recommended_amount",
-                                      "comment"), optional=("item_scores",)))
+                                      "comment"), optional=("item_scores",), stream_of=BY_PROGRAM))
 VERSION_CHAIN = register(Chain(name="rule_version", label=_("项目规则版本"), model=RuleVersion,
                                head_model=AuditChainHead,
                                fields=("program_id", "number", "effective_from", "effective_until", "ends",
                                        "basis_title", "basis_doc_no", "basis_article", "basis_url", "rules",
-                                       "reason", "by_id", "at")))
+                                       "reason", "by_id", "at"), stream_of=BY_PROGRAM))
 RULE_CHAIN = register(Chain(name="program_rule", label=_("项目规则变更记录"), model=ProgramRuleChange,
                             head_model=AuditChainHead,
-                            fields=("program_id", "field", "old_value", "new_value", "by_id", "at", "reason")))
+                            fields=("program_id", "field", "old_value", "new_value", "by_id", "at", "reason"),
+                            stream_of=BY_PROGRAM))
 
 
 def case_findings() -> list[str]:
@@ -87,6 +92,7 @@ def case_findings() -> list[str]:
 
 
 register_check(case_findings)
+register_check(counts.findings)  # a state (or a case) changed in SQL shows against the counters too
 
 
 def record(application: Application, *, transition: str, from_state: str, to_state: str, by, comment: str = "",

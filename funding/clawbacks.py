@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applicants.models import Applicant, Role, User
-from core.audit_chain import Chain, append, register
+from core.audit_chain import Chain, append, register, stream_by
 from core.errors import Conflict, Invalid, NotAllowed, NotFound
 from core.money import format_money, parse_money
 from core.text import clean_text, iso_date
@@ -24,7 +24,8 @@ from .selectors import is_visible
 from .workflow import FINANCE, actor_kinds
 
 CHAIN = register(Chain(name="clawback", label=_("资金追回记录"), model=Clawback, head_model=AuditChainHead,
-                       fields=("application_id", "amount", "date", "voucher_no", "reason", "fraud", "by_id", "at")))
+                       fields=("application_id", "amount", "date", "voucher_no", "reason", "fraud", "by_id", "at"),
+                       stream_of=stream_by("program", application="program_id")))
 EARLIEST = dt.date(1985, 1, 1)
 
 

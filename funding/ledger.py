@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from core.audit_chain import Chain, append, register
+from core.audit_chain import Chain, append, register, stream_by
 from core.money import CENT, ZERO
 
 from .models import Account, AuditChainHead, Budget, EntryKind, LedgerEntry
@@ -28,7 +28,7 @@ from .models import Account, AuditChainHead, Budget, EntryKind, LedgerEntry
 CHAIN_FIELDS = ("budget_id", "application_id", "kind", "debit_account", "credit_account", "amount",
                 "voucher_no", "memo", "booked_on", "created_by_id")
 CHAIN = register(Chain(name="ledger_entry", label=gettext_lazy("预算分录"), model=LedgerEntry,
-                       head_model=AuditChainHead, fields=CHAIN_FIELDS))
+                       head_model=AuditChainHead, fields=CHAIN_FIELDS, stream_of=stream_by("program", budget="program_id")))
 
 # kind -> (credit: where the money comes from, debit: where it goes)
 MOVES: dict[str, tuple[str, str]] = {

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -189,6 +189,7 @@ class LedgerEntry(models.Model):
                                    verbose_name=_("记账人"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     # The hash chain (core.audit_chain, written by funding.ledger.post); null = written around it.
+    stream = models.CharField(_("链分区"), max_length=40, default="", db_default="", blank=True, editable=False)
     seq = models.PositiveBigIntegerField(_("链序号"), null=True, blank=True, editable=False)
     prev_hash = models.CharField(_("前一哈希"), max_length=64, null=True, blank=True, editable=False)
     hash = models.CharField(_("哈希"), max_length=64, null=True, blank=True, editable=False)
@@ -200,7 +201,7 @@ class LedgerEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive"),
             models.CheckConstraint(condition=~Q(debit_account=F("credit_account")), name="ledger_two_accounts"),
-            models.UniqueConstraint(fields=["seq"], name="ledger_entry_seq_unique"),
+            models.UniqueConstraint(fields=["stream", "seq"], name="ledger_entry_stream_seq_unique"),
         ]
         indexes = [
             models.Index(fields=["application", "kind"]),
@@ -244,6 +245,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
                                      related_name="+", editable=False, verbose_name=_("规则版本"))
     # 免申即享: opened by the system from the banks' reports, not applied for (pledges.auto_subsidy).
     auto_opened = models.BooleanField(_("免申即享生成"), default=False, editable=False)
+    # …and taken directly by the intake role (the program said so when the system opened it).
+    auto_direct = models.BooleanField(_("免申即享直接办理"), default=False, editable=False)
     # The current expert-review round (0 = never sent); only its reviews count.
     review_round = models.PositiveSmallIntegerField(_("评审轮次"), default=0)
     publicity_started_on = models.DateField(_("公示开始日"), null=True, blank=True)
@@ -290,6 +293,28 @@ class Application(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
+
+    # The counters (funding.counts) follow every save: a new case, or a case whose key changed.
+    COUNTED = ("program_id", "fiscal_year", "state", "auto_opened")
+
+    def save(self, *args, **kwargs):
+        from . import counts  # noqa: PLC0415  counts reads these models
+
+        adding = self._state.adding
+        old = getattr(self, "_counted_key", None)
+        with transaction.atomic(savepoint=False):
+            super().save(*args, **kwargs)
+            new = counts.key_of(self)
+            if adding or old is not None:
+                counts.moved(None if adding else old, new)
+        self._counted_key = new
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        if all(name in instance.__dict__ for name in cls.COUNTED):
+            instance._counted_key = tuple(getattr(instance, name) for name in cls.COUNTED)
+        return instance
 
     @property
     def outstanding_amount(self) -> Decimal:
@@ -421,6 +446,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
 
 # One models module for Django: the case's details and the audit tables live beside this one.
 from .models_audit import AuditChainHead, ProgramRuleChange, TransitionLog  # noqa: E402,F401
+from .models_counts import ApplicationCount  # noqa: E402,F401
 from .models_details import (  # noqa: E402,F401
     AwardLevel,
     AwardNomination,

@@ -13,8 +13,9 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class ChainedRow(models.Model):
-    """seq/prev_hash/hash of a chained row; null = written around the audit (a finding)."""
+    """stream/seq/prev_hash/hash of a chained row; seq null = written around the audit (a finding)."""
 
+    stream = models.CharField(_("链分区"), max_length=40, default="", db_default="", blank=True, editable=False)
     seq = models.PositiveBigIntegerField(_("链序号"), null=True, blank=True, editable=False)
     prev_hash = models.CharField(_("前一哈希"), max_length=64, null=True, blank=True, editable=False)
     hash = models.CharField(_("哈希"), max_length=64, null=True, blank=True, editable=False)
@@ -46,22 +47,24 @@ class TransitionLog(ChainedRow):
         verbose_name_plural = _("流转记录")
         ordering = ["id"]
         indexes = [models.Index(fields=["application", "id"])]
-        constraints = [models.UniqueConstraint(fields=["seq"], name="transition_log_seq_unique")]
+        constraints = [models.UniqueConstraint(fields=["stream", "seq"], name="transition_log_stream_seq_unique")]
 
 
 class AuditChainHead(models.Model):
     """The tail of one audit hash chain (``core.audit_chain``); locked to append a row."""
 
-    chain = models.CharField(_("链名"), max_length=32, unique=True)
+    chain = models.CharField(_("链名"), max_length=32)
+    stream = models.CharField(_("链分区"), max_length=40, default="", db_default="", blank=True)
     seq = models.PositiveBigIntegerField(_("链序号"), default=0)
     hash = models.CharField(_("哈希"), max_length=64, default="0" * 64)
 
     class Meta:
         verbose_name = _("审计链头")
         verbose_name_plural = _("审计链头")
+        constraints = [models.UniqueConstraint(fields=["chain", "stream"], name="audit_chain_head_unique")]
 
     def __str__(self) -> str:
-        return f"{self.chain} #{self.seq}"
+        return f"{self.chain}{'/' + self.stream if self.stream else ''} #{self.seq}"
 
 
 class ProgramRuleChange(ChainedRow):
@@ -82,4 +85,4 @@ class ProgramRuleChange(ChainedRow):
         verbose_name_plural = _("项目规则变更")
         ordering = ["-id"]
         indexes = [models.Index(fields=["program", "id"])]
-        constraints = [models.UniqueConstraint(fields=["seq"], name="program_rule_change_seq_unique")]
+        constraints = [models.UniqueConstraint(fields=["stream", "seq"], name="program_rule_change_stream_seq_unique")]

@@ -126,7 +126,7 @@ class Review(ChainedRow):
             models.UniqueConstraint(fields=["application", "expert", "round"], name="review_once_per_expert_round"),
             models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=100), name="review_score_0_100"),
             models.CheckConstraint(condition=Q(recommended_amount__gte=0), name="review_amount_not_negative"),
-            models.UniqueConstraint(fields=["seq"], name="review_seq_unique"),
+            models.UniqueConstraint(fields=["stream", "seq"], name="review_stream_seq_unique"),
         ]
 
 

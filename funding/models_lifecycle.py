@@ -31,7 +31,7 @@ class Clawback(ChainedRow):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="clawback_amount_positive"),
-            models.UniqueConstraint(fields=["seq"], name="clawback_seq_unique"),
+            models.UniqueConstraint(fields=["stream", "seq"], name="clawback_stream_seq_unique"),
         ]
 
 

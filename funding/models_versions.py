@@ -40,7 +40,7 @@ class RuleVersion(ChainedRow):
         ordering = ["program", "number"]
         constraints = [
             models.UniqueConstraint(fields=["program", "number"], name="rule_version_number_unique"),
-            models.UniqueConstraint(fields=["seq"], name="rule_version_seq_unique"),
+            models.UniqueConstraint(fields=["stream", "seq"], name="rule_version_stream_seq_unique"),
             models.CheckConstraint(
                 condition=Q(effective_until__isnull=True) | Q(effective_until__gte=F("effective_from")),
                 name="rule_version_dates_ordered",

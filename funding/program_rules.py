@@ -46,7 +46,7 @@ def program_update(*, by: User, code: str | None = None, changes: dict, reason: 
     rule_changes = {name: changes[name] for name in clean if name in RULE_FIELDS}
     with transaction.atomic():
         target = program if program is not None else _program(by, code or "")
-        target = Program.objects.select_for_update().get(pk=target.pk)
+        target = Program.objects.select_for_update(no_key=True).get(pk=target.pk)  # FK checks pass
         # Versions first: their chain's head comes before the rule-change chain's (LOCK_ORDER).
         dated = dict(version or {})
         if rule_changes and any(jsonable(getattr(rule_versions.current_rules(target, _start(dated)), name))

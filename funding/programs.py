@@ -49,6 +49,10 @@ class ProgramHandler:
         """Lock the rows this case's transitions change besides the application (e.g. its loan):
         called right after the application is locked, before the budget (one lock order)."""
 
+    def default_fiscal_year(self, data: dict) -> int | None:
+        """The fiscal year a case belongs to when the claimant names none (None: the current year)."""
+        return None
+
     def refuse_transition(self, application, name: str) -> None:
         """Raise Conflict when the program's own rules forbid transition ``name`` now (risk
         compensation: the pool's coverage and circuit breaker). Run by the page's check without

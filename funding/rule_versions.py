@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from applicants.models import Role, User
 from core.errors import Conflict, Invalid, NotAllowed
-from core.text import clean_text
+from core.text import clean_text, iso_date
 
 from . import audit
 from .models import Program, RuleVersion
@@ -125,19 +125,18 @@ def status_on(program: Program, day: dt.date | None = None) -> dict:
 
 
 def _date(value: object, field: str, *, required: bool) -> dt.date | None:
+    """A ``YYYY-MM-DD`` (or a date) between 2000 and the end of the tenth year from now."""
     if value is None or value == "":
         if required:
             raise Invalid(_("请填写日期（YYYY-MM-DD）"), field=field)
         return None
     if isinstance(value, dt.datetime):
         value = value.date()
+    value = iso_date(value, field)
     if not isinstance(value, dt.date):
-        try:
-            value = dt.date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise Invalid(_("日期格式应为 YYYY-MM-DD"), field=field) from None
-    today = timezone.localdate()
-    if not BEFORE_VERSIONING <= value <= today.replace(year=today.year + 10):
+        raise Invalid(_("日期格式应为 YYYY-MM-DD"), field=field)
+    latest = dt.date(timezone.localdate().year + 10, 12, 31)  # never .replace(year=…): 29 February
+    if not BEFORE_VERSIONING <= value <= latest:
         raise Invalid(_("日期 %(d)s 不合理：应在 2000 年至今后十年之间") % {"d": value.isoformat()}, field=field)
     return value
 
@@ -152,6 +151,15 @@ def _basis(values: dict) -> dict:
     if out["basis_url"] and not out["basis_url"].startswith(("https://", "http://")):
         raise Invalid(_("文件链接应以 http:// 或 https:// 开头"), field="basis_url")
     return out
+
+
+def check_version_inputs(values: dict) -> None:
+    """Validate a version's dates and basis as ``version_create`` will (for forms: errors on the form)."""
+    start = _date(values.get("effective_from"), "effective_from", required=False) or timezone.localdate()
+    until = _date(values.get("effective_until"), "effective_until", required=False)
+    if until is not None and until < start:
+        raise Invalid(_("截止日期不能早于施行日期"), field="effective_until")
+    _basis({name: values.get(name) or "" for name in BASIS_FIELDS})
 
 
 def _append(program: Program, *, number: int, by: User | None, rules: dict, effective_from: dt.date,
@@ -185,7 +193,7 @@ def version_create(*, by: User, program: Program, changes: dict, effective_from:
     reason = clean_text(reason, "reason", max_length=200)
     given = program
     with transaction.atomic():
-        program = Program.objects.select_for_update().get(pk=program.pk)
+        program = Program.objects.select_for_update(no_key=True).get(pk=program.pk)  # FK checks pass
         existing = list(RuleVersion.objects.filter(program=program).order_by("number"))
         if not existing:  # the fields as they stood become version 1: the history starts complete
             existing.append(_append(program, number=1, by=by, rules=RuleSet.of_program(program).as_json(),

@@ -49,7 +49,8 @@ def _program_for(applicant: Applicant, code: str) -> Program:
 
 def application_create(*, by: User, program_code: str, title: str, requested_amount: Decimal | None = None,
                        details: dict, fiscal_year: int | None = None, applicant: Applicant | None = None,
-                       claimant_bank: Bank | None = None, auto_opened: bool = False) -> Application:
+                       claimant_bank: Bank | None = None, auto_opened: bool = False,
+                       auto_direct: bool = False) -> Application:
     applicant = applicant or by.applicant
     if applicant is None:
         raise NotAllowed(_("当前账号未关联申请主体，不能申报"))
@@ -73,13 +74,14 @@ def application_create(*, by: User, program_code: str, title: str, requested_amo
     title = clean_text(title, "title", max_length=200, required=True, label=_("项目名称"))
     requested = money(requested_amount, "requested_amount", required=False)
     handler = handler_for(program.code)
-    year = fiscal_year or timezone.localdate().year
+    year = fiscal_year or handler.default_fiscal_year(dict(details or {})) or timezone.localdate().year
     if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
         raise Invalid(_("资金年度应为 2000–2100 之间的整数"), field="fiscal_year")
     with transaction.atomic():
         app = Application.objects.create(
             program=program, applicant=applicant, claimant_bank=claimant_bank, fiscal_year=year, title=title,
             requested_amount=requested or CENT, created_by=by if by.pk else None, auto_opened=auto_opened,
+            auto_direct=auto_opened and auto_direct,
         )
         handler.create_details(app, dict(details or {}), by=by)
         _settle_request(app, handler, requested, current=None)

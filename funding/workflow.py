@@ -156,18 +156,21 @@ def is_claimant(application, user) -> bool:
             and user.bank_id is not None
             and user.bank_id == application.claimant_bank_id
         )
-    if (
+    return (
         user.has_role(Role.APPLICANT)
         and user.applicant_id is not None
         and user.applicant_id == application.applicant_id
         and application.claimant_bank_id is None
-    ):
-        return True
-    # 免申即享 taken directly: the intake role acts for the enterprise on a case the system opened.
+    )
+
+
+def takes_directly(application, user) -> bool:
+    """免申即享 taken directly (``auto_direct``, fixed when the system opened the case): the intake role
+    submits it for the enterprise — only that; editing, withdrawing and the rest stay the enterprise's."""
     return bool(
-        application.auto_opened and application.state in (State.DRAFT, State.RETURNED)
+        application.auto_direct and application.state in (State.DRAFT, State.RETURNED)
         and user.region_id is not None and user.region_id == application.program.region_id
-        and user.has_role(workflow.intake_role) and application.rules.auto_subsidy_mode == "direct"
+        and user.has_role(workflow_for(application.program.code).intake_role)
     )
 
 
@@ -201,6 +204,8 @@ def reached_finance_q() -> models.Q:
 def may_take(name: str, application, user) -> bool:
     """The role check of a transition (its ``permission=``), read from its ``Step``."""
     declared = step_of(application, name)
+    if name == Transition.SUBMIT and takes_directly(application, user):
+        return True
     kinds = actor_kinds(application, user) & declared.actors
     if declared.finance_at_its_stage and kinds == {FINANCE}:
         return reached_finance(application)

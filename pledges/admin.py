@@ -14,6 +14,7 @@ from core.forms import PercentField
 from core.money import format_percent, plain_decimal
 
 from . import admin_pool  # noqa: F401  the risk pool and its funders (pledges.admin_pool)
+from .lpr import lpr_save
 from .models import (
     IdempotencyRecord,
     InterestSubsidyClaim,
@@ -209,6 +210,10 @@ class LoanPrimeRateAdmin(admin.ModelAdmin):
     @admin.display(description=_("5 年期以上 LPR"), ordering="five_year")
     def five_year_shown(self, row: LoanPrimeRate) -> str:
         return format_percent(row.five_year)
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Through ``pledges.lpr.lpr_save``: the loans judged by the month are told, in their chains."""
+        lpr_save(obj, by=request.user)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -7,7 +7,7 @@ class PledgesConfig(AppConfig):
     verbose_name = "知识产权质押融资"
 
     def ready(self) -> None:
-        from . import audit, dashboard, handlers  # noqa: F401  programs interest_subsidy, risk_compensation; chains
+        from . import audit, dashboard, handlers, verify  # noqa: F401  programs; chains; verify_audit's checks
 
         dashboard.register()
         from .forms_subsidy import register as register_subsidy_form

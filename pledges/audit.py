@@ -10,24 +10,27 @@ recovery row and writes the loan event last.
 
 from django.utils.translation import gettext_lazy as _
 
-from core.audit_chain import Chain, append, register
+from core.audit_chain import Chain, append, register, stream_by
 from funding.models import AuditChainHead
 
-from .models import LoanEvent, PledgeLoan, Recovery, Repayment
+from .interest import lpr_month
+from .models import LoanEvent, LoanPrimeRate, PledgeLoan, Recovery, Repayment
 
 # Hashed fields: never reorder or rename without re-sealing (a migration), or every row will mismatch.
 CHAIN_FIELDS = ("loan_id", "kind", "from_status", "to_status", "detail", "by_id", "at")
+# One stream per bank: two banks' writes never wait on each other's chain heads.
+BY_BANK = stream_by("bank", loan="bank_id")
 CHAIN = register(Chain(name="loan_event", label=_("贷款事件记录"), model=LoanEvent, head_model=AuditChainHead,
-                       fields=CHAIN_FIELDS))
+                       fields=CHAIN_FIELDS, stream_of=BY_BANK))
 
 
 # The business fields of the money rows (same warning: a change needs a re-sealing migration).
 REPAYMENT_FIELDS = ("loan_id", "date", "principal", "interest", "created_at")
 RECOVERY_FIELDS = ("loan_id", "date", "amount", "pool_share", "created_at")
 REPAYMENT_CHAIN = register(Chain(name="repayment", label=_("还款记录"), model=Repayment,
-                                 head_model=AuditChainHead, fields=REPAYMENT_FIELDS))
+                                 head_model=AuditChainHead, fields=REPAYMENT_FIELDS, stream_of=BY_BANK))
 RECOVERY_CHAIN = register(Chain(name="recovery", label=_("追偿回收记录"), model=Recovery,
-                                head_model=AuditChainHead, fields=RECOVERY_FIELDS))
+                                head_model=AuditChainHead, fields=RECOVERY_FIELDS, stream_of=BY_BANK))
 
 
 def record_repayment(loan: PledgeLoan, *, date, principal, interest) -> Repayment:
@@ -36,6 +39,27 @@ def record_repayment(loan: PledgeLoan, *, date, principal, interest) -> Repaymen
 
 def record_recovery(loan: PledgeLoan, *, date, amount, pool_share) -> Recovery:
     return append(RECOVERY_CHAIN, loan=loan, date=date, amount=amount, pool_share=pool_share)
+
+
+def registered_facts(loan: PledgeLoan, rights, coverage: str) -> dict:
+    """What the chained ``registered`` event records besides the principal and the rights' numbers:
+    the loan's other facts a subsidy or a compensation is computed from (rate, dates, mixed
+    collateral, the insured flag, each right's valuation), the coverage decision (the pool or None,
+    and why: ``pledges.pool.COVERED`` …) and the one-year LPR the loan will be judged by as the
+    admin's table holds it now (None: the month is not in the table yet). ``pledges.verify``
+    compares the loan row, its rights and the LPR table with these."""
+    lpr = LoanPrimeRate.objects.filter(month=lpr_month(loan.start_date)).values_list("one_year", flat=True).first()
+    return {
+        "annual_rate": str(loan.annual_rate),
+        "start_date": loan.start_date.isoformat(),
+        "maturity_date": loan.maturity_date.isoformat(),
+        "collateral_total": None if loan.collateral_total is None else str(loan.collateral_total),
+        "insured_or_guaranteed": bool(loan.insured_or_guaranteed),
+        "valuations": [[str(right.kind), right.number, str(right.valuation)] for right in rights],
+        "risk_pool": loan.risk_pool_id,
+        "coverage": coverage,
+        "lpr": None if lpr is None else str(lpr),
+    }
 
 
 def record_loan_event(loan: PledgeLoan, *, kind: str, by=None, from_status: str = "", to_status: str = "",

@@ -63,7 +63,7 @@ def _open_case(program: Program, applicant_id: int, loan_ids: list[int], year: i
         app = funding_services.application_create(
             by=by, applicant=applicant, program_code=ProgramCode.INTEREST_SUBSIDY, fiscal_year=year + 1,
             title=_("%(year)d 年度知识产权质押贷款贴息（免申即享）") % {"year": year},
-            details={"year": year, "loans": loan_ids}, auto_opened=True,
+            details={"year": year, "loans": loan_ids}, auto_opened=True, auto_direct=direct,
         )
         InterestSubsidyClaim.objects.filter(application=app).update(auto=True)
         if direct:
@@ -118,7 +118,8 @@ def auto_subsidy_run(*, by: User, program: Program, year: int | None = None,
         raise Conflict(_("该项目规则未启用免申即享"), code="auto_subsidy_off")
     direct = rules.auto_subsidy_mode == "direct"
     with transaction.atomic():
-        Program.objects.select_for_update().get(pk=program.pk)  # one run at a time per program
+        # One run at a time per program; NO KEY: inserts of its applications (FK checks) do not wait.
+        Program.objects.select_for_update(no_key=True).get(pk=program.pk)
         created, skipped = [], {}
         for applicant_id, loan_ids in _candidates(program, year).items():
             app, reasons = _eligible_subset(program, applicant_id, loan_ids, year, by, direct)

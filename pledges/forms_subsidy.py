@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.money import ZERO, format_money
 from funding.forms import ApplicationForm
+from funding.rule_versions import current_rules
 
 from .models import SUBSIDISABLE_STATUSES, InterestSubsidyLoan, PledgeLoan
 from .selectors import live_interest_paid
@@ -71,7 +72,8 @@ class InterestSubsidyForm(ApplicationForm):
             (o.loan.pk, f"{o.loan.contract_no}（{o.loan.bank.name}）{format_money(o.interest)}") for o in self.options
             if o.claimable
         ]
-        self.ratio = program.interest_ratio if program is not None else None
+        # the ratio in force today (a scheduled version may have started since ``program``'s mirror was written)
+        self.ratio = current_rules(program).interest_ratio if program is not None else None
 
     def _year(self) -> int:
         raw = self.data.get("year") if self.is_bound else self.initial.get("year")

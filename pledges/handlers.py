@@ -78,8 +78,20 @@ class InterestSubsidyHandler(Reckoned, ProgramHandler):
     code = ProgramCode.INTEREST_SUBSIDY
     formula = True  # the amount is the rule's (computed_amount defaults to rule_amount)
 
+    def default_fiscal_year(self, data: dict) -> int | None:
+        """A year's interest is subsidised from the next year's funds."""
+        year = str(data.get("year", "")).strip()
+        if not (year.isascii() and year.isdigit() and len(year) == 4):
+            return None  # create_details says what is wrong with it
+        return int(year) + 1 if 2000 <= int(year) <= timezone.localdate().year else None
+
     def create_details(self, application, data: dict, *, by) -> None:
         year = _parse_year(data.get("year"))
+        # A year's interest is paid from the next year's budget, and the yearly cap per enterprise is
+        # held per fiscal year: one interest year is one fiscal year, however it was claimed.
+        if application.fiscal_year != year + 1:
+            raise Invalid(_("%(y)d 年的利息在 %(f)d 年度资金中贴息：资金年度应为 %(f)d，收到 %(got)d")
+                          % {"y": year, "f": year + 1, "got": application.fiscal_year}, field="fiscal_year")
         loan_ids = _parse_loan_ids(data.get("loans"))
         own = dict(
             PledgeLoan.objects.filter(pk__in=loan_ids, borrower_id=application.applicant_id).values_list("pk", "status")
@@ -226,7 +238,7 @@ class RiskCompensationHandler(Reckoned, ProgramHandler):
         if name == Transition.APPROVE:
             pool.after_approval(application, amount)
         elif name == Transition.DISBURSE:
-            pool.share_payment(application, amount)
+            pool.share_payment(application, amount, by=by)
 
     def details(self, application) -> dict:
         claim = getattr(application, "risk_claim", None)

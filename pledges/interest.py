@@ -6,7 +6,10 @@ For a loan and a year, under ``rules`` (``application.rules``: the version froze
     counted interest
       basis "paid": the interest the bank reported as paid in the year (the repayment rows), scaled
                     down to the ceiling rate when the contract rate is above it (``lpr_markup_cap``):
-                    paid × min(1, LPR × (1 + lpr_markup_cap) ÷ annual_rate); no such rule: paid
+                    paid × min(1, LPR × (1 + lpr_markup_cap) ÷ annual_rate), and never more than the
+                    ceiling rate on the balance: LPR × (1 + lpr_markup_cap) × Σ(outstanding × days) ÷ 365
+                    (the balance days as for the "lpr" basis; a bank reporting interest above its
+                    contract rate gains nothing); no such rule: paid
       basis "lpr":  LPR × Σ(outstanding principal × days) ÷ 365 over the days of the year the loan ran
                     (actual/365; each repayment's principal lowers the outstanding from its date on),
                     never more than the interest paid that year
@@ -24,8 +27,11 @@ LPR: the one-year LPR of the month before the loan's start date (``lpr_before``:
 month missing from the admin's table is a 409 ``lpr_missing`` that names the month to add.
 
 Eligibility (``loan_problem``): ``first_pledge_only`` (the loan pledges at least one patent that no
-earlier-started, not cancelled loan of any bank pledged) and ``max_years_per_loan`` (years already
-claimed for the loan in live claims). The yearly cap per enterprise is ``funding.bounds``' rule; the
+earlier-*registered*, not cancelled loan of any bank pledged) and ``max_years_per_loan`` (years
+already claimed for the loan in live claims). "First" is the order of registration in this system
+(the loan's id), not the start date the bank reports: registration accepts a past start date, so a
+later registration backdated before an earlier pledge of the same patent would otherwise become its
+"first" pledge and be subsidised a second time. The yearly cap per enterprise is ``funding.bounds``' rule; the
 explanation only states it.
 """
 
@@ -35,7 +41,6 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict
@@ -166,12 +171,25 @@ def _paid_counted(loan: PledgeLoan, year: int, rules, lpr: Decimal | None, paid:
     ceiling = lpr * (ONE + rules.lpr_markup_cap)
     figures.update(lpr=format_percent(lpr), markup=format_percent(ONE + rules.lpr_markup_cap),
                    month=month_text(lpr_month(loan.start_date)))
+    # the interest the ceiling rate allows on the balance the loan had in the year: the contract rate
+    # alone does not bound what a bank reports as paid
+    product = balance_days(loan, year)
+    allowed = ceiling * product / DAYS_IN_YEAR
     if loan.annual_rate <= ceiling:
-        return paid, _("%(year)d 年实付利息 %(paid)s（合同利率 %(rate)s 不高于 LPR %(lpr)s（%(month)s）×%(markup)s，"
-                       "全额计入）") % figures
-    return paid * ceiling / loan.annual_rate, (
-        _("%(year)d 年实付利息 %(paid)s × 计入比例（LPR %(lpr)s（%(month)s）×%(markup)s ÷ 合同利率 %(rate)s）")
-        % figures)
+        scaled = paid
+        if scaled <= allowed:
+            return paid, _("%(year)d 年实付利息 %(paid)s（合同利率 %(rate)s 不高于 LPR %(lpr)s（%(month)s）×%(markup)s，"
+                           "全额计入）") % figures
+        head = _("%(year)d 年实付利息 %(paid)s（合同利率 %(rate)s 不高于 LPR %(lpr)s（%(month)s）×%(markup)s）") % figures
+    else:
+        scaled = paid * ceiling / loan.annual_rate
+        head = (_("%(year)d 年实付利息 %(paid)s × 计入比例（LPR %(lpr)s（%(month)s）×%(markup)s ÷ 合同利率 %(rate)s）")
+                % figures)
+        if scaled <= allowed:
+            return scaled, head
+    figures.update(product=format_money(product), allowed=format_money(allowed))
+    return allowed, head + (_("，超过按 LPR %(lpr)s（%(month)s）×%(markup)s × 贷款余额积数 %(product)s·天 ÷ 365 "
+                              "计算的上限 %(allowed)s，按上限计入") % figures)
 
 
 def _lpr_counted(loan: PledgeLoan, year: int, lpr: Decimal, paid: Decimal) -> tuple[Decimal, str]:
@@ -224,18 +242,19 @@ def loan_interest(loan: PledgeLoan, year: int, rules) -> LoanInterest:
 
 def first_pledge_problem(loan: PledgeLoan) -> str | None:
     """Why the loan is not a first-time pledge of a patent (None: it pledges at least one patent that
-    no earlier-started loan of any bank, cancelled ones aside, pledged)."""
+    no earlier-registered loan of any bank, cancelled ones aside, pledged; registration order, not
+    the reported start date — see the module's docstring)."""
     patents = [right.number for right in loan.rights.all() if right.kind == PledgedRight.Kind.PATENT]
     if not patents:
         return _("%(loan)s未质押专利权，本项目只对首次质押专利的贷款贴息") % {"loan": _prefix(loan)}
     earlier = (
         PledgedRight.objects.filter(kind=PledgedRight.Kind.PATENT, number__in=patents)
         .exclude(loan_id=loan.pk).exclude(loan__status=LoanStatus.CANCELLED)
-        .filter(Q(loan__start_date__lt=loan.start_date) | Q(loan__start_date=loan.start_date, loan_id__lt=loan.pk))
+        .filter(loan_id__lt=loan.pk)
         .values_list("number", "loan__contract_no", "loan__start_date")
     )
     seen: dict[str, tuple[str, dt.date]] = {}
-    for number, contract, start in earlier.order_by("loan__start_date", "loan_id"):
+    for number, contract, start in earlier.order_by("loan_id"):
         seen.setdefault(number, (contract, start))
     if len(seen) < len(set(patents)):
         return None
@@ -318,6 +337,8 @@ def formula_lines(rules) -> list[str]:
         lines = [_("贴息金额 = 年度内银行报送的已付质押贷款利息 × 知识产权占比 × %(ratio)s") % figures]
     if rules.interest_basis != BASIS_LPR and rules.lpr_markup_cap is not None:
         lines.append(_("合同利率高于放款日前一个月 1 年期 LPR×%(markup)s 的，利息按 LPR×%(markup)s 折算计入")
+                     % {"markup": format_percent(ONE + rules.lpr_markup_cap)})
+        lines.append(_("计入的利息不超过按 LPR×%(markup)s 对年度内每日贷款余额之和 ÷ 365 计算的利息")
                      % {"markup": format_percent(ONE + rules.lpr_markup_cap)})
     lines.append(_("知识产权占比 = 质押知识产权评估价值 ÷ 全部抵质押物价值（仅以知识产权质押的为 100%）"))
     if rules.insured_interest_ratio is not None:

@@ -140,6 +140,7 @@ class Repayment(models.Model):
     interest = models.DecimalField(_("利息"), **MONEY)
     created_at = models.DateTimeField(_("记录时间"), default=timezone.now, editable=False)  # hashed, so set before saving
     # The hash chain (core.audit_chain, written by pledges.audit.record_repayment); null = not chained.
+    stream = models.CharField(_("链分区"), max_length=40, default="", db_default="", blank=True, editable=False)
     seq = models.PositiveBigIntegerField(_("链序号"), null=True, blank=True, editable=False)
     prev_hash = models.CharField(_("前一哈希"), max_length=64, null=True, blank=True, editable=False)
     hash = models.CharField(_("哈希"), max_length=64, null=True, blank=True, editable=False)
@@ -153,7 +154,7 @@ class Repayment(models.Model):
                 condition=Q(principal__gte=0) & Q(interest__gte=0) & (Q(principal__gt=0) | Q(interest__gt=0)),
                 name="repayment_amounts_positive",
             ),
-            models.UniqueConstraint(fields=["seq"], name="repayment_seq_unique"),
+            models.UniqueConstraint(fields=["stream", "seq"], name="repayment_stream_seq_unique"),
         ]
         indexes = [models.Index(fields=["loan", "date"]), models.Index(fields=["date"])]
 
@@ -167,6 +168,7 @@ class Recovery(models.Model):
     pool_share = models.DecimalField(_("补偿资金分回"), **MONEY)
     created_at = models.DateTimeField(_("记录时间"), default=timezone.now, editable=False)  # hashed, so set before saving
     # The hash chain (core.audit_chain, written by pledges.audit.record_recovery); null = not chained.
+    stream = models.CharField(_("链分区"), max_length=40, default="", db_default="", blank=True, editable=False)
     seq = models.PositiveBigIntegerField(_("链序号"), null=True, blank=True, editable=False)
     prev_hash = models.CharField(_("前一哈希"), max_length=64, null=True, blank=True, editable=False)
     hash = models.CharField(_("哈希"), max_length=64, null=True, blank=True, editable=False)
@@ -180,7 +182,7 @@ class Recovery(models.Model):
             models.CheckConstraint(
                 condition=Q(pool_share__gte=0) & Q(pool_share__lte=F("amount")), name="recovery_share_within_amount"
             ),
-            models.UniqueConstraint(fields=["seq"], name="recovery_seq_unique"),
+            models.UniqueConstraint(fields=["stream", "seq"], name="recovery_stream_seq_unique"),
         ]
 
 
@@ -196,6 +198,7 @@ class LoanEvent(models.Model):
                            verbose_name=_("操作人"))
     at = models.DateTimeField(_("时间"), default=timezone.now)
     # The hash chain (core.audit_chain, written by pledges.audit.record_loan_event); null = not chained.
+    stream = models.CharField(_("链分区"), max_length=40, default="", db_default="", blank=True, editable=False)
     seq = models.PositiveBigIntegerField(_("链序号"), null=True, blank=True, editable=False)
     prev_hash = models.CharField(_("前一哈希"), max_length=64, null=True, blank=True, editable=False)
     hash = models.CharField(_("哈希"), max_length=64, null=True, blank=True, editable=False)
@@ -205,7 +208,7 @@ class LoanEvent(models.Model):
         verbose_name_plural = _("贷款事件")
         ordering = ["id"]
         indexes = [models.Index(fields=["loan", "id"])]
-        constraints = [models.UniqueConstraint(fields=["seq"], name="loan_event_seq_unique")]
+        constraints = [models.UniqueConstraint(fields=["stream", "seq"], name="loan_event_stream_seq_unique")]
 
 
 class IdempotencyRecord(models.Model):

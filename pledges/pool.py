@@ -11,7 +11,12 @@ how its funders share what it pays and what comes back (``models_pool``).
   region's live loans with nothing paid on them yet, oldest first, while they fit (``pool_save``).
 - **Loss ratio** = compensation committed or paid on the pool's loans (the ledger's committed +
   paid of their risk-compensation cases) ÷ the principal of every loan the pool ever covered
-  (cancelled registrations excepted). Recoveries do not lower it.
+  (cancelled registrations excepted, and loans that never really ran: settled less than
+  ``SHORT_LOAN_DAYS`` days after their *registration* — ``base_loans``). Recoveries do not lower it.
+  The short loans are left out so a bank cannot dilute the breaker by registering a large covered
+  loan and settling it at once (its leverage room came back at once, so the pool never bore its
+  risk); the registration date, not the start date the bank reports, so a backdated start does not
+  help. Live and defaulted loans always count.
 - **Circuit breaker (熔断)**: the case is opened at default all the same (the bank and the fin_center
   see it, and why); its approval is refused under the locks — 409 ``loan_not_covered`` for a loan the
   region's pool does not cover, 409 ``pool_breaker_tripped`` when the ratio is at or above
@@ -19,27 +24,37 @@ how its funders share what it pays and what comes back (``models_pool``).
 - **Warning (预警)**: the change that takes the ratio to ``loss_warning`` (or to ``loss_breaker``) or
   above posts one inbox message to the region's fin_center and finance users; nothing more until the
   ratio has fallen below and crosses again. Stateless: every change that raises the ratio (an
-  approval, a cancellation) holds the pool lock and compares the ratio before and after itself.
+  approval, a cancellation, a short loan's settlement) holds the pool lock and compares the ratio
+  before and after itself.
 - **Funders**: each payment of a covered case is split into ``RiskPoolShare`` rows by the funders'
   shares; each recovery's ``pool_share`` by what each funder paid on that case (so by the shares in
   force when it paid). To the fen, ROUND_HALF_UP, the rounding remainder on the largest share, so
-  the parts sum to the amount exactly — which ``verify_audit`` checks (``share_findings``).
+  the parts sum to the amount exactly — which ``verify_audit`` checks (``share_findings``). The
+  split itself is chained: each payment writes a ``pool_shared`` loan event (the amount and the
+  shares used; shares change later) and each recovery's ``recovery`` event carries its weights, and
+  ``split_findings`` recomputes every part with ``split`` from them — the parts are not chained
+  rows, and a ``share`` column on them would be as easy to rewrite as the amounts (so no migration).
+- **Coverage is chained** too: the ``registered`` event records the pool (or None) and why
+  (``COVERED``, ``OVER_LEVERAGE``, ``NO_POOL``), a pool set up later writes ``pool_covered`` on each
+  loan it adopts, and ``pledges.verify`` compares ``risk_pool`` with the last of them.
 
 Lock order (docs/architecture.md): application → applicant → loan → **risk pool** → budget → audit
 chain heads. Registration locks the pool before the new loan row exists; the transitions of a risk
-case lock it right after the loan (``RiskCompensationHandler.lock_related``); a cancellation after
-the loan; ``pool_save`` (the admin) takes only the pool (a new pool, which no one else can see yet,
+case lock it right after the loan (``RiskCompensationHandler.lock_related``); a cancellation or a
+short loan's settlement after the loan; ``pool_save`` (the admin) takes only the pool (a new pool, which no one else can see yet,
 then marks the loans it adopts). Recoveries write shares without it (they
 follow the case's payout parts, which no one else changes).
 """
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Q, Sum, Value
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models import CharField, DurationField, ExpressionWrapper, F, Q, Sum, Value
+from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applicants.models import Region, Role, User
@@ -51,10 +66,12 @@ from core.text import clean_text
 from funding import ledger
 from funding.models import EntryKind, LedgerEntry
 
-from .models import LIVE_STATUSES, LoanStatus, PledgeLoan, Recovery, RiskCompensationClaim
+from .audit import record_loan_event
+from .models import LIVE_STATUSES, LoanEvent, LoanStatus, PledgeLoan, Recovery, RiskCompensationClaim
 from .models_pool import RiskPool, RiskPoolFunder, RiskPoolShare
 
 MAX_LEVERAGE = Decimal("9999.99")  # the column: 6 digits, 2 places
+SHORT_LOAN_DAYS = 30  # a covered loan settled sooner after its registration is not in the loss ratio's base
 RATIO_SHOWN = Decimal("0.0001")  # a ratio is shown to 0.01 %, truncated: it never shows a threshold it has not reached
 
 
@@ -120,9 +137,26 @@ def _compensation(pool_id: int) -> Decimal:
     return ledger.cents(row["committed"]) + ledger.cents(row["paid"])
 
 
+def base_loans(pool_id: int):
+    """The loans in the loss ratio's base: covered by the pool, not cancelled, and not settled less
+    than ``SHORT_LOAN_DAYS`` after the day they were registered (they never really ran)."""
+    ran = ExpressionWrapper(F("settled_on") - TruncDate("created_at"), output_field=DurationField())
+    return (PledgeLoan.objects.filter(risk_pool_id=pool_id).exclude(status=LoanStatus.CANCELLED)
+            .alias(ran=ran).exclude(status=LoanStatus.SETTLED, ran__lt=dt.timedelta(days=SHORT_LOAN_DAYS)))
+
+
+def in_base(loan: PledgeLoan) -> bool:
+    """``base_loans`` for one loan in memory."""
+    if loan.risk_pool_id is None or loan.status == LoanStatus.CANCELLED:
+        return False
+    if loan.status != LoanStatus.SETTLED or loan.settled_on is None:
+        return True
+    registered = timezone.localdate(loan.created_at) if loan.created_at else timezone.localdate()
+    return (loan.settled_on - registered).days >= SHORT_LOAN_DAYS
+
+
 def status_of(pool: RiskPool) -> PoolStatus:
-    principal = (PledgeLoan.objects.filter(risk_pool=pool).exclude(status=LoanStatus.CANCELLED)
-                 .aggregate(total=Coalesce(Sum("principal"), ZERO))["total"])
+    principal = base_loans(pool.pk).aggregate(total=Coalesce(Sum("principal"), ZERO))["total"]
     return PoolStatus(pool=pool, size=pool_size(pool), covered_outstanding=_covered_outstanding(pool.pk),
                       covered_principal=ledger.cents(principal), compensation=_compensation(pool.pk))
 
@@ -143,15 +177,25 @@ def lock_pools_of(loans) -> None:
 
 # --- coverage at registration --------------------------------------------------------------------
 
-def cover_new_loan(borrower, principal: Decimal) -> RiskPool | None:
-    """The pool covering a loan being registered, or None: the borrower's county pool, locked (the
-    first lock of the registration), when the loan fits under its leverage; None also without a pool
-    (the loan is then covered implicitly, as before pools existed — ``coverage_of``)."""
+# Why a loan is covered or not, as its chained loan events record it (``registered``: decided at
+# registration; ``pool_covered``: adopted by a pool set up later). verify_audit compares the loan's
+# ``risk_pool`` with the last of them (``pledges.verify``).
+COVERED, OVER_LEVERAGE, NO_POOL, POOL_SET_UP = "covered", "over_leverage", "no_pool", "pool_set_up"
+COVERAGE_EVENTS = ("registered", "pool_covered")
+
+
+def cover_new_loan(borrower, principal: Decimal) -> tuple[RiskPool | None, str]:
+    """The pool covering a loan being registered, or None, and why (``COVERED``, ``OVER_LEVERAGE``,
+    ``NO_POOL``): the borrower's county pool, locked (the first lock of the registration), when the
+    loan fits under its leverage; None also without a pool (the loan is then covered implicitly, as
+    before pools existed — ``coverage_of``)."""
     pool = RiskPool.objects.select_for_update().filter(region_id=borrower.region_id).first()
     if pool is None:
-        return None
+        return None, NO_POOL
     capacity = quantize(pool.leverage * pool_size(pool))
-    return pool if _covered_outstanding(pool.pk) + principal <= capacity else None
+    if _covered_outstanding(pool.pk) + principal <= capacity:
+        return pool, COVERED
+    return None, OVER_LEVERAGE
 
 
 @dataclass(frozen=True)
@@ -267,6 +311,18 @@ def after_approval(application, amount: Decimal | None) -> None:
     _warn_if_crossed(loan.risk_pool, ratio(status.compensation - amount, status.covered_principal), status)
 
 
+def after_settle(loan: PledgeLoan) -> None:
+    """A covered loan was just settled: when it leaves the ratio's base (a short loan), the ratio
+    rises. Locks the pool (after the loan) and warns if that crossed a threshold."""
+    if loan.risk_pool_id is None or in_base(loan):
+        return
+    pool = _lock(loan.risk_pool_id)
+    if pool is None:
+        return
+    status = status_of(pool)
+    _warn_if_crossed(pool, ratio(status.compensation, status.covered_principal + loan.principal), status)
+
+
 def after_cancel(loan: PledgeLoan) -> None:
     """A covered loan's registration was just cancelled: its principal leaves the ratio's base, which
     raises the ratio. Locks the pool (after the loan) and warns if that crossed a threshold."""
@@ -297,7 +353,15 @@ def split(amount: Decimal, weights: dict[int, Decimal]) -> dict[int, Decimal]:
     return parts
 
 
-def share_payment(application, amount: Decimal | None) -> list[RiskPoolShare]:
+def _jsonable(weights: dict[int, Decimal]) -> dict[str, str]:
+    return {str(key): str(weight) for key, weight in weights.items()}
+
+
+def _weights(recorded: dict) -> dict[int, Decimal]:
+    return {int(key): Decimal(str(weight)) for key, weight in recorded.items()}
+
+
+def share_payment(application, amount: Decimal | None, by=None) -> list[RiskPoolShare]:
     """A payment of a covered case, split by the funders' shares (in the payment's transaction)."""
     loan = _claim_loan(application)
     if loan is None or loan.risk_pool is None or not amount:
@@ -306,25 +370,33 @@ def share_payment(application, amount: Decimal | None) -> list[RiskPoolShare]:
     if not funders:
         return []
     parts = split(amount, funders)
-    return RiskPoolShare.objects.bulk_create(
+    rows = RiskPoolShare.objects.bulk_create(
         [RiskPoolShare(funder_id=key, application=application, amount=part) for key, part in parts.items()])
+    # The chained record of the split: the amount and the shares it was split by (shares change
+    # later), from which verify_audit recomputes each part (``split_findings``). Last in the
+    # payment's transaction: the loan-event head comes after the transition log and the ledger's.
+    record_loan_event(loan, kind="pool_shared", by=by, detail={
+        "application": application.pk, "amount": str(amount), "shares": _jsonable(funders)})
+    return rows
 
 
-def share_recovery(recovery: Recovery) -> list[RiskPoolShare]:
-    """The pool's part of a recovery, split back by what each funder paid on the case."""
+def share_recovery(recovery: Recovery) -> dict[str, str]:
+    """The pool's part of a recovery, split back by what each funder paid on the case; returns the
+    weights used (JSON-ready, for the chained ``recovery`` loan event; empty: nothing shared)."""
     loan = recovery.loan
     if loan.risk_pool_id is None or recovery.pool_share <= 0:
-        return []
+        return {}
     paid = dict(RiskPoolShare.objects.filter(application__risk_claim__loan=loan).values("funder_id")
                 .annotate(total=Sum("amount")).filter(total__gt=0).order_by("funder_id")
                 .values_list("funder_id", "total"))
     weights = paid or dict(RiskPoolFunder.objects.filter(pool_id=loan.risk_pool_id)
                                  .order_by("pk").values_list("pk", "share"))
     if not weights:
-        return []
+        return {}
     parts = split(recovery.pool_share, weights)
-    return RiskPoolShare.objects.bulk_create(
+    RiskPoolShare.objects.bulk_create(
         [RiskPoolShare(funder_id=key, recovery=recovery, amount=part) for key, part in parts.items()])
+    return _jsonable(weights)
 
 
 def parts_of_loan(loan: PledgeLoan) -> list[dict]:
@@ -375,7 +447,55 @@ def share_findings() -> list[str]:
     return findings
 
 
+def split_findings() -> list[str]:
+    """Each funder's part of a payout or a recovery against ``split`` of its chained record: the
+    ``pool_shared`` loan event (the payment's amount and the shares it was split by) and the
+    ``recovery`` loan event (its ``weights``) — so SQL moving money between funders, sums unchanged,
+    is a finding. Payouts and recoveries recorded before these events existed are not checked."""
+    expected: dict[tuple[str, int], dict[int, Decimal]] = {}
+    events = LoanEvent.objects.filter(kind__in=("pool_shared", "recovery")).order_by("id")
+    for kind, detail in events.values_list("kind", "detail").iterator(chunk_size=2000):
+        if kind == "pool_shared" and isinstance(detail, dict) and detail.get("shares"):
+            key, amount, weights = ("application", int(detail["application"])), detail["amount"], detail["shares"]
+        elif kind == "recovery" and isinstance(detail, dict) and detail.get("weights"):
+            key, amount, weights = ("recovery", int(detail["recovery"])), detail["pool_share"], detail["weights"]
+        else:
+            continue
+        parts = expected.setdefault(key, {})
+        for funder, part in split(Decimal(str(amount)), _weights(weights)).items():
+            parts[funder] = parts.get(funder, ZERO) + part
+    if not expected:
+        return []
+    actual: dict[tuple[str, int], dict[int, Decimal]] = {}
+    rows = (RiskPoolShare.objects.filter(Q(application_id__in=[k[1] for k in expected if k[0] == "application"])
+                                         | Q(recovery_id__in=[k[1] for k in expected if k[0] == "recovery"]))
+            .values_list("application_id", "recovery_id", "funder_id", "amount"))
+    for application_id, recovery_id, funder, amount in rows:
+        key = ("application", application_id) if recovery_id is None else ("recovery", recovery_id)
+        if key in expected:
+            parts = actual.setdefault(key, {})
+            parts[funder] = parts.get(funder, ZERO) + amount
+    names = dict(RiskPoolFunder.objects.values_list("pk", "name"))
+    findings: list[str] = []
+    for key in sorted(expected):
+        want, have = expected[key], actual.get(key, {})
+        for funder in sorted(set(want) | set(have)):
+            a, b = ledger.cents(have.get(funder)), ledger.cents(want.get(funder))
+            if a == b:
+                continue
+            values = {"id": key[1], "funder": names.get(funder, f"#{funder}"), "part": format_money(a),
+                      "expected": format_money(b)}
+            if key[0] == "application":
+                findings.append(_("风险补偿申请 #%(id)s：出资方「%(funder)s」分担 %(part)s，按拨付时记录的分担比例应为 "
+                                  "%(expected)s，被绕过流程改动") % values)
+            else:
+                findings.append(_("追偿回收 #%(id)s：出资方「%(funder)s」分回 %(part)s，按回收时记录的分回比例应为 "
+                                  "%(expected)s，被绕过流程改动") % values)
+    return findings
+
+
 register_check(share_findings)
+register_check(split_findings)
 
 
 # --- the admin's service ---------------------------------------------------------------------------
@@ -494,14 +614,16 @@ def pool_save(*, by: User, region: Region, name, leverage, loss_breaker, loss_wa
             else:
                 RiskPoolFunder.objects.create(pool=pool, **fields)
         if created:
-            _cover_existing(pool)
+            _cover_existing(pool, by)
     return pool
 
 
-def _cover_existing(pool: RiskPool) -> int:
+def _cover_existing(pool: RiskPool, by: User | None = None) -> int:
     """A new pool covers the region's live loans whose cases have nothing paid yet, oldest first,
     while they fit its leverage. The pool is new, so no one else can lock it (or wait on it) before
-    this commits: updating the loans after it inverts no lock order."""
+    this commits: updating the loans after it inverts no lock order. Each loan it covers gets a
+    chained ``pool_covered`` event (what verify_audit compares its ``risk_pool`` with), written in
+    the order of the banks' chain streams."""
     capacity = quantize(pool.leverage * pool_size(pool))
     used = ZERO
     covered = []
@@ -512,4 +634,8 @@ def _cover_existing(pool: RiskPool) -> int:
         if used + loan.outstanding_principal <= capacity:
             used += loan.outstanding_principal
             covered.append(loan.pk)
-    return PledgeLoan.objects.filter(pk__in=covered).update(risk_pool=pool)
+    count = PledgeLoan.objects.filter(pk__in=covered).update(risk_pool=pool)
+    loans = sorted(PledgeLoan.objects.filter(pk__in=covered), key=lambda loan: (str(loan.bank_id), loan.pk))
+    for loan in loans:
+        record_loan_event(loan, kind="pool_covered", by=by, detail={"risk_pool": pool.pk, "coverage": POOL_SET_UP})
+    return count

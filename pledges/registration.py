@@ -11,6 +11,7 @@ from applicants.models import Applicant, Bank, IPAsset, User
 from core.errors import Conflict, Invalid
 from core.money import format_money
 
+from .audit import registered_facts
 from .common import _bank_of, _event
 from .models import PledgedRight, PledgeLoan
 from .pool import cover_new_loan
@@ -144,6 +145,7 @@ def loan_register(*, by: User, contract_no: str | None = None, borrower_credit_c
         taken = _live_pledges_of(rights)
         if taken:
             raise _already_pledged(taken)
+        risk_pool, coverage = cover_new_loan(borrower, clean["principal"])  # locks the pool: leverage (pledges.pool)
         try:
             with transaction.atomic():
                 loan = PledgeLoan.objects.create(
@@ -152,7 +154,7 @@ def loan_register(*, by: User, contract_no: str | None = None, borrower_credit_c
                     maturity_date=clean["maturity_date"], pledge_registration_no=clean["registration_no"],
                     outstanding_principal=clean["principal"], created_by=by,
                     collateral_total=clean["collateral_total"], insured_or_guaranteed=clean["insured_or_guaranteed"],
-                    risk_pool=cover_new_loan(borrower, clean["principal"]),  # locks the pool: leverage (pledges.pool)
+                    risk_pool=risk_pool,
                 )
         except IntegrityError:
             raise _duplicate_contract(clean["contract_no"]) from None
@@ -165,7 +167,10 @@ def loan_register(*, by: User, contract_no: str | None = None, borrower_credit_c
         except IntegrityError:
             # A concurrent registration won the partial unique index for one of the rights.
             raise _already_pledged(_live_pledges_of(rights) or [r.number for r in rights]) from None
-        _event(loan, "registered", by, principal=str(loan.principal), rights=[r.number for r in rights])
+        # The chained record of the facts a subsidy or a compensation is decided by (verify_audit
+        # compares the loan row with it: pledges.verify) and of the coverage decision.
+        _event(loan, "registered", by, principal=str(loan.principal), rights=[r.number for r in rights],
+               **registered_facts(loan, rights, coverage))
     return loan
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from applicants.models import Role, User
 from core.errors import Conflict, Invalid, NotAllowed, NotFound
 from core.money import ZERO, format_money, quantize
-from funding import ledger
+from funding import ledger, rule_versions
 from funding import services as funding_services
 from funding.models import Budget, EntryKind, Program
 from funding.workflow import ProgramCode, Transition
@@ -26,7 +26,7 @@ from funding.workflow import ProgramCode, Transition
 from .audit import record_recovery, record_repayment
 from .common import _ensure_can, _event, _locked_bank_loan, _no_later_than_today, _release_rights
 from .models import LoanStatus, PledgeLoan, Recovery, Repayment
-from .pool import after_cancel, share_recovery
+from .pool import after_cancel, after_settle, share_recovery
 from .registration import loan_register, refuse_right_pledged_for_another  # noqa: F401  re-exported
 from .selectors import loans_visible_to
 from .validation import (
@@ -95,6 +95,7 @@ def loan_settle(*, by: User, loan_id: int, date: dt.date | str | None = None) ->
         loan.outstanding_principal = ZERO
         loan.save()
         released = _release_rights(loan)
+        after_settle(loan)  # a loan settled at once leaves the loss ratio's base (pool lock after the loan)
         _event(loan, "settled", by, from_status=before, date=on.isoformat(), released=released)
     return loan
 
@@ -128,14 +129,19 @@ def loan_default(*, by: User, loan_id: int, date: dt.date | str | None = None,
         program = Program.objects.filter(region_id=loan.borrower.region_id, code=ProgramCode.RISK_COMPENSATION).first()
         if program is None:
             raise Conflict(_("本地区未设立风险补偿资金项目，无法登记违约"), code="no_program")
-        application = funding_services.application_create(
-            by=by, program_code=ProgramCode.RISK_COMPENSATION, applicant=loan.borrower, claimant_bank=loan.bank,
-            title=_("%(bank)s %(contract)s 违约风险补偿") % {"bank": loan.bank.name, "contract": loan.contract_no},
-            details={"loan": loan},  # the amount is the rule's (RiskCompensationHandler.rule_amount)
-        )
-        funding_services.application_transition(application_id=application.pk, name=Transition.SUBMIT, by=by)
+        # The default is a fact and is recorded; a compensation claim only while the program's rules
+        # are in force (an ended program: the default stands, no claim, and the event says why).
+        status = rule_versions.status_on(program)
+        if status["in_force"]:
+            application = funding_services.application_create(
+                by=by, program_code=ProgramCode.RISK_COMPENSATION, applicant=loan.borrower, claimant_bank=loan.bank,
+                title=_("%(bank)s %(contract)s 违约风险补偿") % {"bank": loan.bank.name, "contract": loan.contract_no},
+                details={"loan": loan},  # the amount is the rule's (RiskCompensationHandler.rule_amount)
+            )
+            funding_services.application_transition(application_id=application.pk, name=Transition.SUBMIT, by=by)
         # Last: the transition-log chain head (taken by the submit above) comes before the loan-event head.
-        _event(loan, "defaulted", by, from_status=before, date=on.isoformat(), outstanding=str(outstanding))
+        _event(loan, "defaulted", by, from_status=before, date=on.isoformat(), outstanding=str(outstanding),
+               **({} if status["in_force"] else {"no_claim": status["message"]}))
     return loan
 
 
@@ -203,8 +209,10 @@ def recovery_record(*, by: User, loan_id: int, date: dt.date | str | None = None
                         application=application, booked_on=on if on.year == budget.year else None,
                         memo=_("贷款 %(contract)s 追偿回收分回") % {"contract": loan.contract_no})
         recovery = record_recovery(loan, date=on, amount=amount, pool_share=pool_share)
-        share_recovery(recovery)  # the funders' parts of pool_share (pledges.pool)
-        _event(loan, "recovery", by, date=on.isoformat(), amount=str(amount), pool_share=str(pool_share))
+        weights = share_recovery(recovery)  # the funders' parts of pool_share (pledges.pool)
+        # the weights the parts were split by, chained: verify_audit recomputes each part (pool.split_findings)
+        _event(loan, "recovery", by, date=on.isoformat(), amount=str(amount), pool_share=str(pool_share),
+               **({"recovery": recovery.pk, "weights": weights} if weights else {}))
     return recovery
 
 

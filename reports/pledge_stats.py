@@ -141,9 +141,13 @@ def may_see_pledge_stats(user: User) -> bool:
 
 # --- input ------------------------------------------------------------------------------------
 
+MAX_DIGITS = 8  # a year or a month never needs more; longer strings are refused before int() (4,300-digit limit)
+
+
 def _whole(value) -> int | None:
     text = str(value).strip() if value is not None else ""
-    return int(text) if text.isascii() and text.isdigit() else None
+    ok = text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS
+    return int(text) if ok else None
 
 
 def parse_period(year, first_month=None, last_month=None, *, today: date) -> Period:
@@ -153,7 +157,7 @@ def parse_period(year, first_month=None, last_month=None, *, today: date) -> Per
     current year stop at the current month (a later month end has not come yet)."""
     number = _whole(year)
     if number is None or not MIN_YEAR <= number <= today.year:
-        text = str(year).strip() if year is not None else ""
+        text = str(year).strip()[:20] if year is not None else ""  # a 5,000-digit "year" is not echoed whole
         raise Invalid(_("年度必须是 %(min)s 至 %(max)s 之间的整数，收到“%(value)s”。")
                       % {"min": MIN_YEAR, "max": today.year, "value": text}, field="year")
     latest = today.month if number == today.year else 12
@@ -161,7 +165,7 @@ def parse_period(year, first_month=None, last_month=None, *, today: date) -> Per
     last = _whole(last_month) if last_month not in (None, "") else latest
     if first is None or last is None or not 1 <= first <= last <= 12:
         raise Invalid(_("月份应为 1 至 12 之间的整数，且起始月份不晚于截止月份，收到“%(first)s”至“%(last)s”。")
-                      % {"first": first_month or "", "last": last_month or ""}, field="month")
+                      % {"first": str(first_month or "")[:20], "last": str(last_month or "")[:20]}, field="month")
     if first > latest:
         raise Invalid(_("%(year)s 年 %(month)s 月尚未开始，没有统计数据。") % {"year": number, "month": first},
                       field="month")

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from applicants.errors import Invalid
+from core.db_routing import replica_reads
 
 from . import selectors
 from .document import Report
@@ -43,10 +44,11 @@ def budget_report(*, year: int, region_code: str | None = None, today: date | No
     from .frames import build_report  # noqa: PLC0415  heavy: pandas, loaded on first report
 
     code = region_code or settings.IPFUND_DEFAULT_REGION
-    region = selectors.region_by_code(code)
-    if region is None:
-        raise Invalid(_("未找到行政区划代码为 %(code)s 的行政区。") % {"code": code}, field="region")
-    return build_report(region=region, year=year, today=today)
+    with replica_reads():  # whole-year aggregates: a replica's moment of lag does not matter
+        region = selectors.region_by_code(code)
+        if region is None:
+            raise Invalid(_("未找到行政区划代码为 %(code)s 的行政区。") % {"code": code}, field="region")
+        return build_report(region=region, year=year, today=today)
 
 
 def renderer(fmt: str) -> Callable[[Report], bytes]:

@@ -1,15 +1,15 @@
 """Funding API views: each validates shape, calls one service or selector, and serializes."""
 
 from django.http import FileResponse
-from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from applicants.errors import NotFound
-from funding import rule_versions, selectors, services
+from applicants.errors import Invalid, NotFound
+from funding import counts, rule_versions, selectors, services
 from funding.filters import ApplicationFilter
 from funding.models import Application, Budget, Document, ProgramRuleChange, Review, TransitionLog
 from funding.workflow import transition_named
@@ -41,6 +41,21 @@ from ..serializers.funding import (
 # Who reads budgets: the staff the budgets page admits (experts review cases, not budgets).
 
 
+def _program_or_404(request, code: str):
+    """The program ``code`` the caller sees; a user of no region (a national superuser) who sees several
+    names the region with ``?region=<行政区划代码>`` (400 otherwise, never a 500)."""
+    programs = selectors.programs_for(request.user).filter(code=code)
+    region = request.query_params.get("region")
+    if region:
+        programs = programs.filter(region__code=str(region)[:12])
+    found = list(programs[:2])
+    if not found:
+        raise NotFound(_("资金项目不存在"))
+    if len(found) > 1:
+        raise Invalid(_("多个行政区都有该资金项目：请用 region 参数指明行政区划代码"), field="region")
+    return found[0]
+
+
 def _detail(request, app: Application, code: int = 200) -> Response:
     app = selectors.application_for(request.user, app.pk)
     return Response(ApplicationDetailSerializer(app, context={"request": request}).data, status=code)
@@ -62,14 +77,14 @@ class ProgramList(generics.ListAPIView):
 class ProgramDetail(APIView):
     @extend_schema(responses={200: ProgramSerializer, **error_responses(404)})
     def get(self, request, code: str):
-        program = get_object_or_404(selectors.programs_for(request.user), code=code)
+        program = _program_or_404(request, code)
         return Response(ProgramSerializer(program).data)
 
     @extend_schema(request=ProgramUpdateSerializer,
                    responses={200: ProgramSerializer, **error_responses(400, 403, 404, 409)})
     def patch(self, request, code: str):
         services.require_rule_editor(request.user)  # 403 before the body is looked at
-        program = get_object_or_404(selectors.programs_for(request.user), code=code)
+        program = _program_or_404(request, code)
         serializer = ProgramUpdateSerializer(program, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
@@ -86,7 +101,7 @@ class ProgramVersions(APIView):
     @extend_schema(responses={200: inline_serializer("RuleVersionList", {
         "count": serializers.IntegerField(), "results": RuleVersionSerializer(many=True)}), **error_responses(401, 404)})
     def get(self, request, code: str):
-        program = get_object_or_404(selectors.programs_for(request.user), code=code)
+        program = _program_or_404(request, code)
         versions = program.rule_versions.order_by("number")
         return Response({"count": versions.count(), "results": RuleVersionSerializer(versions, many=True).data})
 
@@ -94,7 +109,7 @@ class ProgramVersions(APIView):
                    responses={201: RuleVersionSerializer, **error_responses(400, 403, 404, 409)})
     def post(self, request, code: str):
         services.require_rule_editor(request.user)  # 403 before the body is looked at
-        program = get_object_or_404(selectors.programs_for(request.user), code=code)
+        program = _program_or_404(request, code)
         serializer = RuleVersionInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = dict(serializer.validated_data)
@@ -156,6 +171,10 @@ class ApplicationListCreate(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.applications_visible_to(self.request.user)
+
+    def known_count(self, request) -> int | None:
+        """Staff lists filtered by program, state and year only: the counters (funding.counts)."""
+        return counts.visible_count(request.user, request.query_params)
 
     @extend_schema(responses={200: ApplicationListSerializer(many=True), **error_responses(400)})
     def get(self, request, *args, **kwargs):

@@ -16,6 +16,9 @@ EVENT_KIND_LABELS = {
     "compensated": _("已补偿"),
     "recovery": _("追偿回收"),
     "cancelled": _("已撤销登记"),
+    "pool_covered": _("纳入风险补偿资金池"),
+    "pool_shared": _("资金池出资方分担"),
+    "lpr": _("LPR 录入或更正"),
 }
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from api.models import ApiToken
-from funding import ledger, services
+from funding import counts, ledger, services
 from funding.models import Application, TransitionLog
 from tests import factories
 from tests.funding.helpers import no_publicity
@@ -24,6 +24,7 @@ def main(n: int) -> None:
                     requested_amount=Decimal("1000.00"), state="publicity", publicity_started_on=timezone.localdate())
         for i in range(2 * n)
     ])
+    counts.rebuild()  # the bulk insert bypassed Application.save
     to_approve, to_disburse = apps[:n], apps[n:]
     for app in to_disburse:
         services.application_transition(application_id=app.pk, name="approve", by=world.finance)

@@ -35,9 +35,30 @@ def test_transitions_and_loan_events_form_gapless_chains_that_verify(world):
 
 
 def test_head_holds_the_last_seq_and_hash(world):
-    approved_subsidy(world)
+    app = approved_subsidy(world)
     last = TransitionLog.objects.order_by("-seq").first()
-    assert audit_chain.head_of(TRANSITION_CHAIN) == (last.seq, last.hash)
+    assert last.stream == f"program:{app.program_id}"
+    assert audit_chain.head_of(TRANSITION_CHAIN, last.stream) == (last.seq, last.hash)
+
+
+def test_each_program_and_each_bank_is_its_own_stream(world):
+    approved_subsidy(world)
+    loan_with_events(world)
+    assert set(TransitionLog.objects.values_list("stream", flat=True)) == {
+        f"program:{world.programs['application_subsidy'].pk}"}
+    assert set(LoanEvent.objects.values_list("stream", flat=True)) == {f"bank:{world.bank1.pk}"}
+    assert {h.stream for h in AuditChainHead.objects.filter(chain="ledger_entry").exclude(stream="")} == {
+        f"program:{p.pk}" for p in world.programs.values()}
+
+
+def test_a_row_moved_to_another_stream_in_sql_is_found(world):
+    approved_subsidy(world)
+    row = TransitionLog.objects.get(seq=2)
+    other = f"program:{world.programs['industrialization'].pk}"
+    TransitionLog.objects.filter(pk=row.pk).update(stream=other)
+    problems = findings()
+    assert any(f"#{row.pk}" in p and "篡改" in p for p in problems)
+    assert any("缺少序号 2–2" in p for p in problems)
 
 
 def test_edited_transition_comment_is_found(world):
@@ -100,10 +121,11 @@ def test_forged_row_inserted_without_a_link_is_found(world):
 
 def test_forged_row_appended_with_the_next_seq_is_found(world):
     app = approved_subsidy(world)
-    head_seq, head_hash = audit_chain.head_of(TRANSITION_CHAIN)
+    stream = f"program:{app.program_id}"
+    head_seq, head_hash = audit_chain.head_of(TRANSITION_CHAIN, stream)
     TransitionLog.objects.bulk_create([
         TransitionLog(application=app, transition="disburse", from_state="approved", to_state="disbursed",
-                      by=world.finance, seq=head_seq + 1, prev_hash=head_hash, hash="f" * 64),
+                      by=world.finance, seq=head_seq + 1, prev_hash=head_hash, hash="f" * 64, stream=stream),
     ])
     problems = findings()
     assert any("篡改" in p for p in problems)
@@ -116,7 +138,7 @@ def test_forged_row_slipped_in_with_a_shifted_seq_is_found(world):
     TransitionLog.objects.filter(pk=last.pk).update(seq=last.seq + 1)  # make room in the middle…
     TransitionLog.objects.bulk_create([TransitionLog(  # …and fill it with a plausible row
         application_id=last.application_id, transition="reject", from_state="publicity", to_state="rejected",
-        by=world.clerk, seq=last.seq, prev_hash=last.prev_hash, hash="0" * 64)])
+        by=world.clerk, seq=last.seq, prev_hash=last.prev_hash, hash="0" * 64, stream=last.stream)])
     problems = findings()
     assert any("篡改" in p for p in problems)
     assert any("前序哈希" in p for p in problems)
@@ -139,15 +161,21 @@ def test_seal_unchained_links_bulk_loaded_rows_in_id_order(world):
                       by=world.finance, at=timezone.now()) for _ in range(3)
     ])
     assert audit_chain.seal_unchained(TRANSITION_CHAIN) == 3
-    assert list(TransitionLog.objects.order_by("pk").values_list("seq", flat=True)) == [1, 2, 3, 4, 5, 6, 7]
+    # Bulk-loaded rows carry no stream: they form the chain of stream "" in id order.
+    assert list(TransitionLog.objects.filter(stream="").order_by("pk").values_list("seq", flat=True)) == [1, 2, 3]
+    assert list(TransitionLog.objects.exclude(stream="").order_by("pk").values_list("seq", flat=True)) == [1, 2, 3, 4]
     assert findings() == []
 
 
 def test_missing_head_is_reported_then_rebuilt_from_the_table_tail_on_the_next_append(world):
     app = approved_subsidy(world)
     AuditChainHead.objects.all().delete()
-    assert sorted(findings()) == sorted(f"{chain.label}：链头记录缺失，无法确认末尾记录是否完整"
-                                        for chain in (TRANSITION_CHAIN, LEDGER_CHAIN))
+    streams = {chain: set(chain.model.objects.values_list("stream", flat=True)) for chain in (TRANSITION_CHAIN, LEDGER_CHAIN)}
+    assert sorted(findings()) == sorted(f"{chain.label}：链头记录缺失，无法确认末尾记录是否完整{audit_chain.stream_note(stream)}"
+                                        for chain, names in streams.items() for stream in names)
     step(app, "disburse", world.finance, data={"amount": str(app.approved_amount), "voucher_no": "PZ-1"})
     assert TransitionLog.objects.order_by("-seq").values_list("seq", flat=True)[0] == 5
-    assert findings() == []
+    # The streams written to again have their heads back; the others still say theirs is missing.
+    stream = f"program:{app.program_id}"
+    assert not any(audit_chain.stream_note(stream) in finding for finding in findings())
+    assert all("链头记录缺失" in finding for finding in findings())

@@ -8,7 +8,7 @@ from django.db import OperationalError, close_old_connections, connection
 from django.utils import timezone
 
 from applicants.errors import Conflict
-from funding import ledger, services
+from funding import counts, ledger, services
 from funding.models import Application, PatentClaim
 from funding.verify import ledger_violations
 from tests import factories
@@ -50,11 +50,13 @@ def _publicity_apps(world, n):
     """``n`` applications under an already elapsed notice, inserted in one statement (approval needs no details)."""
     no_publicity(world)
     program = world.programs["application_subsidy"]
-    return Application.objects.bulk_create([
+    apps = Application.objects.bulk_create([
         Application(program=program, applicant=world.enterprise1, fiscal_year=world.year, title=f"并发审批 {i}",
                     requested_amount=Decimal("1000.00"), state="publicity", publicity_started_on=timezone.localdate())
         for i in range(n)
     ])
+    counts.rebuild()  # the bulk insert bypassed Application.save
+    return apps
 
 
 def _approve(app_id, user):

@@ -25,6 +25,7 @@ from django.db import connection
 from django.utils import timezone
 
 from applicants.models import Applicant, Bank, Industry, IPAsset, PatentType, Region, Role, Township, User
+from funding import counts
 from funding.models import (
     Account,
     Application,
@@ -156,6 +157,7 @@ def load(seed: int = 6) -> Big:
             publicity_started_on=dt.date(fy, 6, 1) if state == State.PUBLICITY else None,
         ))
     apps = Application.objects.bulk_create(apps, batch_size=BATCH)
+    counts.rebuild()  # the bulk insert bypassed Application.save
 
     entries = [LedgerEntry(budget=b, kind=EntryKind.ALLOCATION, credit_account=Account.SOURCE,
                            debit_account=Account.AVAILABLE, amount=Decimal("100000000.00"), booked_on=dt.date(y, 1, 1))

@@ -83,8 +83,31 @@ def test_a_rate_above_lpr_plus_40_percent_counts_the_interest_at_lpr_plus_40_per
 def test_a_rate_within_the_ceiling_counts_the_interest_in_full(world):
     _lpr(f"{YEAR}-02", "0.0345")
     _rules(world, lpr_markup_cap="0.40")
-    loan = _loan(world, rate="0.0480", payments=((f"{YEAR}-12-01", "0", "45000.00"),))  # 4.8% ≤ 4.83%
-    assert _apply(world, [loan]).requested_amount == Decimal("22500.00")
+    # 4.8% ≤ 4.83%; 40,000 is under the ceiling on the balance (4.83% × 306,000,000 ÷ 365 = 40,492.60)
+    loan = _loan(world, rate="0.0480", payments=((f"{YEAR}-12-01", "0", "40000.00"),))
+    assert _apply(world, [loan]).requested_amount == Decimal("20000.00")
+
+
+def test_interest_paid_above_the_ceiling_on_the_balance_counts_at_the_ceiling(world):
+    """A contract rate under the ceiling does not let a bank report more interest than the ceiling
+    rate allows on the balance: 45,000 paid, 4.83% × 306,000,000 ÷ 365 = 40,492.60 counted."""
+    _lpr(f"{YEAR}-02", "0.0345")
+    _rules(world, lpr_markup_cap="0.40")
+    loan = _loan(world, rate="0.0480", payments=((f"{YEAR}-12-01", "0", "45000.00"),))
+    app = _apply(world, [loan])
+    assert app.requested_amount == Decimal("20246.30")  # 40,492.6027… × 50%
+    assert HANDLER.explain(app)[0] == (
+        f"{_head(loan)}{YEAR} 年实付利息 45,000.00 元（合同利率 4.8% 不高于 LPR 3.45%（{YEAR} 年 2 月）×140%），"
+        f"超过按 LPR 3.45%（{YEAR} 年 2 月）×140% × 贷款余额积数 306,000,000.00 元·天 ÷ 365 计算的上限 40,492.60 元，"
+        "按上限计入 × 贴息比例 50% = 20,246.30 元")
+
+
+def test_scaled_interest_is_also_bounded_by_the_ceiling_on_the_balance(world):
+    _lpr(f"{YEAR}-02", "0.0345")
+    _rules(world, lpr_markup_cap="0.40")
+    loan = _loan(world, rate="0.0550", payments=((f"{YEAR}-12-01", "0", "200000.00"),))
+    # 200,000 × 4.83% ÷ 5.5% = 175,636.36 > 40,492.60: the ceiling on the balance counts
+    assert _apply(world, [loan]).requested_amount == Decimal("20246.30")
 
 
 def test_the_ceiling_line_shows_the_formula_with_its_numbers(world):

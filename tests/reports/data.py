@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from applicants.models import Applicant, Industry, IPAsset, PatentType, RegionYearStats
-from funding import clawbacks, ledger, services
+from funding import clawbacks, counts, ledger, services
 from funding.models import Application, EntryKind
 from funding.workflow import ProgramCode, State
 from pledges.models import LoanStatus, PledgedRight, PledgeLoan, Recovery, Repayment
@@ -63,6 +63,7 @@ def populate(world, *, applications: int = 200, loans: int = 30, seed: int = 7, 
             disbursed_amount=approved if state == State.DISBURSED else Decimal("0.00"), state=state,
         ))
     apps = Application.objects.bulk_create(apps)
+    counts.rebuild()  # the bulk insert bypassed Application.save
     for i, app in enumerate(apps):
         if app.state not in (State.APPROVED, State.DISBURSED):
             continue

@@ -28,8 +28,9 @@ class Command(BaseCommand):
                     self.stdout.write(_("%(chain)s：已将 %(n)d 条未入链记录补入链") % {"chain": chain.label, "n": sealed})
         findings = audit_chain.verify_all(CHAINS)
         for chain in CHAINS:
-            seq, digest = audit_chain.head_of(chain)
-            self.stdout.write(_("%(chain)s：共 %(n)d 条，链尾哈希 %(hash)s") % {"chain": chain.label, "n": seq, "hash": digest})
+            for stream, seq, digest in audit_chain.heads_of(chain) or [("", 0, audit_chain.GENESIS)]:
+                self.stdout.write(_("%(chain)s：共 %(n)d 条，链尾哈希 %(hash)s") % {"chain": chain.label, "n": seq, "hash": digest}
+                                  + audit_chain.stream_note(stream))
         if not findings:
             self.stdout.write(self.style.SUCCESS(_("审计记录核对无误")))
             return

@@ -1,0 +1,126 @@
+"""The application counters (``ApplicationCount``): kept, rebuilt, checked and read.
+
+Kept by ``Application.save`` in the caller's transaction: a new case adds one to its key
+(program, fiscal year, state, auto_opened); a case whose key changed moves one from the old key to
+the new. The two rows are updated in key order, so two transactions moving cases in opposite
+directions (submitted ⇄ returned) lock them in the same order and never deadlock. One upsert per
+row (``INSERT … ON CONFLICT DO UPDATE``, PostgreSQL and SQLite alike).
+
+Paths that write applications without ``save`` (the synthetic-data loader's bulk inserts) call
+``rebuild`` when done; ``findings`` compares the counters with a ``GROUP BY`` for ``verify_audit``,
+so a state changed in SQL shows twice: against its history and against the counter.
+
+``visible_count`` answers a list's ``count`` from the counters when the list is a staff list whose
+only filters are program, state and year (the common case at scale); otherwise None (count rows).
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import Count, Sum
+from django.utils.translation import gettext as _
+
+from applicants.models import Role
+
+from .models import Application, ApplicationCount
+from .workflow import State
+
+Key = tuple[int, int, str, bool]
+
+
+def key_of(app: Application) -> Key:
+    return (app.program_id, app.fiscal_year, str(app.state), bool(app.auto_opened))
+
+
+def tuple_key(values: tuple) -> Key:
+    program_id, fiscal_year, state, auto_opened = values
+    return (program_id, fiscal_year, str(state), bool(auto_opened))
+
+
+def _add(key: Key, delta: int) -> None:
+    """+1: an upsert (the key may be new). −1: an update of the existing row; a CHECK constraint is
+    tested on the row an upsert would insert, before its conflict is seen, so a −1 cannot upsert."""
+    table = connection.ops.quote_name(ApplicationCount._meta.db_table)
+    with connection.cursor() as cursor:
+        if delta > 0:
+            cursor.execute(
+                f"INSERT INTO {table} (program_id, fiscal_year, state, auto_opened, n) VALUES (%s, %s, %s, %s, %s) "
+                f"ON CONFLICT (program_id, fiscal_year, state, auto_opened) DO UPDATE SET n = {table}.n + excluded.n",
+                [*key, delta],
+            )
+        else:
+            cursor.execute(f"UPDATE {table} SET n = n + %s WHERE program_id = %s AND fiscal_year = %s AND state = %s "
+                           f"AND auto_opened = %s", [delta, *key])
+
+
+def moved(old: Key | None, new: Key) -> None:
+    """One case left ``old`` (None: it is new) for ``new``."""
+    old = None if old is None else tuple_key(old)
+    if old == new:
+        return
+    deltas = {new: 1} if old is None else {old: -1, new: 1}
+    for key in sorted(deltas):
+        _add(key, deltas[key])
+
+
+def rebuild() -> int:
+    """Recount every key from the table (after bulk loads); returns the number of keys."""
+    rows = (Application.objects.values("program_id", "fiscal_year", "state", "auto_opened")
+            .annotate(n=Count("pk")).order_by())
+    ApplicationCount.objects.all().delete()
+    ApplicationCount.objects.bulk_create([ApplicationCount(**row) for row in rows], batch_size=2000)
+    return len(rows)
+
+
+def findings() -> list[str]:
+    actual = {(r["program_id"], r["fiscal_year"], r["state"], r["auto_opened"]): r["n"] for r in
+              Application.objects.values("program_id", "fiscal_year", "state", "auto_opened")
+              .annotate(n=Count("pk")).order_by()}
+    kept = {(r.program_id, r.fiscal_year, r.state, r.auto_opened): r.n for r in ApplicationCount.objects.all()}
+    out = []
+    for key in sorted(set(actual) | set(kept), key=str):
+        if actual.get(key, 0) != kept.get(key, 0):
+            out.append(_("申请数量计数（项目 #%(p)s，%(y)s 年，%(s)s）为 %(kept)d，实际为 %(actual)d：申请被绕过流程增删或改动")
+                       % {"p": key[0], "y": key[1], "s": key[2], "kept": kept.get(key, 0), "actual": actual.get(key, 0)})
+    return out
+
+
+COUNTABLE_FILTERS = frozenset({"state", "program", "year"})
+
+
+def visible_count(user, params) -> int | None:
+    """The number of applications ``user``'s list shows under ``params`` (state, program, year), from
+    the counters; None when that is not a counter question (another filter, an applicant, an expert,
+    a bank, an invalid value: the list then counts its rows)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    used = {name for name, value in params.items() if value not in ("", None)} - {"page", "page_size", "format",
+                                                                                     "ordering", "sort"}
+    if not used <= COUNTABLE_FILTERS:
+        return None
+    if user.has_role(Role.APPLICANT, Role.BANK, Role.EXPERT) or not (user.region_id or user.is_superuser):
+        return None  # their lists are small, or built from assignments: the exact COUNT is cheap
+    from .selectors import STAFF_WITH_REGION  # noqa: PLC0415  selectors imports this module's model
+
+    if user.region_id and not user.has_role(*STAFF_WITH_REGION):
+        return None
+    rows = ApplicationCount.objects.all()
+    if user.region_id:
+        rows = rows.filter(program__region_id=user.region_id)
+    elif not user.is_superuser:
+        return None
+    if not user.has_role(Role.ADMIN) and not (user.is_superuser and user.region_id is None):
+        rows = rows.exclude(state=State.DRAFT, auto_opened=False)  # drafts stay private (selectors)
+    if "state" in used:
+        if params["state"] not in State.values:
+            return None
+        rows = rows.filter(state=params["state"])
+    if "program" in used:
+        rows = rows.filter(program__code=params["program"])
+    if "year" in used:
+        year = str(params["year"]).strip()
+        if not year.isdigit():
+            return None
+        rows = rows.filter(fiscal_year=int(year))
+    return int(rows.aggregate(total=Sum("n"))["total"] or 0)
+

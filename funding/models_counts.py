@@ -1,0 +1,25 @@
+"""How many applications each program holds per fiscal year and state: a counter kept in the same
+transaction as every save of an application (``funding.counts``), so a list's exact ``count`` is a
+sum over a few rows rather than a ``COUNT(*)`` over the whole table."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class ApplicationCount(models.Model):
+    program = models.ForeignKey("funding.Program", on_delete=models.CASCADE, related_name="+",
+                                verbose_name=_("资金项目"))
+    fiscal_year = models.PositiveIntegerField(_("资金年度"))
+    state = models.CharField(_("状态"), max_length=20)
+    auto_opened = models.BooleanField(_("免申即享生成"), default=False)
+    n = models.BigIntegerField(_("数量"), default=0)
+
+    class Meta:
+        verbose_name = _("申请数量")
+        verbose_name_plural = _("申请数量")
+        constraints = [
+            models.UniqueConstraint(fields=["program", "fiscal_year", "state", "auto_opened"],
+                                    name="application_count_key"),
+            models.CheckConstraint(condition=Q(n__gte=0), name="application_count_not_negative"),
+        ]

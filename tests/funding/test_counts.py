@@ -1,0 +1,78 @@
+"""Issue #15: the application counters — kept with every save, equal to what the lists count,
+rebuilt after bulk loads, and an SQL edit shows against them."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core import audit_chain
+from funding import counts, selectors
+from funding.filters import ApplicationFilter
+from funding.models import Application, ApplicationCount
+from tests.clients import api_client
+from tests.funding.helpers import industrialization_app, step, subsidy_app, to_approved
+
+pytestmark = pytest.mark.django_db
+
+
+def _world_with_cases(world):
+    subsidy_app(world)  # a draft
+    to_approved(world, subsidy_app(world))
+    returned = step(subsidy_app(world), "submit", world.applicant1)
+    step(returned, "return_for_revision", world.clerk, comment="请补充材料")
+    step(industrialization_app(world), "submit", world.applicant1)
+    return world
+
+
+def _listed(user, params) -> int:
+    qs = selectors.applications_visible_to(user)
+    return ApplicationFilter(params, queryset=qs).qs.count()
+
+
+def test_counters_follow_creation_and_every_transition(world):
+    _world_with_cases(world)
+    assert counts.findings() == []
+    kept = {(c.state, c.n) for c in ApplicationCount.objects.filter(n__gt=0)}
+    assert ("draft", 1) in kept and ("approved", 1) in kept and ("returned", 1) in kept
+
+
+@pytest.mark.parametrize("who", ["clerk", "finance", "fincenter", "admin"])
+@pytest.mark.parametrize("params", [{}, {"state": "approved"}, {"program": "application_subsidy"},
+                                    {"year": "2026"}, {"state": "draft"},
+                                    {"program": "industrialization", "state": "submitted", "year": "2026"}])
+def test_the_counted_number_is_what_the_list_counts(world, who, params):
+    _world_with_cases(world)
+    user = getattr(world, who)
+    assert counts.visible_count(user, params) == _listed(user, params)
+
+
+def test_a_list_with_a_search_or_an_applicant_counts_rows(world):
+    assert counts.visible_count(world.clerk, {"q": "脆李"}) is None
+    assert counts.visible_count(world.applicant1, {}) is None
+    assert counts.visible_count(world.clerk, {"state": "no-such-state"}) is None
+
+
+def test_the_api_list_does_not_count_the_application_table(world):
+    _world_with_cases(world)
+    with CaptureQueriesContext(connection) as ctx:
+        body = api_client(world.clerk).get("/api/v1/applications/?program=application_subsidy").json()
+    assert body["count"] == _listed(world.clerk, {"program": "application_subsidy"})
+    assert not any("COUNT(" in q["sql"] and "funding_application\"" in q["sql"].split("FROM")[1][:40]
+                   for q in ctx.captured_queries if "FROM" in q["sql"])
+
+
+@pytest.mark.tampers
+def test_a_state_changed_in_sql_is_a_finding_against_the_counters(world):
+    _world_with_cases(world)
+    app = Application.objects.filter(state="approved").first()
+    Application.objects.filter(pk=app.pk).update(state="disbursed")
+    assert any("申请数量计数" in finding for finding in audit_chain.verify_all(audit_chain.registered()))
+
+
+@pytest.mark.tampers
+def test_rebuild_recounts_after_a_bulk_load(world):
+    _world_with_cases(world)
+    ApplicationCount.objects.all().delete()
+    assert counts.findings()
+    counts.rebuild()
+    assert counts.findings() == []
