@@ -12,10 +12,11 @@ from funding.models import Program, RuleVersion
 from funding.workflow import ProgramCode
 
 OPINION = {"basis_title": "关于进一步加强知识产权工作的实施意见", "basis_doc_no": "巫山县知识产权保护联席会议办公室 2022-02-07"}
-NATIONAL_2021 = {"basis_title": "关于进一步严格规范专利申请行为的通知", "basis_doc_no": "国知发保字〔2021〕1号",
-                 "basis_url": "https://www.cnipa.gov.cn/art/2021/1/27/art_75_156439.html"}
-CQ_2020 = {"basis_title": "重庆市知识产权资助资金管理办法", "basis_doc_no": "渝知发〔2020〕21号"}
-CQ_2025 = {"basis_title": "重庆市知识产权专项资金申报指南", "basis_doc_no": "渝知发〔2025〕2号"}
+# The documents by their numbers (domain notes §3); the Chongqing titles are not held here, so the
+# basis names the issuing office rather than invent a title.
+NATIONAL_2021 = {"basis_title": "国家知识产权局关于进一步严格规范专利申请行为的通知", "basis_doc_no": "国知发保字〔2021〕1号"}
+CQ_2020 = {"basis_title": "重庆市知识产权局文件", "basis_doc_no": "渝知发〔2020〕21号"}
+CQ_2025 = {"basis_title": "重庆市知识产权局文件", "basis_doc_no": "渝知发〔2025〕2号"}
 
 
 def _history(year: int) -> dict[str, list[dict]]:
@@ -23,7 +24,7 @@ def _history(year: int) -> dict[str, list[dict]]:
     return {
         ProgramCode.APPLICATION_SUBSIDY: [
             {"effective_from": dt.date(2021, 7, 1), "effective_until": dt.date(2024, 12, 31),
-             "basis": {**CQ_2020, "basis_article": "第五条（资助标准）"},
+             "basis": {**CQ_2020, "basis_article": "资助标准：国内发明专利 1,000 元/件"},
              "reason": "2021 年起只资助授权发明专利，资助合计不超过官费 50%（国知发保字〔2021〕1号）",
              "changes": {"fee_share": "0.5", "subsidy_trigger": "grant"}},
             {"effective_from": dt.date(2025, 1, 1), "effective_until": dt.date(year, 12, 31),
