@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnly
 from core.errors import Invalid
 from core.forms import MoneyField, PercentField
 
@@ -37,17 +38,8 @@ from .rule_widgets import AwardLevelsField, DocumentListField, ScoringCriteriaFi
 from .ruleset import EDITABLE_PROGRAM_FIELDS, normalise
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
     """Rows written only by services (ledger, audit, workflow): visible, never editable here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _label(name: str):

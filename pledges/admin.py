@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnly
 from core.errors import Invalid
 from core.forms import PercentField
 from core.money import format_percent, plain_decimal
@@ -27,19 +28,6 @@ from .models import (
     Repayment,
     RiskCompensationClaim,
 )
-
-
-class ReadOnly:
-    """No add, change or delete, whoever asks (superusers included)."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class PledgedRightInline(ReadOnly, admin.TabularInline):

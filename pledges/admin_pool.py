@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnly
 from core.errors import DomainError, Invalid
 from core.forms import FractionField, MoneyField, PercentField
 from core.money import ZERO, format_money, format_percent
@@ -134,7 +135,7 @@ class RiskPoolAdmin(admin.ModelAdmin):
 
 
 @admin.register(RiskPoolShare)
-class RiskPoolShareAdmin(admin.ModelAdmin):
+class RiskPoolShareAdmin(ReadOnly, admin.ModelAdmin):
     """Written by the payments and recoveries only: read-only, never added or deleted."""
 
     list_display = ["at", "funder", "application", "recovery", "amount_shown"]
@@ -145,11 +146,3 @@ class RiskPoolShareAdmin(admin.ModelAdmin):
     def amount_shown(self, row: RiskPoolShare) -> str:
         return format_money(row.amount or ZERO)
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

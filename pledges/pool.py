@@ -420,29 +420,31 @@ def parts_of_loan(loan: PledgeLoan) -> list[dict]:
 
 # --- the verifier's check -------------------------------------------------------------------------
 
+def _sums_differ(expected: dict, parts: dict) -> list[tuple[int, Decimal, Decimal]]:
+    """(id, expected, parts) where a record's funders' parts do not sum to what it moved, to the fen."""
+    out = []
+    for pk in sorted(set(expected) | set(parts)):
+        a, b = ledger.cents(expected.get(pk)), ledger.cents(parts.get(pk))
+        if a != b:
+            out.append((pk, a, b))
+    return out
+
+
 def share_findings() -> list[str]:
     """Each payout and recovery of a covered loan whose funders' parts do not sum to its amount (the
     chained payment entries, the chained recovery row): an SQL edit of a part is a finding."""
-    findings: list[str] = []
     paid = dict(LedgerEntry.objects.filter(kind=EntryKind.PAYMENT, application__risk_claim__loan__risk_pool__isnull=False)
                 .values("application_id").annotate(total=Sum("amount")).values_list("application_id", "total"))
     parts = dict(RiskPoolShare.objects.filter(application__isnull=False).values("application_id")
                  .annotate(total=Sum("amount")).values_list("application_id", "total"))
-    for pk in sorted(set(paid) | set(parts)):
-        a, b = ledger.cents(paid.get(pk)), ledger.cents(parts.get(pk))
-        if a != b:
-            findings.append(_("风险补偿申请 #%(id)s：资金池出资方分担合计 %(parts)s 与拨付合计 %(paid)s 不符，被绕过流程改动")
-                            % {"id": pk, "parts": format_money(b), "paid": format_money(a)})
     returned = dict(Recovery.objects.filter(loan__risk_pool__isnull=False, pool_share__gt=0)
                     .values_list("pk", "pool_share"))
     back = dict(RiskPoolShare.objects.filter(recovery__isnull=False).values("recovery_id")
                 .annotate(total=Sum("amount")).values_list("recovery_id", "total"))
-    for pk in sorted(set(returned) | set(back)):
-        a, b = ledger.cents(returned.get(pk)), ledger.cents(back.get(pk))
-        if a != b:
-            findings.append(_("追偿回收 #%(id)s：资金池出资方分回合计 %(parts)s 与分回资金池的 %(share)s 不符，被绕过流程改动")
-                            % {"id": pk, "parts": format_money(b), "share": format_money(a)})
-    return findings
+    return [_("风险补偿申请 #%(id)s：资金池出资方分担合计 %(parts)s 与拨付合计 %(paid)s 不符，被绕过流程改动")
+            % {"id": pk, "parts": format_money(b), "paid": format_money(a)} for pk, a, b in _sums_differ(paid, parts)] \
+        + [_("追偿回收 #%(id)s：资金池出资方分回合计 %(parts)s 与分回资金池的 %(share)s 不符，被绕过流程改动")
+           % {"id": pk, "parts": format_money(b), "share": format_money(a)} for pk, a, b in _sums_differ(returned, back)]
 
 
 def split_findings() -> list[str]:

@@ -12,7 +12,6 @@ and running the confirmed write once per form.
 import re
 import secrets
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 from applicants.models import Role
 from core.errors import Conflict, Invalid
 from core.web import role_required, run_form_service
+from funding.confirmations import Fact  # one confirmation line, the same for the banks' pages
 
 from .idempotency import run_idempotent
 
@@ -133,15 +133,6 @@ def submit_once(request, form, *, body: dict, call, token: str | None = None) ->
 
 
 # --- confirmations ----------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Fact:
-    """One line of a confirmation: a label and an amount (in figures and in capitals) or a text."""
-
-    label: str
-    amount: Decimal | None = None
-    text: str = ""
-
 
 @dataclass
 class Confirmation:

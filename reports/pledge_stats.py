@@ -29,7 +29,8 @@ from django.utils.translation import gettext_noop
 
 from applicants.models import Industry, Region, Role, User
 from core.errors import Invalid
-from core.money import ZERO, quantize
+from core.money import ZERO
+from funding.ledger import cents  # a database sum to the fen (SQLite sums decimals as floats)
 from pledges.models import LoanStatus, PledgeLoan
 from pledges.selectors import OVERSIGHT_ROLES
 
@@ -206,11 +207,6 @@ def _loan_rows(region: Region, period: Period) -> list[dict]:
     )
 
 
-def _fen(value) -> Decimal:
-    """A database sum to the fen (SQLite sums decimals in binary floating point); None is zero."""
-    return quantize(value) if value is not None else ZERO
-
-
 def _in(day: date | None, first: date, last: date) -> bool:
     return day is not None and first <= day <= last
 
@@ -232,10 +228,10 @@ def pledge_stats(region: Region, period: Period) -> PledgeStats:
         if industry is None:
             industry = industries[industry_key] = Group(industry_key, str(labels.get(industry_key, industry_key)),
                                                         [Figures() for _m in months])
-        repaid = _fen(row["repaid_before"])
+        repaid = cents(row["repaid_before"])
         for i, first in enumerate(months):
             last = month_end(first)
-            repaid += _fen(row[f"repaid_{first.month}"])
+            repaid += cents(row[f"repaid_{first.month}"])
             registered = _in(row["start_date"], first, last)
             settled = _in(row["settled_on"], first, last)
             defaulted = _in(row["defaulted_on"], first, last)
