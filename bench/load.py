@@ -8,7 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # A request factory: worker index, sequence number -> (method, path, body or None)
 Factory = Callable[[int, int], tuple[str, str, dict | None]]
@@ -21,12 +21,16 @@ class LoadResult:
     seconds: float
     latencies_ms: list[float]
     statuses: dict[int, int]
+    percentiles: dict[int, float] = field(default_factory=dict)  # wrk's own, when it drove the run
+    client: str = "python"
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
     def pct(self, p: float) -> float:
+        if self.percentiles and not self.latencies_ms:
+            return self.percentiles.get(p, float("nan"))
         if not self.latencies_ms:
             return float("nan")
         data = sorted(self.latencies_ms)

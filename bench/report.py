@@ -24,6 +24,7 @@ WRITES = (("register", "POST /api/v1/pledges/", "`POST /api/v1/pledges/` (bank)"
 PAIRS = (("banks-at-once", "two banks registering", "two banks registering at once"),
          ("regions-at-once", "two regions accepting", "two regions accepting at once"))
 PAIR_FLOOR = "POST floor, two banks"
+LIGHT = ", 1 + 1 connections"  # bench/run.py: the same pairs below the CPU's limit
 SYNTH_SIZE = 200_000
 
 
@@ -88,9 +89,10 @@ def _api_lines(api: dict) -> list[str]:
     get_floor = api.get(GET_FLOOR, {}).get("rps", 0)
     post_floor = api.get(POST_FLOOR, {}).get("rps", 0)
     lines = [f"Backend {api['backend']}, {api['size']:,} applications; gunicorn {api['workers']} sync workers "
-             f"(production settings); {api['concurrency']} concurrent loopback clients (Python threads, same machine); "
-             f"{api['seconds']} s each, {api.get('rounds', 1)} rounds round robin (req/s: the median round; "
-             "latencies pooled over the rounds). Reads are compared with the GET floor, writes with the POST floor "
+             f"(production settings); {api['concurrency']} concurrent loopback connections ({_client(api)} on the same "
+             f"machine); {api['seconds']} s each, {api.get('rounds', 1)} rounds round robin (req/s: the median round; "
+             + ("latencies: the median over the rounds of wrk's per-round percentile). " if _client(api) == "wrk" else
+                "latencies pooled over the rounds). ") + "Reads are compared with the GET floor, writes with the POST floor "
              "(the registration body validated by plain DRF fields, no database). *Lock waits*: PostgreSQL backends "
              "seen waiting on a lock (mean, sampled every 50 ms; the tables their statements name, mean per sample).",
              "", "| endpoint | requests | req/s | ÷ floor | p50 ms | p95 ms | p99 ms | statuses | lock waits |",
@@ -104,8 +106,8 @@ def _api_lines(api: dict) -> list[str]:
                      f"{r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {r['statuses']} | {_waits(r.get('lock_waits'))} |")
     concurrent = api.get("concurrent") or {}
     if concurrent:
-        lines += ["", "Unrelated writes at once: each side alone, then both sides together, "
-                  f"{next(iter(concurrent.values())).get('connections', 8)} connections per side. The POST floor's pair "
+        lines += ["", "Unrelated writes at once: each side alone, then both sides together, at the connections per "
+                  "side the load names (8 when it names none). The POST floor's pair "
                   "(no database, no locks) shows what sharing this machine's cores and workers alone costs.", "",
                   "| load | side | alone req/s | together req/s | together ÷ alone (median round) | p99 ms alone | p99 ms together | "
                   "statuses together | lock waits together |", "|---|---|---:|---:|---:|---:|---:|---|---|"]
@@ -148,6 +150,19 @@ def _errors(r: dict) -> int:
     return r.get("errors", 0) + sum(n for code, n in r.get("statuses", {}).items() if not 200 <= int(code) < 300)
 
 
+def _pair_rows(rows: list[dict], tag: str, call: str, entry: dict, floor_share: float | None) -> None:
+    for side, r in entry["sides"].items():
+        a, t = r["alone"], r["together"]
+        bad = _errors(a) + _errors(t)
+        rows.append({
+            "tag": tag, "call": f"{call}: {side}",
+            "measured": f"{r['ratio']:.0%} of alone ({t['rps']:.0f} of {a['rps']:.0f} req/s)"
+                        + (f" ({bad:,} failed)" if bad else ""),
+            "target": "≥ 80 % of its rate alone",
+            "floor": f"{r['ratio'] / floor_share:.2f}× the floor pair's {floor_share:.0%}" if floor_share else "—",
+            "p99": f"{t['p99_ms']:.0f} ms", "ok": not bad and _ok(r["ratio"], 0.8)})
+
+
 def target_rows(data: dict) -> list[dict]:
     """One row per target of issue 15 from one mode's results: call, measured, target, ÷ floor, p99, ok."""
     rows = []
@@ -171,23 +186,16 @@ def target_rows(data: dict) -> list[dict]:
                          "floor": f"{ratio:.0%} of {floor:.0f}", "p99": f"{r['p99_ms']:.0f} ms",
                          "ok": not bad and _ok(ratio, share) and _ok(r["p99_ms"], 100, above=False)})
     concurrent = (api or {}).get("concurrent") or {}
-    floor_pair = concurrent.get(PAIR_FLOOR, {}).get("sides", {})
-    floor_share = (sum(s["ratio"] for s in floor_pair.values()) / len(floor_pair)) if floor_pair else None
-    for tag, label, call in PAIRS:
-        entry = concurrent.get(label)
-        if not entry:
-            missing(tag, call, "each ≥ 80 % of its rate alone")
-            continue
-        for side, r in entry["sides"].items():
-            a, t = r["alone"], r["together"]
-            bad = _errors(a) + _errors(t)
-            rows.append({
-                "tag": tag, "call": f"{call}: {side}",
-                "measured": f"{r['ratio']:.0%} of alone ({t['rps']:.0f} of {a['rps']:.0f} req/s)"
-                            + (f" ({bad:,} failed)" if bad else ""),
-                "target": "≥ 80 % of its rate alone",
-                "floor": f"{r['ratio'] / floor_share:.2f}× the floor pair's {floor_share:.0%}" if floor_share else "—",
-                "p99": f"{t['p99_ms']:.0f} ms", "ok": not bad and _ok(r["ratio"], 0.8)})
+    for suffix, how in (("", "8 + 8 connections"), (LIGHT, "1 + 1 connections")):
+        floor_pair = concurrent.get(PAIR_FLOOR + suffix, {}).get("sides", {})
+        floor_share = (sum(s["ratio"] for s in floor_pair.values()) / len(floor_pair)) if floor_pair else None
+        for tag, label, call in PAIRS:
+            entry = concurrent.get(label + suffix)
+            if not entry:
+                if not suffix:
+                    missing(tag, call, "each ≥ 80 % of its rate alone")
+                continue
+            _pair_rows(rows, tag + ("-light" if suffix else ""), f"{call} ({how})", entry, floor_share)
     synth = data.get("synth")
     call, target = "`generate_synthetic` at 200,000 applications / 50,000 loans", "≤ 90 s on PostgreSQL"
     if not synth or "error" in synth:
@@ -215,6 +223,11 @@ def _mark_of(row: dict, notes: list[str], link: bool) -> str:
             else f"MISS, no note [{row['tag']}] in {where} yet")
 
 
+def _client(api: dict) -> str:
+    clients = {r.get("client") for r in api.values() if isinstance(r, dict) and "rps" in r}
+    return "wrk" if clients == {"wrk"} else "Python threads" if clients <= {"python", None} else "mixed"
+
+
 def _pick_mode(results: dict) -> str | None:
     """The full run's figures when it measured any target, else the small run's."""
     for mode in ("full", "small"):
@@ -234,7 +247,7 @@ def _targets_lines(results: dict, notes: list[str], link: bool = True) -> list[s
                                         if mode == "small" else ""))
     if "backend" in api:
         where += (f"; API on {api['backend']} at {api['size']:,} applications, {api.get('at', '?')}, "
-                  f"{api['concurrency']} connections (the pairs: 8 + 8)")
+                  f"{api['concurrency']} connections (the pairs: 8 + 8, and 1 + 1), client {_client(api)}")
     where += ". *÷ floor*: the call's rate as a share of its bare floor; for the pairs, the ratio beside the POST "
     where += "floor's own pair (what sharing the cores and workers costs with no database)."
     lines = [where, "", "| call | measured | target | ÷ floor | p99 | result |", "|---|---|---|---|---|---|"]

@@ -5,11 +5,12 @@
   DATABASE_URL is set); ``budget_report`` per format in a subprocess (median of 3, peak RSS via
   /usr/bin/time) against the SQL floor (the report's selectors evaluated alone).
 - api: gunicorn with the README's production settings (bench/settings_production.py; random free port,
-  2×cores+1 sync workers) and a bounded 16-thread loopback client, fixed duration per endpoint, three
+  2×cores+1 sync workers) and wrk at 16 connections (else a bounded 16-thread Python client), fixed duration per endpoint, three
   rounds round robin; median throughput and pooled p50/p95/p99 against the bare-DRF GET and POST
   floors (bench/floor.py). Then unrelated writes at once: two banks registering, two regions accepting
-  (8 connections each), each side's rate beside its rate alone just before, with the POST floor's
-  pair as the machine's own ceiling; PostgreSQL backends waiting on a lock are sampled meanwhile.
+  (8 connections each, and again with 1 each, below the CPU's limit), each side's rate beside its
+  rate alone just before, with the POST floor's pair as the machine's own ceiling; PostgreSQL
+  backends waiting on a lock are sampled meanwhile. The client is wrk (bench/wrk.py) when installed.
 - pages / queries: the busiest list pages and API lists at scale, with their query counts.
 - synth: ``generate_synthetic --applications 200000 --loans 50000 --seed 1`` timed on a fresh
   PostgreSQL database (dropped afterwards). In the full run; with --small only when asked (--only synth).
@@ -38,6 +39,7 @@ from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench import wrk  # noqa: E402
 from bench.load import LoadResult, run_load  # noqa: E402
 from bench.report import targets_table, write_results  # noqa: E402
 
@@ -210,6 +212,21 @@ class Seq:
             n, self.n = self.n, self.n + 1
         return n if self.items is None else self.items[n]
 
+    def take(self, n: int) -> list:
+        """The next ``n`` values (fewer when a list runs short); ``give_back`` returns the unused ones."""
+        with self.lock:
+            if self.items is None:
+                start, self.n = self.n, self.n + n
+                return list(range(start, start + n))
+            taken, self.n = self.items[self.n:self.n + n], min(len(self.items), self.n + n)
+            return taken
+
+    def give_back(self, unused: list) -> None:
+        if self.items is None or not unused:
+            return  # numbers: a skipped number is harmless
+        with self.lock:
+            self.items = self.items[:self.n] + unused + self.items[self.n:]
+
     def left(self, cap: int | None = None) -> int | None:
         if self.items is None:
             return cap
@@ -263,15 +280,19 @@ class LockWaits:
 
 
 def stats(runs: list[LoadResult]) -> dict:
-    """Rounds of one load: the median rate, and latencies pooled over the rounds."""
+    """Rounds of one load: the median rate; latencies pooled over the rounds (Python client) or, from wrk,
+    the median over the rounds of each round's percentile."""
     pooled = LoadResult(sum(r.requests for r in runs), sum(r.errors for r in runs), sum(r.seconds for r in runs),
                         [x for r in runs for x in r.latencies_ms], {})
+    if not pooled.latencies_ms:
+        pooled.percentiles = {p: statistics.median(r.pct(p) for r in runs) for p in (50, 95, 99)}
     for r in runs:
         for code, n in r.statuses.items():
             pooled.statuses[code] = pooled.statuses.get(code, 0) + n
     return {"requests": pooled.requests, "rps": statistics.median(r.rps for r in runs),
             "rps_runs": [round(r.rps, 1) for r in runs], "p50_ms": pooled.pct(50), "p95_ms": pooled.pct(95),
-            "p99_ms": pooled.pct(99), "errors": pooled.errors, "statuses": pooled.statuses}
+            "p99_ms": pooled.pct(99), "p99_runs": [round(r.pct(99), 1) for r in runs], "errors": pooled.errors,
+            "statuses": pooled.statuses, "client": runs[0].client if runs else None}
 
 
 class Load:
@@ -284,21 +305,55 @@ class Load:
         return self.make(self.seq.next())
 
     def run(self, port: int, concurrency: int, seconds: float, cap: int | None = None) -> LoadResult:
+        if CLIENT == "wrk":
+            return self._run_wrk(port, concurrency, seconds, cap)
         limit = self.seq.left(cap if cap is not None else self.cap)
         return run_load(port, self.token, self.factory, concurrency=concurrency, seconds=seconds, max_requests=limit)
+
+    def _run_wrk(self, port: int, concurrency: int, seconds: float, cap: int | None) -> LoadResult:
+        """Reads cycle over a fixed set of requests; writes take a fresh slice of ``seq`` (sized well above
+        what the run can send) and give the unsent values back."""
+        probe = self.make(0) if self.seq.items is None else None
+        if probe is not None and probe[0] == "GET":
+            requests = [self.make(k) for k in range(cap or WRK_READ_SET)]
+            return wrk.run_wrk(port, self.token, requests, concurrency=concurrency, seconds=seconds, cyclic=True)[0]
+        values = self.seq.take(cap if cap is not None else int(seconds * WRK_WRITE_BUDGET))
+        result, sent = wrk.run_wrk(port, self.token, [self.make(v) for v in values], concurrency=concurrency,
+                                   seconds=seconds)
+        used = set(sent)
+        self.seq.give_back([v for i, v in enumerate(values) if i not in used])
+        return result
+
+
+# wrk unless BENCH_CLIENT=python or wrk is missing; the Python client is the fallback (bench/load.py).
+CLIENT = "wrk" if os.environ.get("BENCH_CLIENT", "wrk") == "wrk" and wrk.available() else "python"
+WRK_READ_SET = 500  # distinct read requests per run (e.g. loan ids for the detail), cycled
+WRK_WRITE_BUDGET = 1500  # write requests prepared per second of run: above any write rate on this machine
 
 
 PAIR_CONNECTIONS = 8  # per side in the concurrency part; 16 in all, as for one endpoint
 ROUNDS = 3  # every load runs once per round, round robin: rates are medians, drift of the machine shared
 
 
-def pair_round(port: int, sides: dict[str, Load], seconds: float, waits: LockWaits) -> dict[str, tuple]:
-    """Each side alone (PAIR_CONNECTIONS), then both at once: {side: (alone, together)}."""
-    alone = {label: load.run(port, PAIR_CONNECTIONS, seconds) for label, load in sides.items()}
+# The same pairs with one connection a side: each side alone then uses about one core (its worker and
+# its database backend take turns), so two at once fit the 2 cores and what is left is waiting on
+# each other's locks, the property the target is about; at 8 + 8 both sides saturate the CPU.
+LIGHT_CONNECTIONS = 1
+LIGHT = ", 1 + 1 connections"
+
+
+def pair_connections(label: str) -> int:
+    return LIGHT_CONNECTIONS if label.endswith(LIGHT) else PAIR_CONNECTIONS
+
+
+def pair_round(port: int, sides: dict[str, Load], seconds: float, waits: LockWaits,
+               connections: int = PAIR_CONNECTIONS) -> dict[str, tuple]:
+    """Each side alone, then both at once (``connections`` each): {side: (alone, together)}."""
+    alone = {label: load.run(port, connections, seconds) for label, load in sides.items()}
     together: dict[str, LoadResult] = {}
 
     def drive(label: str, load: Load) -> None:
-        together[label] = load.run(port, PAIR_CONNECTIONS, seconds)
+        together[label] = load.run(port, connections, seconds)
 
     threads = [threading.Thread(target=drive, args=item) for item in sides.items()]
     with waits:
@@ -309,8 +364,8 @@ def pair_round(port: int, sides: dict[str, Load], seconds: float, waits: LockWai
     return {label: (alone[label], together[label]) for label in sides}
 
 
-def pair_stats(rounds: list[dict[str, tuple]], waits: LockWaits) -> dict:
-    out = {"sides": {}, "lock_waits": waits.summary(), "connections": PAIR_CONNECTIONS}
+def pair_stats(rounds: list[dict[str, tuple]], waits: LockWaits, connections: int = PAIR_CONNECTIONS) -> dict:
+    out = {"sides": {}, "lock_waits": waits.summary(), "connections": connections}
     for label in rounds[0]:
         alone, together = [r[label][0] for r in rounds], [r[label][1] for r in rounds]
         ratios = [t.rps / a.rps if a.rps else 0.0 for a, t in zip(alone, together, strict=True)]
@@ -378,6 +433,7 @@ def part_api(small: bool) -> dict:
         "two regions accepting": {"region A": Load(setup["clerk_token"], accept, accepts),
                                   "region B": Load(setup["clerk_b_token"], accept, accepts_b)},
     }
+    pairs.update({label + LIGHT: dict(sides) for label, sides in list(pairs.items())})
     results = {"backend": backend, "size": n, "workers": workers, "concurrency": 16, "seconds": seconds,
                "rounds": ROUNDS, "applicant_applications": setup.get("applicant_applications"), "concurrent": {}}
     runs: dict[str, list] = {label: [] for label in [*endpoints, *pairs]}
@@ -393,7 +449,7 @@ def part_api(small: bool) -> dict:
                 runs[label].append(r)
                 log(f"api {i + 1}/{ROUNDS} {label}: {r.rps:.0f}/s p99 {r.pct(99):.0f} ms statuses {r.statuses}")
             for label, sides in pairs.items():
-                runs[label].append(pair_round(port, sides, seconds, waits[label]))
+                runs[label].append(pair_round(port, sides, seconds, waits[label], pair_connections(label)))
                 log(f"api {i + 1}/{ROUNDS} at once, {label}: " + ", ".join(
                     f"{side} {alone.rps:.0f} → {together.rps:.0f}/s" for side, (alone, together) in runs[label][-1].items()))
     finally:
@@ -402,7 +458,7 @@ def part_api(small: bool) -> dict:
     for label in endpoints:
         results[label] = {**stats(runs[label]), "lock_waits": waits[label].summary()}
     for label in pairs:
-        results["concurrent"][label] = pair_stats(runs[label], waits[label])
+        results["concurrent"][label] = pair_stats(runs[label], waits[label], pair_connections(label))
     return results
 
 

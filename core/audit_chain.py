@@ -97,6 +97,7 @@ class Chain:
         return rows.filter(stream=stream) if self.streamed else rows.all()
 
 
+@functools.cache
 def _has_field(model, name: str) -> bool:
     return any(field.name == name for field in model._meta.concrete_fields)
 
@@ -143,7 +144,13 @@ def register_check(check):
 
 # --- hashing -----------------------------------------------------------------------------------
 
+_AS_IS = (int, float, bool, type(None))
+
+
 def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind is str or kind in _AS_IS:  # the common cases first: a chain hashes millions of rows in bulk loads
+        return value
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
@@ -241,6 +248,44 @@ def append(chain: Chain, **values: Any) -> models.Model:
         row.save(force_insert=True)
         chain.head_model.objects.filter(pk=head.pk).update(seq=seq, hash=row.hash)
     return row
+
+
+class BulkLinker:
+    """Links rows that a bulk loader writes itself (COPY), as it prepares them: each row gets the next
+    ``seq``, ``prev_hash`` and ``hash`` of its stream before it is written, so nothing is read back
+    and rewritten afterwards (at 200,000 applications that UPDATE was half the load's time).
+
+    ``link(values, stream)`` takes ``values`` as they will read back from the database (the caller
+    normalises types: Decimals to their places, ids as ints); the stream's head is locked on first
+    use, inside the caller's transaction, and ``store()`` writes the heads back. If anything else
+    appended to a stream meanwhile, ``store()`` refuses (the rows would share sequence numbers)."""
+
+    def __init__(self, chain: Chain) -> None:
+        self.chain = chain
+        self.tails: dict[str, list] = {}  # stream -> [head pk, seq, hash, seq when taken]
+
+    def link(self, values: dict[str, Any], stream: str = "") -> dict[str, Any]:
+        tail = self.tails.get(stream)
+        if tail is None:
+            head = _locked_head(self.chain, stream)
+            tail = self.tails[stream] = [head.pk, head.seq, head.hash, head.seq]
+        seq, prev = tail[1] + 1, tail[2]
+        digest = row_hash(seq, prev, self.chain.hashed(lambda name: stream if name == "stream" else values[name]))
+        tail[1], tail[2] = seq, digest
+        return {"seq": seq, "prev_hash": prev, "hash": digest}
+
+    def store(self) -> None:
+        heads = self.chain.head_model.objects
+        for pk, seq, digest, taken in self.tails.values():
+            if heads.filter(pk=pk, seq=taken).update(seq=seq, hash=digest) != 1:
+                raise RuntimeError(f"audit chain {self.chain.name}: appended to during a bulk load")
+        for tail in self.tails.values():
+            tail[3] = tail[1]
+
+
+def chain_of(model: type[models.Model]) -> Chain | None:
+    """The registered chain over ``model``'s rows, if any."""
+    return next((chain for chain in _REGISTRY.values() if chain.model is model), None)
 
 
 def seal_unchained(chain: Chain, *, batch: int = 2000) -> int:

@@ -6,15 +6,22 @@ compilation cost ~10× the database's own work. The rows here are plain column v
 reserved first (PostgreSQL: ``nextval`` of the table's own sequence, so concurrent writers never
 collide; SQLite: max(id)+1 inside the already write-locked transaction), so children can refer to
 parents before anything is written. Nothing global is changed.
+
+Rows of a chained audit table (``core.audit_chain``) are linked as they are added
+(``BulkLinker``), from their values as the database will return them, so the load never rereads
+and rewrites them to seal its chains.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from decimal import Decimal
 
 from django.db import connection, models
 from django.utils import timezone
+
+from core.audit_chain import BulkLinker, chain_of
 
 FLUSH_AT = 20_000
 
@@ -43,6 +50,11 @@ class Table:
         self.rows: list[tuple] = []
         self._next_id: int | None = None
         self._pool: list[int] = []
+        chain = chain_of(model)
+        self.linker = BulkLinker(chain) if chain is not None else None
+        self.read_back = {f.attname: _read_back(f) for f in self.fields}
+        self.raw_defaults = {f.attname: (f.get_default() if f.attname in self.json_keys else self.defaults[f.attname])
+                             for f in self.fields}
 
     # --- ids -----------------------------------------------------------------------------------
     def reserve(self, n: int) -> list[int]:
@@ -69,6 +81,10 @@ class Table:
 
     # --- rows ----------------------------------------------------------------------------------
     def add(self, **values) -> None:
+        if self.linker is not None:
+            stored = {key: self.read_back[key](values[key] if key in values else self.raw_defaults[key])
+                      for key in self.linker.chain.columns if key != "stream"}
+            values.update(self.linker.link(stored, str(values.get("stream", ""))))
         for key in self.json_keys:
             if key in values:
                 values[key] = json.dumps(values[key], ensure_ascii=False)
@@ -85,6 +101,8 @@ class Table:
     def flush(self) -> None:
         if not self.rows:
             return
+        if self.linker is not None:
+            self.linker.store()  # first: refuses if the chain moved under these rows' links
         table = connection.ops.quote_name(self.model._meta.db_table)
         cols = ", ".join(connection.ops.quote_name(c) for c in self.columns)
         with connection.cursor() as cursor:
@@ -97,6 +115,23 @@ class Table:
                 cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", self.rows)
         self.counts[self.name] = self.counts.get(self.name, 0) + len(self.rows)
         self.rows = []
+
+
+def _read_back(field: models.Field) -> Callable[[object], object]:
+    """A value as the database returns it for ``field`` (what the chain hashes and the verifier rereads)."""
+    def keep(value):
+        return value
+
+    if isinstance(field, models.DecimalField):
+        places = Decimal(1).scaleb(-field.decimal_places)
+        return lambda v: None if v is None else Decimal(v).quantize(places)
+    if isinstance(field, models.BooleanField):
+        return lambda v: None if v is None else bool(v)
+    if isinstance(field, models.ForeignKey | models.IntegerField | models.AutoField):
+        return lambda v: None if v is None else int(v)
+    if isinstance(field, models.CharField | models.TextField):
+        return lambda v: None if v is None else str(v)
+    return keep
 
 
 def flush_all(tables: Iterable[Table]) -> None:

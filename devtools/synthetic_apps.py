@@ -108,7 +108,8 @@ class AppBuilder:
             year = rng.choice(g.years)
         ctx = g.regions[party.region]
         state = self.pick_state(year, code, extra)
-        rec = Rec(dict(id=g.table(Application).take(), program_id=ctx.programs[code].pk, applicant_id=party.id,
+        rec = Rec(dict(id=g.table(Application).take(), program_id=ctx.programs[code].pk,
+                       region_id=ctx.programs[code].region_id, applicant_id=party.id,
                        fiscal_year=year, state=state, requested_amount=ZERO), ctx, code)
         getattr(self, f"details_{code}")(rec, party, year, extra)
         app = rec.app

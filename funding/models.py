@@ -214,11 +214,29 @@ class LedgerEntry(models.Model):
         return f"{self.get_kind_display()} {self.amount}"
 
 
+class ApplicationManager(models.Manager):
+    def bulk_create(self, objs, *args, **kwargs):
+        """Bulk inserts skip ``save``: the region copy is filled here from the programs (one query)."""
+        objs = list(objs)
+        missing = {obj.program_id for obj in objs if obj.region_id is None}
+        if missing:
+            regions = dict(Program.objects.filter(pk__in=missing).values_list("pk", "region_id"))
+            for obj in objs:
+                if obj.region_id is None:
+                    obj.region_id = regions.get(obj.program_id)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Application(ConcurrentTransitionMixin, models.Model):
     """One application to one program; per-program details hang off it one-to-one."""
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="applications",
                                 verbose_name=_("资金项目"))
+    # The program's region, copied at creation (a program never changes region): a region's list is
+    # then one index range ("region", "id"), not a filter over every county's newest rows.
+    # verify_audit checks the copy against the program.
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", editable=False,
+                               db_index=False, verbose_name=_("行政区"))
     applicant = models.ForeignKey(Applicant, on_delete=models.PROTECT, related_name="applications",
                                   verbose_name=_("申请主体"))
     claimant_bank = models.ForeignKey(
@@ -264,6 +282,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    objects = ApplicationManager()
+
     class Meta:
         verbose_name = _("申请")
         verbose_name_plural = _("申请")
@@ -284,6 +304,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
                                    name="application_clawback_within_paid"),
         ]
         indexes = [
+            models.Index(fields=["region", "id"], name="application_region_newest"),
             models.Index(fields=["program", "state", "fiscal_year"]),
             models.Index(fields=["state", "fiscal_year"]),
             models.Index(fields=["applicant", "fiscal_year"]),
@@ -301,6 +322,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
         from . import counts  # noqa: PLC0415  counts reads these models
 
         adding = self._state.adding
+        if self.region_id is None and self.program_id is not None:
+            cached = Application.program.is_cached(self)
+            self.region_id = (self.program.region_id if cached else
+                              Program.objects.values_list("region_id", flat=True).get(pk=self.program_id))
         old = getattr(self, "_counted_key", None)
         with transaction.atomic(savepoint=False):
             super().save(*args, **kwargs)

@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 class ApplicationCount(models.Model):
     program = models.ForeignKey("funding.Program", on_delete=models.CASCADE, related_name="+",
                                 verbose_name=_("资金项目"))
+    # The program's region, copied (funding.counts): a region's total reads its own rows by index.
+    region = models.ForeignKey("applicants.Region", on_delete=models.CASCADE, null=True, related_name="+",
+                               verbose_name=_("行政区"))
     fiscal_year = models.PositiveIntegerField(_("资金年度"))
     state = models.CharField(_("状态"), max_length=20)
     auto_opened = models.BooleanField(_("免申即享生成"), default=False)

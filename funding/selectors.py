@@ -33,8 +33,8 @@ def visibility_filter(user) -> Q:
     if user.has_role(Role.EXPERT):
         q |= Q(Exists(ReviewAssignment.objects.filter(application_id=OuterRef("pk"), expert_id=user.pk)))
     if user.has_role(*STAFF_WITH_REGION) and user.region_id:
-        # A subquery on the region's few programs, not a join: counts then read the application table alone.
-        staff = Q(program_id__in=Program.objects.filter(region_id=user.region_id).values("pk"))
+        # The application's copy of its program's region, as a range: see applications_visible_to.
+        staff = Q(region_id__gte=user.region_id, region_id__lte=user.region_id)
         if not user.has_role(Role.ADMIN):
             # Drafts stay private until submitted, but for those the system opened (免申即享).
             staff &= ~Q(state=State.DRAFT) | Q(auto_opened=True)
@@ -42,14 +42,36 @@ def visibility_filter(user) -> Q:
     return q
 
 
+def _region_staff_only(user) -> bool:
+    return bool(user.region_id) and user.has_role(*STAFF_WITH_REGION) and not user.has_role(
+        Role.APPLICANT, Role.BANK, Role.EXPERT)
+
+
 def applications_visible_to(user) -> QuerySet[Application]:
+    """Newest first. A region's staff list reads the ("region", "id") index backwards: the region as a
+    range and in the ordering (the same order within one region), because with ``region_id = r`` the
+    planner drops the region from the ordering, walks the primary key and filters out every newer
+    case of the other counties (10,000 rows, 14 ms, behind a burst in one county; 0.2 ms this way)."""
+    ordering = ("-region_id", "-id") if _region_staff_only(user) else ("-id",)
     return (
         Application.objects.filter(visibility_filter(user))
         .select_related("program", "applicant", "claimant_bank")
         # A draft's rules are the version in force today: read once per page, not per row.
         .prefetch_related("program__rule_versions")
-        .order_by("-id")
+        .order_by(*ordering)
     )
+
+
+# What a row of the API's list shows (api.serializers.funding.ApplicationListSerializer), and the keys
+# the counters and the workflow read: the list loads these columns only, not the program's rules.
+LIST_COLUMNS = ("id", "case_no", "title", "fiscal_year", "state", "auto_opened", "requested_amount",
+                "approved_amount", "disbursed_amount", "created_at", "program_id", "region_id", "applicant_id",
+                "claimant_bank_id", "program__code", "applicant__name", "claimant_bank__code")
+
+
+def application_list(user) -> QuerySet[Application]:
+    """The API's list: what ``user`` sees, newest first, in the columns a row shows."""
+    return applications_visible_to(user).prefetch_related(None).only(*LIST_COLUMNS)
 
 
 def is_visible(user, application: Application) -> bool:

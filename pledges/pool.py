@@ -398,7 +398,10 @@ def share_recovery(recovery: Recovery) -> dict[str, str]:
 
 
 def parts_of_loan(loan: PledgeLoan) -> list[dict]:
-    """Every funder's part of the loan's compensation and of its recoveries, for the pages and the API."""
+    """Every funder's part of the loan's compensation and of its recoveries, for the pages and the API.
+    Only a defaulted loan is compensated or recovers (no query for the others)."""
+    if loan.status not in (LoanStatus.DEFAULTED, LoanStatus.COMPENSATED):
+        return []
     rows = (RiskPoolShare.objects.filter(Q(application__risk_claim__loan=loan) | Q(recovery__loan=loan))
             .select_related("funder", "recovery").order_by("funder_id", "id"))
     grouped: dict[int, dict] = {}

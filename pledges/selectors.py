@@ -56,7 +56,7 @@ LOAN_FILTERS = {
 def loan_list(user: User, filters: dict | None = None) -> QuerySet[PledgeLoan]:
     """Visible loans with bank, borrower and rights loaded (a fixed number of queries per page)."""
     filters = filters or {}
-    qs = loans_visible_to(user).select_related("bank", "borrower", "borrower__township").prefetch_related(
+    qs = loans_visible_to(user).select_related("bank", "borrower", "borrower__township", "risk_pool").prefetch_related(
         Prefetch("rights", queryset=PledgedRight.objects.order_by("id"))
     )
     qs = qs.filter(**{lookup: filters[name] for name, lookup in LOAN_FILTERS.items() if filters.get(name)})
@@ -69,7 +69,7 @@ def loan_list(user: User, filters: dict | None = None) -> QuerySet[PledgeLoan]:
 
 def loan_for(user: User, loan_id: int, *, full: bool = False) -> PledgeLoan:
     """One visible loan (404 otherwise); ``full`` also loads repayments, recoveries, events and its claim."""
-    qs = loans_visible_to(user).select_related("bank", "borrower", "borrower__township").prefetch_related(
+    qs = loans_visible_to(user).select_related("bank", "borrower", "borrower__township", "risk_pool").prefetch_related(
         Prefetch("rights", queryset=PledgedRight.objects.order_by("id")),
         Prefetch("repayments", queryset=Repayment.objects.order_by("date", "id")),
     )

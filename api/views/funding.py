@@ -170,7 +170,7 @@ class ApplicationListCreate(generics.ListAPIView):
     filterset_class = ApplicationFilter
 
     def get_queryset(self):
-        return selectors.applications_visible_to(self.request.user)
+        return selectors.application_list(self.request.user)
 
     def known_count(self, request) -> int | None:
         """Staff lists filtered by program, state and year only: the counters (funding.counts)."""

@@ -1,5 +1,6 @@
 """generate_synthetic: valid identifiers, a clean ledger, the counts asked for, reruns add more."""
 
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -8,6 +9,10 @@ from django.db.models import Count, Q, Sum
 
 from applicants.identifiers import check_credit_code, check_patent_number, check_resident_id
 from applicants.models import Applicant, IPAsset, Region
+from core import audit_chain
+from devtools import synthetic
+from devtools.bulk_rows import Table
+from funding import ledger
 from funding.models import Application, EntryKind, LedgerEntry, PatentClaim
 from funding.workflow import ProgramCode, State
 from pledges.models import LIVE_STATUSES, LoanStatus, PledgedRight, PledgeLoan, Repayment
@@ -96,3 +101,38 @@ def test_extra_regions_and_assets_are_created_on_request(db):
     claimed = PatentClaim.objects.values("patent")
     pledged = PledgedRight.objects.values("ip_asset")
     assert IPAsset.objects.exclude(pk__in=claimed).exclude(pk__in=pledged).count() >= 40
+
+
+def test_a_second_run_keeps_the_audit_chains_clean(generated):
+    """The second load continues each chain from its head (bulk rows are linked as they are written)."""
+    _generate(seed=8)
+    call_command("verify_audit", stdout=StringIO())
+
+
+def test_bulk_rows_are_linked_as_written_not_sealed_afterwards(db, monkeypatch):
+    """No bulk-written audit row is left for ``seal_unchained`` to read back and rewrite."""
+    sealed = []
+    real = audit_chain.seal_unchained
+    monkeypatch.setattr(synthetic, "seal_unchained", lambda chain: sealed.append(real(chain)) or sealed[-1])
+    _generate()
+    assert sealed and set(sealed) == {0}
+
+
+@pytest.mark.tampers
+def test_an_edit_of_a_bulk_linked_row_is_a_finding(generated):
+    entry = LedgerEntry.objects.filter(kind=EntryKind.PAYMENT).order_by("pk").first()
+    LedgerEntry.objects.filter(pk=entry.pk).update(amount=entry.amount + 1)
+    assert any(f"#{entry.pk}" in finding for finding in audit_chain.verify_all(audit_chain.registered()))
+
+
+def test_a_bulk_load_refuses_a_stream_appended_to_meanwhile(world):
+    """Rows prepared from a head that someone else moved would share its sequence numbers."""
+    budget = world.budgets["application_subsidy"]
+    stream = audit_chain.chain_of(LedgerEntry).stream_of({"budget": budget})
+    assert stream  # the stream ledger.post appends to
+    table = Table(LedgerEntry, {})
+    table.add(budget_id=budget.pk, kind=EntryKind.ADJUSTMENT, amount=Decimal("10.00"), credit_account="source",
+              debit_account="available", booked_on=budget.entries.first().booked_on, memo="批量", stream=stream)
+    ledger.post(budget=budget, kind=EntryKind.ADJUSTMENT, amount=Decimal("5.00"), memo="同时")
+    with pytest.raises(RuntimeError, match="appended to during a bulk load"):
+        table.flush()
