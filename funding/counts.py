@@ -2,7 +2,9 @@
 
 Kept by ``Application.save`` in the caller's transaction: a new case adds one to its key
 (program, fiscal year, state, auto_opened); a case whose key changed moves one from the old key to
-the new. The two rows are updated in key order, so two transactions moving cases in opposite
+the new. Each key is kept in ``SHARDS`` rows, a case always in shard ``id % SHARDS``: concurrent
+transitions in one program (sixteen clerks accepting) then mostly update different rows instead of
+all queueing on the same two (the benchmark saw 81 % of its samples with an accept waiting there). The two rows are updated in key order, so two transactions moving cases in opposite
 directions (submitted ⇄ returned) lock them in the same order and never deadlock. One upsert per
 row (``INSERT … ON CONFLICT DO UPDATE``, PostgreSQL and SQLite alike).
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.db.models import Count, F, Sum
+from django.db.models.functions import Mod
 from django.utils.translation import gettext as _
 
 from applicants.models import Role
@@ -26,6 +29,11 @@ from .models import Application, ApplicationCount, Program
 from .workflow import State
 
 Key = tuple[int, int, str, bool]
+SHARDS = 8
+
+
+def shard_of(app: Application) -> int:
+    return app.pk % SHARDS
 
 
 def key_of(app: Application) -> Key:
@@ -37,7 +45,7 @@ def tuple_key(values: tuple) -> Key:
     return (program_id, fiscal_year, str(state), bool(auto_opened))
 
 
-def _add(key: Key, delta: int) -> None:
+def _add(key: Key, shard: int, delta: int) -> None:
     """+1: an upsert (the key may be new). −1: an update of the existing row; a CHECK constraint is
     tested on the row an upsert would insert, before its conflict is seen, so a −1 cannot upsert."""
     table = connection.ops.quote_name(ApplicationCount._meta.db_table)
@@ -45,30 +53,30 @@ def _add(key: Key, delta: int) -> None:
         if delta > 0:
             program = connection.ops.quote_name(Program._meta.db_table)
             cursor.execute(
-                f"INSERT INTO {table} (program_id, region_id, fiscal_year, state, auto_opened, n) VALUES "
-                f"(%s, (SELECT region_id FROM {program} WHERE id = %s), %s, %s, %s, %s) "
-                f"ON CONFLICT (program_id, fiscal_year, state, auto_opened) DO UPDATE SET n = {table}.n + excluded.n",
-                [key[0], *key, delta],
+                f"INSERT INTO {table} (program_id, region_id, fiscal_year, state, auto_opened, shard, n) VALUES "
+                f"(%s, (SELECT region_id FROM {program} WHERE id = %s), %s, %s, %s, %s, %s) "
+                f"ON CONFLICT (program_id, fiscal_year, state, auto_opened, shard) DO UPDATE SET n = {table}.n + excluded.n",
+                [key[0], *key, shard, delta],
             )
         else:
             cursor.execute(f"UPDATE {table} SET n = n + %s WHERE program_id = %s AND fiscal_year = %s AND state = %s "
-                           f"AND auto_opened = %s", [delta, *key])
+                           f"AND auto_opened = %s AND shard = %s", [delta, *key, shard])
 
 
-def moved(old: Key | None, new: Key) -> None:
-    """One case left ``old`` (None: it is new) for ``new``."""
+def moved(old: Key | None, new: Key, shard: int) -> None:
+    """One case (of ``shard``) left ``old`` (None: it is new) for ``new``."""
     old = None if old is None else tuple_key(old)
     if old == new:
         return
     deltas = {new: 1} if old is None else {old: -1, new: 1}
     for key in sorted(deltas):
-        _add(key, deltas[key])
+        _add(key, shard, deltas[key])
 
 
 def rebuild() -> int:
     """Recount every key from the table (after bulk loads); returns the number of keys."""
     rows = (Application.objects.values("program_id", "fiscal_year", "state", "auto_opened",
-                                       program_region=F("program__region_id"))
+                                       program_region=F("program__region_id"), shard=Mod("id", SHARDS))
             .annotate(n=Count("pk")).order_by())
     ApplicationCount.objects.all().delete()
     ApplicationCount.objects.bulk_create([ApplicationCount(region_id=row.pop("program_region"), **row) for row in rows],
@@ -80,7 +88,10 @@ def findings() -> list[str]:
     actual = {(r["program_id"], r["fiscal_year"], r["state"], r["auto_opened"]): r["n"] for r in
               Application.objects.values("program_id", "fiscal_year", "state", "auto_opened")
               .annotate(n=Count("pk")).order_by()}
-    kept = {(r.program_id, r.fiscal_year, r.state, r.auto_opened): r.n for r in ApplicationCount.objects.all()}
+    kept: dict[Key, int] = {}
+    for r in ApplicationCount.objects.all():
+        key = (r.program_id, r.fiscal_year, r.state, r.auto_opened)
+        kept[key] = kept.get(key, 0) + r.n
     out = [_("申请 #%(id)s 记载的行政区与其资金项目的行政区不符：被绕过流程改动") % {"id": pk}
            for pk in Application.objects.exclude(region_id=F("program__region_id")).values_list("pk", flat=True)[:50]]
     out += [_("申请数量计数（项目 #%(p)s）记载的行政区与其资金项目的行政区不符：被绕过流程改动") % {"p": p}

@@ -331,7 +331,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
             super().save(*args, **kwargs)
             new = counts.key_of(self)
             if adding or old is not None:
-                counts.moved(None if adding else old, new)
+                counts.moved(None if adding else old, new, counts.shard_of(self))
         self._counted_key = new
 
     @classmethod

@@ -16,13 +16,15 @@ class ApplicationCount(models.Model):
     fiscal_year = models.PositiveIntegerField(_("资金年度"))
     state = models.CharField(_("状态"), max_length=20)
     auto_opened = models.BooleanField(_("免申即享生成"), default=False)
+    # Each key in several rows (funding.counts.SHARDS), a case always in shard id % SHARDS.
+    shard = models.PositiveSmallIntegerField(_("分片"), default=0)
     n = models.BigIntegerField(_("数量"), default=0)
 
     class Meta:
         verbose_name = _("申请数量")
         verbose_name_plural = _("申请数量")
         constraints = [
-            models.UniqueConstraint(fields=["program", "fiscal_year", "state", "auto_opened"],
-                                    name="application_count_key"),
+            models.UniqueConstraint(fields=["program", "fiscal_year", "state", "auto_opened", "shard"],
+                                    name="application_count_shard_key"),
             models.CheckConstraint(condition=Q(n__gte=0), name="application_count_not_negative"),
         ]

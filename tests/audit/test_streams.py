@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.db import close_old_connections, connection, transaction
 
-from funding import audit
+from funding import audit, counts
 from pledges.audit import record_loan_event
 from tests import factories
 from tests.audit.helpers import findings
@@ -81,3 +81,28 @@ def test_two_banks_append_loan_events_at_once(world):
 def test_another_regions_program_is_another_stream(world):
     other = factories.ProgramFactory(region=factories.RegionFactory(code="500238", name="奉节县"), code="industrialization")
     assert _holds_while_other_writes(_rule_change(world.programs["industrialization"]), _rule_change(other))
+
+
+def _submit_moves(app):
+    """The counter update a submission makes (draft → submitted), alone: what Application.save does."""
+    def move():
+        old = counts.key_of(app)
+        counts.moved(old, (old[0], old[1], "submitted", old[3]), counts.shard_of(app))
+    return move
+
+
+def _drafts_in_shards(world, same: bool):
+    drafts = [factories.ApplicationFactory(program=world.programs["application_subsidy"]) for _ in range(counts.SHARDS + 1)]
+    first = drafts[0]
+    other = next(d for d in drafts[1:] if (counts.shard_of(d) == counts.shard_of(first)) == same)
+    return first, other
+
+
+def test_two_cases_of_one_program_in_different_shards_update_counters_at_once(world):
+    first, other = _drafts_in_shards(world, same=False)
+    assert _holds_while_other_writes(_submit_moves(first), _submit_moves(other))
+
+
+def test_two_cases_of_one_shard_wait_for_the_counter_row(world):
+    first, other = _drafts_in_shards(world, same=True)
+    assert not _holds_while_other_writes(_submit_moves(first), _submit_moves(other))

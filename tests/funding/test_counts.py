@@ -76,3 +76,11 @@ def test_rebuild_recounts_after_a_bulk_load(world):
     assert counts.findings()
     counts.rebuild()
     assert counts.findings() == []
+
+
+def test_a_programs_cases_spread_over_the_counter_shards(world):
+    apps = [subsidy_app(world) for _ in range(counts.SHARDS)]
+    shards = set(ApplicationCount.objects.filter(state="draft", n__gt=0).values_list("shard", flat=True))
+    assert shards == {counts.shard_of(a) for a in apps} and len(shards) == counts.SHARDS
+    assert counts.visible_count(world.admin, {"state": "draft"}) == counts.SHARDS
+    assert counts.findings() == []
