@@ -216,14 +216,14 @@ class LedgerEntry(models.Model):
 
 class ApplicationManager(models.Manager):
     def bulk_create(self, objs, *args, **kwargs):
-        """Bulk inserts skip ``save``: the region copy is filled here from the programs (one query)."""
+        """Bulk inserts skip ``save``: the region copy is set here from the programs (one query),
+        whatever the objects carried."""
         objs = list(objs)
-        missing = {obj.program_id for obj in objs if obj.region_id is None}
-        if missing:
-            regions = dict(Program.objects.filter(pk__in=missing).values_list("pk", "region_id"))
+        programs = {obj.program_id for obj in objs}
+        if programs:
+            regions = dict(Program.objects.filter(pk__in=programs).values_list("pk", "region_id"))
             for obj in objs:
-                if obj.region_id is None:
-                    obj.region_id = regions.get(obj.program_id)
+                obj.region_id = regions.get(obj.program_id)
         return super().bulk_create(objs, *args, **kwargs)
 
 
@@ -322,7 +322,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         from . import counts  # noqa: PLC0415  counts reads these models
 
         adding = self._state.adding
-        if self.region_id is None and self.program_id is not None:
+        if adding and self.program_id is not None:  # always the program's: never taken from the caller
             cached = Application.program.is_cached(self)
             self.region_id = (self.program.region_id if cached else
                               Program.objects.values_list("region_id", flat=True).get(pk=self.program_id))

@@ -86,3 +86,11 @@ def test_rebuild_gives_counters_their_region(world):
     counts.rebuild()
     assert set(ApplicationCount.objects.values_list("region_id", flat=True)) == {world.region.pk}
     assert counts.findings() == []
+
+
+def test_a_region_passed_by_the_caller_is_replaced_by_the_programs(world, other_program):
+    app = factories.ApplicationFactory(program=world.programs["application_subsidy"], region=other_program.region)
+    rows = Application.objects.bulk_create([Application(
+        program=world.programs["application_subsidy"], region=other_program.region, applicant=world.enterprise1,
+        fiscal_year=world.year, title="丙", requested_amount="100.00")])
+    assert app.region_id == rows[0].region_id == world.region.pk
