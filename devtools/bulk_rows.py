@@ -8,7 +8,7 @@ collide; SQLite: max(id)+1 inside the already write-locked transaction), so chil
 parents before anything is written. Nothing global is changed.
 
 Rows of a chained audit table (``core.audit_chain``) are linked as they are added
-(``BulkLinker``), from their values as the database will return them, so the load never rereads
+(``core.audit_bulk.BulkLinker``), from their values as the database will return them, so the load never rereads
 and rewrites them to seal its chains.
 """
 
@@ -21,7 +21,8 @@ from decimal import Decimal
 from django.db import connection, models
 from django.utils import timezone
 
-from core.audit_chain import BulkLinker, chain_of
+from core.audit_bulk import BulkLinker
+from core.audit_chain import chain_of
 
 FLUSH_AT = 20_000
 

@@ -27,7 +27,7 @@ from .documents import document_attach  # noqa: F401  re-exported
 from .models import Application, PatentClaim, Program, Review, ReviewAssignment
 from .programs import handler_for
 from .rules import money
-from .selectors import is_visible
+from .selectors import visibility_filter
 from .workflow import (
     RELEASING_STATES,
     State,
@@ -154,8 +154,10 @@ def application_update_draft(*, application_id: int, by: User, title: str | None
 
 
 def _locked(application_id: int, by: User) -> Application:
-    app = Application.objects.select_for_update().filter(pk=application_id).first()
-    if app is None or not is_visible(by, app):
+    """The case, locked, with its program, if ``by`` may see it (404 otherwise): one query."""
+    app = (Application.objects.select_for_update(of=("self",)).select_related("program")
+           .filter(visibility_filter(by), pk=application_id).first())
+    if app is None:
         raise NotFound(_("申请不存在"))
     return app
 
