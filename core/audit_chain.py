@@ -8,15 +8,15 @@ unrelated regions or banks never queue for the same head row. Each chained row c
 JSON of ``{"seq", "prev", "row"}``, where ``row`` holds the table's business fields with ids,
 datetimes in ISO UTC, dates in ISO, Decimals as strings and JSON with sorted keys.
 
-A head row per chain and stream (``head_model``: fields ``chain``, ``stream``, ``seq``, ``hash``) holds the tail. Appending
-locks it (``select_for_update``; on SQLite the IMMEDIATE transaction already serializes writers) in
-the transaction of the change being recorded, so concurrent writers queue for the head, and a
-rolled-back change leaves neither its row nor a moved head. The head also makes a deleted *last*
-row visible.
+A head row per chain and stream (``head_model``: fields ``chain``, ``stream``, ``seq``, ``hash``) holds
+the tail; it also makes a deleted *last* row visible. Rows are written by ``core.audit_seal.append``:
+pending in the change's transaction (``seq`` NULL, ``hash`` = a keyed *ticket*, ``ticket``) and linked
+right after it commits by a short sealing transaction that takes the head, so no change's transaction
+holds a head and writes of one stream do not queue behind each other. A rolled-back change leaves
+neither its row nor a moved head. An unchained row without a valid ticket is a finding.
 
-Lock order: a transaction that appends to several chains takes the heads in the order of
-``LOCK_ORDER``, always after its business rows (docs/architecture.md, "Lock order"); ``append``
-refuses an append that would take a head out of that order, so a deadlock shows as a test failure.
+Lock order: a transaction that takes several heads (a sealing, a bulk load) takes them in the order of
+``LOCK_ORDER``, after any business rows (docs/architecture.md, "Lock order").
 
 Every chain is registered (``register``) by the app that owns its table; ``registered()`` is what
 ``verify_audit`` checks. ``Chain.optional`` fields are hashed only when not None, so a field added
@@ -29,10 +29,10 @@ report, a printed register).
 
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
 import functools
 import hashlib
+import hmac
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -41,6 +41,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 GENESIS = "0" * 64
@@ -177,6 +178,24 @@ def row_hash(seq: int, prev_hash: str, row: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(seq, prev_hash, row)).hexdigest()
 
 
+_TICKET_SALT = "ipfund.audit.pending"
+
+
+def ticket(chain: Chain, pk: int, get, *, secret: str | None = None) -> str:
+    """A pending row's ticket (``core.audit_seal``): an HMAC keyed by ``SECRET_KEY``, which the
+    database does not hold, binding the chain, the row's id and its hashed values."""
+    body = canonical(0, f"{chain.name}:{pk}", chain.hashed(get))
+    return salted_hmac(_TICKET_SALT, body, secret=secret, algorithm="sha256").hexdigest()
+
+
+def ticket_valid(chain: Chain, pk: int, get, value: str | None) -> bool:
+    """Made with the current key or a fallback one (``SECRET_KEY_FALLBACKS``, for a rotation)."""
+    if not value:
+        return False
+    secrets = (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ()))
+    return any(hmac.compare_digest(ticket(chain, pk, get, secret=secret), value) for secret in secrets)
+
+
 # --- appending ---------------------------------------------------------------------------------
 
 def _tail(chain: Chain, stream: str) -> tuple[int, str]:
@@ -198,56 +217,6 @@ def _locked_head(chain: Chain, stream: str = "") -> models.Model:
             pass
         head = heads.select_for_update().get(**key)
     return head
-
-
-_BATCH = contextvars.ContextVar("ipfund_audit_batch", default=False)
-
-
-def batch(fn):
-    """For setup commands that run many use cases in one transaction (``seed_demo``): while no one
-    else writes, heads may be taken in use-case order rather than ``LOCK_ORDER``."""
-    @functools.wraps(fn)
-    def wrapped(*args, **kwargs):
-        token = _BATCH.set(True)
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            _BATCH.reset(token)
-
-    return wrapped
-
-
-def _check_lock_order(chain: Chain) -> None:
-    """Refuse to take a head that comes before one this transaction already holds (deadlock-prone)."""
-    if not getattr(settings, "IPFUND_CHECK_LOCK_ORDER", False) or _BATCH.get():
-        return
-    conn = transaction.get_connection()
-    # The outermost block that is not a test case's wrapper: one use case's transaction. Its set
-    # lives on the block itself (``with transaction.atomic()`` makes a new one per call).
-    outer = next((block for block in conn.atomic_blocks if not getattr(block, "_from_testcase", False)), None)
-    if outer is None:
-        return
-    taken = outer.__dict__.setdefault("_ipfund_chain_heads", set())
-    rank = LOCK_ORDER.index(chain.name)
-    later = [name for name in taken if LOCK_ORDER.index(name) > rank]
-    if later:
-        raise RuntimeError(f"audit chain {chain.name!r} appended after {later}: against LOCK_ORDER {LOCK_ORDER}")
-    taken.add(chain.name)
-
-
-def append(chain: Chain, **values: Any) -> models.Model:
-    """Create one row of ``chain.model`` from ``values`` as the next link; inside the caller's transaction."""
-    stream = chain.stream_of(values) if chain.stream_of else ""
-    with transaction.atomic(savepoint=False):
-        _check_lock_order(chain)
-        head = _locked_head(chain, stream)
-        row = chain.model(**values, **({"stream": stream} if chain.streamed else {}))
-        seq, prev = head.seq + 1, head.hash
-        row.seq, row.prev_hash = seq, prev
-        row.hash = row_hash(seq, prev, chain.hashed(lambda name: getattr(row, name)))
-        row.save(force_insert=True)
-        chain.head_model.objects.filter(pk=head.pk).update(seq=seq, hash=row.hash)
-    return row
 
 
 def chain_of(model: type[models.Model]) -> Chain | None:
@@ -367,10 +336,14 @@ def _head_findings(chain: Chain, tails: dict[str, tuple[int, str]]) -> list[str]
 
 
 def _unchained_findings(chain: Chain) -> list[str]:
-    ids = list(chain.model.objects.filter(seq__isnull=True).order_by("pk").values_list("pk", flat=True)[:MAX_LISTED + 1])
+    """Unchained rows without a valid ticket: written around ``append``, or edited before sealing.
+    Rows with a valid ticket are committed writes on their way into the chain, not findings."""
+    ids = [row["pk"] for row in chain.model.objects.filter(seq__isnull=True).order_by("pk")
+           .values("pk", "hash", *chain.columns).iterator(chunk_size=2000)
+           if not ticket_valid(chain, row["pk"], row.__getitem__, row["hash"])]
     if not ids:
         return []
-    total = chain.model.objects.filter(seq__isnull=True).count() if len(ids) > MAX_LISTED else len(ids)
+    total = len(ids)
     shown = "、".join(f"#{pk}" for pk in ids[:MAX_LISTED])
     return [_("%(chain)s：%(n)d 条记录未入链（绕过审计写入）：%(ids)s") % {"chain": chain.label, "n": total, "ids": shown}]
 

@@ -28,7 +28,7 @@ from applicants.models import (
     Township,
     User,
 )
-from core import audit_chain
+from core import audit_seal
 from devtools.identifiers import REGION_CODE, credit_code, patent_number
 from funding import ledger
 from funding.models import Budget, EntryKind, LedgerEntry, Program
@@ -275,7 +275,7 @@ def _ensure_enterprise(spec: DemoEnterprise, region: Region, year: int) -> tuple
     return enterprise, patents, trademarks
 
 
-@audit_chain.batch
+@audit_seal.batch
 @transaction.atomic
 def seed_base(year: int | None = None) -> DemoBase:
     """Region, stats, programs, banks, enterprises with IP, users, budgets: idempotent."""

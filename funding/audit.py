@@ -11,7 +11,8 @@ from decimal import Decimal
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from core.audit_chain import Chain, append, register, register_check, stream_by
+from core.audit_chain import Chain, register, register_check, stream_by
+from core.audit_seal import append
 from core.money import CENT, format_money, quantize
 
 from . import counts

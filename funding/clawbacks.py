@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applicants.models import Applicant, Role, User
-from core.audit_chain import Chain, append, register, stream_by
+from core.audit_chain import Chain, register, stream_by
+from core.audit_seal import append
 from core.errors import Conflict, Invalid, NotAllowed, NotFound
 from core.money import format_money, parse_money
 from core.text import clean_text, iso_date

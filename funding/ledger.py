@@ -19,7 +19,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from core.audit_chain import Chain, append, register, stream_by
+from core.audit_chain import Chain, register, stream_by
+from core.audit_seal import append
 from core.money import CENT, ZERO
 
 from .models import Account, AuditChainHead, Budget, EntryKind, LedgerEntry

@@ -1,16 +1,17 @@
 """The audit trail of pledge loans: the only functions that write ``LoanEvent``, ``Repayment`` and
 ``Recovery`` rows.
 
-Each row is the next link of a tamper-evident hash chain (``core.audit_chain``); call them
-inside the transaction of the change they record, after the business rows are locked (application →
-loan → budget). Chain heads are taken in ``core.audit_chain.LOCK_ORDER``: transition log,
-ledger entry, repayment, recovery, then loan event, so a service posts its ledger entry before the
-recovery row and writes the loan event last.
+Each row becomes the next link of a tamper-evident hash chain (``core.audit_chain``), sealed right
+after the transaction of the change it records commits (``core.audit_seal``); call them inside that
+transaction, after the business rows are locked (application → loan → budget), in
+``core.audit_chain.LOCK_ORDER`` (ledger entry, repayment, recovery, then loan event: the order tests
+check where rows are linked at once).
 """
 
 from django.utils.translation import gettext_lazy as _
 
-from core.audit_chain import Chain, append, register, stream_by
+from core.audit_chain import Chain, register, stream_by
+from core.audit_seal import append
 from funding.models import AuditChainHead
 
 from .interest import lpr_month

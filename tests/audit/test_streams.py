@@ -1,16 +1,21 @@
-"""Issue #15: writes of unrelated programs (regions) and banks never wait on each other's chain
-heads, and a stream that is written concurrently still forms one valid chain."""
+"""Issue #15: no write waits on another's chain head: not of unrelated programs (regions) or banks,
+and, since rows are sealed after commit (``core.audit_seal``), not of the same program or bank
+either; a stream written concurrently still forms one valid chain."""
 
 import threading
 
 import pytest
 from django.db import close_old_connections, connection, transaction
 
+from core import audit_seal
 from funding import audit, counts
+from funding.models import AuditChainHead, ProgramRuleChange
+from pledges import services
 from pledges.audit import record_loan_event
+from pledges.models import LoanEvent, Repayment
 from tests import factories
 from tests.audit.helpers import findings
-from tests.pledges.helpers import register
+from tests.pledges.helpers import IN_TERM, register
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -65,10 +70,41 @@ def test_two_programs_append_to_the_rule_chain_at_once(world):
     assert findings() == []
 
 
-def test_the_same_program_waits_for_the_head(world):
+def test_the_same_program_does_not_wait_for_the_other_write(world):
     program = world.programs["industrialization"]
-    assert not _holds_while_other_writes(_rule_change(program), _rule_change(program))
+    assert _holds_while_other_writes(_rule_change(program), _rule_change(program))
+    rows = ProgramRuleChange.objects.order_by("pk")
+    assert [row.seq for row in rows] == [2, 1]  # sealed in commit order: the held one committed last
     assert findings() == []
+
+
+def test_two_repayments_of_one_bank_do_not_wait_for_each_other(world):
+    """Through the service, end to end: before sealing after commit, the second queued on the bank's head."""
+    loan1, loan2 = register(world.bank1_user), register(world.bank1_user)
+
+    def repay(loan):
+        return lambda: services.repayment_record(by=world.bank1_user, loan_id=loan.pk, date=IN_TERM,
+                                                 principal="1000.00", interest="10.00")
+
+    assert _holds_while_other_writes(repay(loan1), repay(loan2))
+    assert sorted(Repayment.objects.values_list("seq", flat=True)) == [1, 2]
+    assert findings() == []
+
+
+def test_a_held_head_does_not_hold_up_a_write_and_its_row_is_sealed_later(world):
+    """A writer that finds its stream's head taken (by a sealer, here held on purpose) returns at once;
+    its committed row waits, valid and not a finding, for the next sealing."""
+    loan = register(world.bank1_user)
+    stream = f"bank:{loan.bank_id}"
+
+    def hold_head():
+        AuditChainHead.objects.select_for_update().get(chain="loan_event", stream=stream)
+
+    assert _holds_while_other_writes(hold_head, lambda: record_loan_event(loan, kind="note"))
+    note = LoanEvent.objects.get(loan=loan, kind="note")
+    assert note.seq is None and findings() == []
+    assert audit_seal.seal_pending_all() == 1
+    assert LoanEvent.objects.get(pk=note.pk).seq is not None and findings() == []
 
 
 def test_two_banks_append_loan_events_at_once(world):

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from applicants.models import User
-from core import audit_chain
+from core import audit_seal
 from core.money import CENT
 from devtools.demo_data import DEMO_PASSWORD, DemoBase, accounts_table, item_scores_for, seed_base
 from devtools.demo_versions import ensure_rule_versions
@@ -185,7 +185,7 @@ class _Seeder:
         return app
 
 
-@audit_chain.batch
+@audit_seal.batch
 @transaction.atomic
 def seed_states(base: DemoBase) -> dict[str, int]:
     s = _Seeder(base)
