@@ -16,6 +16,8 @@ DEBUG = env.boolean("DJANGO_DEBUG", True)
 # The development key only works with DEBUG on; production settings refuse to start with it.
 DEV_SECRET_KEY = "dev-insecure-key-change-me-ipfund-0000000000000000000000"
 SECRET_KEY = env.text("DJANGO_SECRET_KEY", DEV_SECRET_KEY)
+# Old keys still accepted after a rotation: sessions, and audit rows written before it and not yet sealed.
+SECRET_KEY_FALLBACKS = env.items("DJANGO_SECRET_KEY_FALLBACKS", "")
 ALLOWED_HOSTS = env.items("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env.items("DJANGO_CSRF_TRUSTED_ORIGINS")
 

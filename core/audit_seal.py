@@ -5,21 +5,23 @@ Why: linking a row inside its change's transaction held the stream's head row un
 transaction committed, so every write of one bank (or one program) queued behind the others' whole
 transactions. Now the change's transaction takes no head: it writes the row with ``seq`` NULL and
 ``hash`` = the row's *ticket*, an HMAC keyed by ``SECRET_KEY`` (which the database does not hold)
-over the chain's name, the row's id and its hashed values. After commit the writer seals: in a short
-transaction of its own it takes its streams' heads with ``SKIP LOCKED``, links every pending row of
-each stream whose ticket is valid (in id order), moves the heads and commits; then it looks again,
-because a writer that committed meanwhile found the head taken and left its row to the holder.
-A writer that finds the head taken returns at once: no request waits for another's sealing.
+over the chain's name, the row's id and its hashed values. After commit the writer seals its rows,
+in a short transaction of its own: it takes their streams' heads (in ``LOCK_ORDER``), numbers its
+rows in id order from the values it wrote, and writes links and heads in one guarded statement (each
+row must still be pending with its ticket, or nothing is written and it falls back to reading the
+stream's pending rows back and linking those with valid tickets). A writer waits at most for another
+writer's sealing of the same stream (two statements), never for a change's transaction.
 
 Tamper evidence:
 
 - a row inserted with SQL has no valid ticket: it is never sealed and stays a finding ("未入链");
 - a pending row edited, or copied under another id, with SQL fails its ticket: never sealed, a finding;
+- a row edited between its commit and its sealing is linked as it was written: it shows as tampered;
 - a sealed row is in the hash chain exactly as before (``core.audit_chain``).
-- What is new: between commit and seal (milliseconds; after a crash in that gap, until the stream's
-  next write, ``verify_audit`` or ``seal_pending_all``) a pending row deleted with SQL leaves no gap in
-  the chain. The cross-checks still catch it where live rows depend on it (an application's state
-  and its transition logs, a loan's outstanding principal and its repayments, budgets and ledger).
+- What is new: a pending row deleted with SQL between its commit and its sealing (milliseconds; after
+  a crash in that gap, until ``verify_audit`` or ``seal_pending_all`` sweeps) leaves no gap in the
+  chain. The cross-checks still catch it where live rows depend on it (an application's state and
+  its transition logs, a loan's outstanding principal and its repayments, budgets and ledger).
 
 Where no commit can come (inside a test case's wrapping transaction) the row is linked at once, in
 the transaction, as before; tests of the pending path run with real commits.
@@ -29,17 +31,26 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import logging
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 
-from .audit_chain import LOCK_ORDER, Chain, _locked_head, _write_links, registered, row_hash, ticket, ticket_valid
+from .audit_chain import (
+    LOCK_ORDER,
+    Chain,
+    _locked_head,
+    _plain,
+    _write_links,
+    registered,
+    row_hash,
+    ticket,
+    ticket_valid,
+)
 
-ROUNDS = 8  # a sealer looks again at most this often; what is left waits for the stream's next write
-
-
+logger = logging.getLogger(__name__)
 _BATCH = contextvars.ContextVar("ipfund_audit_batch", default=False)
 
 
@@ -103,81 +114,191 @@ def _commit_can_come() -> bool:
 
 
 def write_pending(chain: Chain, row: models.Model, stream: str) -> None:
-    """Insert ``row`` unlinked with its ticket and have its stream sealed after commit."""
+    """Insert ``row`` unlinked with its ticket and have it sealed after commit."""
     row.seq, row.prev_hash, row.hash = None, None, ""
     row.save(force_insert=True)
     row.hash = ticket(chain, row.pk, lambda name: getattr(row, name))
     type(row).objects.filter(pk=row.pk).update(hash=row.hash)
-    _seal_after_commit(chain, stream)
-
-
-def _seal_after_commit(chain: Chain, stream: str) -> None:
-    # One sealing per commit for all the streams this connection's transaction wrote; the set lives on
-    # the connection (one per thread). A callback of a rolled-back savepoint is dropped by Django,
-    # while its stream stays in the set: the next flush then only finds nothing there to seal.
+    # What the sealing links: the values as written, copied now (a caller may change a dict it passed).
+    hashed = _plain(chain.hashed(lambda name: getattr(row, name)))
     conn = transaction.get_connection()
-    streams = conn.__dict__.setdefault("_ipfund_pending_streams", set())
-    streams.add((chain.name, stream))
+    conn.__dict__.setdefault("_ipfund_pending", []).append((chain, stream, row.pk, row.hash, hashed))
     transaction.on_commit(_flush, robust=True)
 
 
 def _flush() -> None:
+    """After commit: link the rows this connection's transaction wrote. One callback per append is
+    registered, the first drains the list (a rolled-back savepoint's callbacks are dropped by Django,
+    its rows stay listed: the guarded write below then finds them gone and falls back)."""
     conn = transaction.get_connection()  # the connection itself (``django.db.connection`` is a proxy)
-    streams = conn.__dict__.get("_ipfund_pending_streams")
-    if not streams:
+    written = conn.__dict__.get("_ipfund_pending")
+    if not written:
         return
-    conn.__dict__["_ipfund_pending_streams"] = set()
-    chains = {chain.name: chain for chain in registered()}
-    seal_streams([(chains[name], stream) for name, stream in streams if name in chains])
+    conn.__dict__["_ipfund_pending"] = []
+    seal_written(written)
 
 
-def seal_streams(pairs: list[tuple[Chain, str]]) -> int:
-    """Link the pending rows of each (chain, stream) whose head is free; look again while new ones came."""
+class _Moved(Exception):
+    """A row this writer wrote is no longer as written (sealed by a sweep, rolled back, edited, deleted)."""
+
+
+def seal_written(written: list[tuple[Chain, str, int, str, dict]]) -> None:
+    """Link rows whose values this writer holds: take their streams' heads, number the rows in id
+    order and write links and heads in one guarded statement (each row still pending with its ticket,
+    or nothing is written). Else, or on the first use of a stream, seal by reading back (``seal_streams``)."""
+    pairs = sorted({(chain, stream) for chain, stream, *_ in written},
+                   key=lambda pair: (LOCK_ORDER.index(pair[0].name), pair[1]))
+    head_model = pairs[0][0].head_model
+    try:
+        with transaction.atomic():
+            heads = _lock_heads(head_model, pairs)
+            if len(heads) < len(pairs):
+                raise _Moved
+            links: dict[type[models.Model], list[tuple]] = {}
+            moved = []
+            for chain, stream in pairs:
+                pk, seq, prev = heads[(chain.name, stream)]
+                rows = links.setdefault(chain.model, [])
+                for _chain, _stream, row_pk, row_ticket, hashed in sorted(
+                        (w for w in written if w[0] is chain and w[1] == stream), key=lambda w: w[2]):
+                    seq += 1
+                    digest = row_hash(seq, prev, hashed)
+                    rows.append((row_pk, seq, prev, digest, row_ticket))
+                    prev = digest
+                moved.append((pk, seq, prev))
+            if not _write(head_model, links, moved, guarded=True):
+                raise _Moved
+        return
+    except _Moved:
+        pass
+    except DatabaseError:
+        logger.warning("audit sealing of %s failed; reading the streams back", pairs, exc_info=True)
+    seal_isolated(pairs)
+
+
+def seal_isolated(pairs: list[tuple[Chain, str]], *, lock_timeout_ms: int | None = None
+                  ) -> tuple[int, list[tuple[Chain, str, str]]]:
+    """``seal_streams`` over all ``pairs`` at once, else stream by stream, so that a stream that cannot
+    be sealed (an SQL row in the way of its next ``seq``) keeps only its own rows pending.
+    Returns (rows linked, [(chain, stream, error)])."""
+    try:
+        return seal_streams(pairs, lock_timeout_ms=lock_timeout_ms), []
+    except DatabaseError:
+        pass
+    sealed, failures = 0, []
+    for chain, stream in pairs:
+        try:
+            sealed += seal_streams([(chain, stream)], lock_timeout_ms=lock_timeout_ms)
+        except DatabaseError as exc:
+            logger.error("audit stream %s %r cannot be sealed: %s", chain.name, stream, exc)
+            failures.append((chain, stream, str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
+    return sealed, failures
+
+
+def seal_streams(pairs: list[tuple[Chain, str]], *, lock_timeout_ms: int | None = None) -> int:
+    """Link every pending row with a valid ticket of each (chain, stream), in id order, in one short
+    transaction that takes the streams' heads in ``LOCK_ORDER`` (then stream). It waits only for
+    another sealing of the same stream (a few statements), never for a change's transaction; rows
+    that sealing linked are no longer pending here. Its commit need not be durable: were it lost in
+    a crash, its rows would be pending again, with valid tickets, for the next sealing."""
     pairs = sorted(set(pairs), key=lambda pair: (LOCK_ORDER.index(pair[0].name), pair[1]))
-    skipped: dict[tuple[str, str], set[int]] = {}  # rows that failed their ticket, not looked at again
-    sealed = 0
-    for _round in range(ROUNDS):
-        found = 0
-        for chain, stream in pairs:
-            bad = skipped.setdefault((chain.name, stream), set())
-            linked = _seal_one(chain, stream, bad)
-            if linked is None:  # another writer holds the head: it looks again after its commit
-                continue
-            found += linked
-        sealed += found
-        if not found or not _any_pending(pairs, skipped):
-            break
-    return sealed
-
-
-def _seal_one(chain: Chain, stream: str, bad: set[int]) -> int | None:
+    if not pairs:
+        return 0
+    links: dict[type[models.Model], list[tuple[int, int, str, str]]] = {}
+    moved: list[tuple[int, int, str]] = []
+    head_model = pairs[0][0].head_model
+    if any(chain.head_model is not head_model for chain, _ in pairs):
+        raise ValueError("chains sealed together keep their heads in one table")
     with transaction.atomic():
-        key = chain.head_key(stream)
-        head = chain.head_model.objects.select_for_update(skip_locked=True).filter(**key).first()
-        if head is None:
-            if chain.head_model.objects.filter(**key).exists():
-                return None
-            head = _locked_head(chain, stream)
-        rows = list(chain.rows_of(stream).filter(seq__isnull=True).exclude(pk__in=bad).order_by("pk")
-                    .values("pk", "hash", *chain.columns))
-        seq, prev, links = head.seq, head.hash, []
-        for row in rows:
-            if not ticket_valid(chain, row["pk"], row.__getitem__, row["hash"]):
-                bad.add(row["pk"])
-                continue
-            seq += 1
-            digest = row_hash(seq, prev, chain.hashed(row.__getitem__))
-            links.append((row["pk"], seq, prev, digest))
-            prev = digest
-        if links:
-            _write_links(chain.model, links)
-            chain.head_model.objects.filter(pk=head.pk).update(seq=seq, hash=prev)
-    return len(links)
+        heads = _lock_heads(head_model, pairs, lock_timeout_ms=lock_timeout_ms)
+        for chain, stream in pairs:
+            head = heads.get((chain.name, stream))
+            if head is None:  # first use of the stream
+                locked = _locked_head(chain, stream)
+                head = (locked.pk, locked.seq, locked.hash)
+            pk, seq, prev = head
+            rows = chain.rows_of(stream).filter(seq__isnull=True).order_by("pk").values("pk", "hash", *chain.columns)
+            mine = links.setdefault(chain.model, [])
+            before = len(mine)
+            for row in rows:
+                if not ticket_valid(chain, row["pk"], row.__getitem__, row["hash"]):
+                    continue  # written around append, or edited since: stays out, a finding of verify
+                seq += 1
+                digest = row_hash(seq, prev, chain.hashed(row.__getitem__))
+                mine.append((row["pk"], seq, prev, digest))
+                prev = digest
+            if len(mine) > before:
+                moved.append((pk, seq, prev))
+        _write(head_model, {model: rows for model, rows in links.items() if rows}, moved)
+    return sum(len(rows) for rows in links.values())
 
 
-def _any_pending(pairs: list[tuple[Chain, str]], skipped: dict[tuple[str, str], set[int]]) -> bool:
-    return any(chain.rows_of(stream).filter(seq__isnull=True).exclude(pk__in=skipped.get((chain.name, stream), ()))
-               .exists() for chain, stream in pairs)
+def _lock_heads(head_model, pairs: list[tuple[Chain, str]], *, lock_timeout_ms: int | None = None
+                ) -> dict[tuple[str, str], tuple[int, int, str]]:
+    """The existing heads of ``pairs``, locked in one statement, in the pairs' order (the lock order).
+    Also turns off ``synchronous_commit`` for this transaction only, and bounds the wait for the
+    heads when asked (PostgreSQL)."""
+    conn = transaction.get_connection()
+    quote = conn.ops.quote_name
+    table = quote(head_model._meta.db_table)
+    rank = " ".join("WHEN chain = %s AND stream = %s THEN " + str(i) for i in range(len(pairs)))
+    keys = " OR ".join(["(chain = %s AND stream = %s)"] * len(pairs))
+    params = [value for chain, stream in pairs for value in (chain.name, stream)]
+    lock = " FOR UPDATE" if conn.features.has_select_for_update else ""
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            if lock_timeout_ms:
+                cursor.execute(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
+        cursor.execute(f"SELECT id, chain, stream, seq, hash FROM {table} WHERE {keys} "
+                       f"ORDER BY CASE {rank} END{lock}", params + params)
+        return {(chain, stream): (pk, seq, digest) for pk, chain, stream, seq, digest in cursor.fetchall()}
+
+
+def _write(head_model, links: dict[type[models.Model], list[tuple]], heads: list[tuple[int, int, str]], *,
+           guarded: bool = False) -> bool:
+    """Every table's links and the heads: on PostgreSQL one statement (data-modifying CTEs), else one
+    per table. ``guarded``: links carry the ticket; a row is linked only while still pending with it,
+    and False (nothing kept: the caller rolls back) when any is not."""
+    if not heads:
+        return True
+    conn = transaction.get_connection()
+    if conn.vendor != "postgresql":
+        for model, rows in links.items():
+            if guarded:
+                for pk, seq, prev, digest, row_ticket in rows:
+                    if not model.objects.filter(pk=pk, seq__isnull=True, hash=row_ticket).update(
+                            seq=seq, prev_hash=prev, hash=digest):
+                        return False
+            else:
+                _write_links(model, rows)
+        for pk, seq, digest in heads:
+            head_model.objects.filter(pk=pk).update(seq=seq, hash=digest)
+        return True
+    quote = conn.ops.quote_name
+    parts, params, counts = [], [], []
+    for i, (model, rows) in enumerate(links.items()):
+        if not rows:
+            continue
+        table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+        width = 5 if guarded else 4
+        values = ", ".join(["(CAST(%s AS bigint), CAST(%s AS bigint), %s, %s" + (", %s)" if guarded else ")")] * len(rows))
+        guard = f" AND {table}.seq IS NULL AND {table}.hash = v{i}.ticket" if guarded else ""
+        parts.append(f"v{i}(id, seq, prev, hash{', ticket' if guarded else ''}) AS (VALUES {values}), "
+                     f"u{i} AS (UPDATE {table} SET seq = v{i}.seq, prev_hash = v{i}.prev, hash = v{i}.hash "
+                     f"FROM v{i} WHERE {table}.{pk} = v{i}.id{guard} RETURNING 1)")
+        params += [value for row in rows for value in row[:width]]
+        counts.append((f"(SELECT count(*) FROM u{i})", len(rows)))
+    table, pk = quote(head_model._meta.db_table), quote(head_model._meta.pk.column)
+    values = ", ".join(["(CAST(%s AS bigint), CAST(%s AS bigint), %s)"] * len(heads))
+    params += [value for head in heads for value in head]
+    parts.append(f"h(id, seq, hash) AS (VALUES {values}), "
+                 f"uh AS (UPDATE {table} SET seq = h.seq, hash = h.hash FROM h WHERE {table}.{pk} = h.id RETURNING 1)")
+    with conn.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(parts)} SELECT (SELECT count(*) FROM uh)"
+                       + "".join(f", {count}" for count, _n in counts), params)
+        found = cursor.fetchone()
+    return list(found[1:]) == [n for _sql, n in counts]
 
 
 def pending_streams(chain: Chain) -> list[str]:
@@ -185,7 +306,23 @@ def pending_streams(chain: Chain) -> list[str]:
     return list(unchained.values_list("stream", flat=True).distinct().order_by("stream"))
 
 
-def seal_pending_all(chains: Iterable[Chain] | None = None) -> int:
-    """Seal every stream's pending rows with valid tickets (after a crash between commit and seal)."""
+def seal_pending_all(chains: Iterable[Chain] | None = None, *, lock_timeout_ms: int | None = None
+                     ) -> tuple[int, list[tuple[Chain, str, str]]]:
+    """The sweep: seal every stream's pending rows with valid tickets (a writer that stopped between
+    its commit and its sealing). Returns (rows linked, [(chain, stream, why a stream could not be)])."""
     pairs = [(chain, stream) for chain in (chains or registered()) for stream in pending_streams(chain)]
-    return seal_streams(pairs) if pairs else 0
+    return seal_isolated(pairs, lock_timeout_ms=lock_timeout_ms) if pairs else (0, [])
+
+
+def unsealed(chains: Iterable[Chain]) -> list[tuple[Chain, str, int]]:
+    """Committed rows still pending with a valid ticket, per (chain, stream): after a sweep, a finding
+    (their deletion would leave no trace while they wait)."""
+    out = []
+    for chain in chains:
+        rows = chain.model.objects.filter(seq__isnull=True).order_by("stream", "pk").values("pk", "hash", *chain.columns)
+        counts: dict[str, int] = {}
+        for row in rows.iterator(chunk_size=2000):
+            if ticket_valid(chain, row["pk"], row.__getitem__, row["hash"]):
+                counts[row["stream"]] = counts.get(row["stream"], 0) + 1
+        out += [(chain, stream, n) for stream, n in counts.items()]
+    return out

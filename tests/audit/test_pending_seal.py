@@ -30,7 +30,10 @@ def loan(world):
 @pytest.fixture
 def no_sealing(monkeypatch):
     """The writer dies between its commit and its sealing: its rows stay pending."""
-    monkeypatch.setattr(audit_seal, "_flush", lambda: None)
+    def crash():
+        transaction.get_connection().__dict__["_ipfund_pending"] = []  # what it held died with it
+
+    monkeypatch.setattr(audit_seal, "_flush", crash)
     return monkeypatch
 
 
@@ -69,7 +72,7 @@ def test_a_pending_row_edited_before_sealing_stays_out_of_the_chain(loan, no_sea
     note = _note(loan, amount="100.00")
     LoanEvent.objects.filter(pk=note.pk).update(detail={"amount": "1.00"})
     no_sealing.undo()
-    assert audit_seal.seal_pending_all() == 0
+    assert audit_seal.seal_pending_all()[0] == 0
     assert _seq(note) is None and f"#{note.pk}" in " ".join(findings())
 
 
@@ -79,7 +82,7 @@ def test_a_pending_row_copied_under_another_id_is_not_sealed(loan, no_sealing):
     copy.pk = None
     copy.save(force_insert=True)  # same values and the same ticket, another id
     no_sealing.undo()
-    assert audit_seal.seal_pending_all() == 1
+    assert audit_seal.seal_pending_all()[0] == 1
     assert _seq(note) == 2 and _seq(copy) is None
     assert findings() == [f"贷款事件记录：1 条记录未入链（绕过审计写入）：#{copy.pk}"]
 
@@ -89,18 +92,20 @@ def test_a_pending_row_with_a_valid_ticket_is_not_a_finding(loan, no_sealing):
     assert findings() == []
 
 
-def test_rows_left_pending_by_a_crash_are_sealed_by_the_streams_next_write_in_id_order(loan, no_sealing):
+def test_rows_a_crashed_writer_left_are_sealed_by_the_sweep_and_hold_up_no_one(loan, no_sealing):
     first, second = _note(loan), _note(loan)
     no_sealing.undo()
     third = _note(loan)
-    assert [_seq(first), _seq(second), _seq(third)] == [2, 3, 4] and findings() == []
+    assert [_seq(first), _seq(second), _seq(third)] == [None, None, 2] and findings() == []
+    assert audit_seal.seal_pending_all()[0] == 2
+    assert [_seq(first), _seq(second)] == [3, 4] and findings() == []
 
 
 def test_a_failing_sealer_does_not_fail_the_committed_write(loan, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("sealer down")
 
-    monkeypatch.setattr(audit_seal, "seal_streams", broken)
+    monkeypatch.setattr(audit_seal, "seal_written", broken)
     note = _note(loan)  # on_commit(robust=True): logged, and the write stands
     assert LoanEvent.objects.filter(pk=note.pk).exists() and _seq(note) is None
 
@@ -117,7 +122,7 @@ def test_a_ticket_made_before_a_key_rotation_is_honoured_through_the_fallback(lo
     note = _note(loan)
     no_sealing.undo()
     with override_settings(SECRET_KEY="rotated-" + "k" * 50, SECRET_KEY_FALLBACKS=[old]):
-        assert audit_seal.seal_pending_all() == 1
+        assert audit_seal.seal_pending_all()[0] == 1
     assert _seq(note) == 2
 
 
@@ -125,5 +130,30 @@ def test_without_the_key_a_pending_row_is_not_sealed(loan, no_sealing):
     note = _note(loan)
     no_sealing.undo()
     with override_settings(SECRET_KEY="another-deployment-" + "k" * 50, SECRET_KEY_FALLBACKS=[]):
-        assert audit_seal.seal_pending_all() == 0
+        assert audit_seal.seal_pending_all()[0] == 0
     assert _seq(note) is None
+
+
+def _between_commit_and_seal(monkeypatch, meddle):
+    """Run ``meddle`` after the writer's commit and before its sealing."""
+    real = audit_seal.seal_written
+
+    def late(written):
+        meddle()
+        real(written)
+
+    monkeypatch.setattr(audit_seal, "seal_written", late)
+
+
+def test_a_row_edited_between_commit_and_sealing_is_linked_as_written_and_shows_as_tampered(loan, monkeypatch):
+    _between_commit_and_seal(monkeypatch, lambda: LoanEvent.objects.filter(kind="note").update(detail={"amount": "1.00"}))
+    note = _note(loan, amount="100.00")
+    assert _seq(note) == 2
+    assert any("已被篡改" in finding and f"#{note.pk}" in finding for finding in findings())
+
+
+def test_a_row_sealed_by_a_sweep_before_its_writer_is_linked_once(loan, monkeypatch):
+    _between_commit_and_seal(monkeypatch, audit_seal.seal_pending_all)
+    first = _note(loan)
+    second = _note(loan)
+    assert [_seq(first), _seq(second)] == [2, 3] and findings() == []

@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 
 from core import audit_chain, audit_seal
 
+SWEEP_LOCK_TIMEOUT_MS = 10_000  # a head held longer (a stuck sealing, an SQL session) is reported, not waited on
+
 
 class Command(BaseCommand):
     help = ("Recompute the tamper-evident audit chains (transition log, loan events); exit 0 when intact, "
@@ -23,7 +25,7 @@ class Command(BaseCommand):
         CHAINS = audit_chain.registered()
         # Committed rows whose writer stopped between its commit and their sealing (core.audit_seal):
         # only rows with a valid ticket are linked; the others stay findings below.
-        pending = audit_seal.seal_pending_all(CHAINS)
+        pending, failures = audit_seal.seal_pending_all(CHAINS, lock_timeout_ms=SWEEP_LOCK_TIMEOUT_MS)
         if pending:
             self.stdout.write(_("已将 %(n)d 条已提交的记录补入链（写入后尚未入链）") % {"n": pending})
         if options["seal_unchained"]:
@@ -31,7 +33,11 @@ class Command(BaseCommand):
                 sealed = audit_chain.seal_unchained(chain)
                 if sealed:
                     self.stdout.write(_("%(chain)s：已将 %(n)d 条未入链记录补入链") % {"chain": chain.label, "n": sealed})
-        findings = audit_chain.verify_all(CHAINS)
+        findings = [_("%(chain)s：无法将已提交的记录补入链（%(why)s）") % {"chain": chain.label, "why": why}
+                    + audit_chain.stream_note(stream) for chain, stream, why in failures]
+        findings += [_("%(chain)s：%(n)d 条已提交的记录仍未入链，其删除将无迹可查") % {"chain": chain.label, "n": n}
+                     + audit_chain.stream_note(stream) for chain, stream, n in audit_seal.unsealed(CHAINS)]
+        findings += audit_chain.verify_all(CHAINS)
         for chain in CHAINS:
             for stream, seq, digest in audit_chain.heads_of(chain) or [("", 0, audit_chain.GENESIS)]:
                 self.stdout.write(_("%(chain)s：共 %(n)d 条，链尾哈希 %(hash)s") % {"chain": chain.label, "n": seq, "hash": digest}
