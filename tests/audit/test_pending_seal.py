@@ -157,3 +157,10 @@ def test_a_row_sealed_by_a_sweep_before_its_writer_is_linked_once(loan, monkeypa
     first = _note(loan)
     second = _note(loan)
     assert [_seq(first), _seq(second)] == [2, 3] and findings() == []
+
+
+def test_verify_audit_no_seal_writes_nothing_and_counts_the_waiting_rows(loan, no_sealing):
+    note = _note(loan)
+    no_sealing.undo()
+    code, out = run_verify_audit("--no-seal")
+    assert code == 0 and "1 条已提交的记录仍未入链" in out and _seq(note) is None

@@ -21,11 +21,18 @@ class Command(BaseCommand):
                  "Only for trusted loads such as generate_synthetic: it vouches for those rows.",
         )
 
+        parser.add_argument(
+            "--no-seal", action="store_true",
+            help="Write nothing (a read-only role, a replica): committed rows still waiting to be sealed "
+                 "are counted, not sealed, and not findings.",
+        )
+
     def handle(self, *args, **options):
         CHAINS = audit_chain.registered()
         # Committed rows whose writer stopped between its commit and their sealing (core.audit_seal):
         # only rows with a valid ticket are linked; the others stay findings below.
-        pending, failures = audit_seal.seal_pending_all(CHAINS, lock_timeout_ms=SWEEP_LOCK_TIMEOUT_MS)
+        pending, failures = (0, []) if options["no_seal"] else audit_seal.seal_pending_all(
+            CHAINS, lock_timeout_ms=SWEEP_LOCK_TIMEOUT_MS)
         if pending:
             self.stdout.write(_("已将 %(n)d 条已提交的记录补入链（写入后尚未入链）") % {"n": pending})
         if options["seal_unchained"]:
@@ -35,8 +42,13 @@ class Command(BaseCommand):
                     self.stdout.write(_("%(chain)s：已将 %(n)d 条未入链记录补入链") % {"chain": chain.label, "n": sealed})
         findings = [_("%(chain)s：无法将已提交的记录补入链（%(why)s）") % {"chain": chain.label, "why": why}
                     + audit_chain.stream_note(stream) for chain, stream, why in failures]
-        findings += [_("%(chain)s：%(n)d 条已提交的记录仍未入链，其删除将无迹可查") % {"chain": chain.label, "n": n}
-                     + audit_chain.stream_note(stream) for chain, stream, n in audit_seal.unsealed(CHAINS)]
+        waiting = [_("%(chain)s：%(n)d 条已提交的记录仍未入链，其删除将无迹可查") % {"chain": chain.label, "n": n}
+                   + audit_chain.stream_note(stream) for chain, stream, n in audit_seal.unsealed(CHAINS)]
+        if options["no_seal"]:
+            for line in waiting:
+                self.stdout.write(line + _("（未补入：--no-seal）"))
+        else:
+            findings += waiting
         findings += audit_chain.verify_all(CHAINS)
         for chain in CHAINS:
             for stream, seq, digest in audit_chain.heads_of(chain) or [("", 0, audit_chain.GENESIS)]:
