@@ -184,7 +184,12 @@ _TICKET_SALT = "ipfund.audit.pending"
 def ticket(chain: Chain, pk: int, get, *, secret: str | None = None) -> str:
     """A pending row's ticket (``core.audit_seal``): an HMAC keyed by ``SECRET_KEY``, which the
     database does not hold, binding the chain, the row's id and its hashed values."""
-    body = canonical(0, f"{chain.name}:{pk}", chain.hashed(get))
+    return ticket_of(chain, pk, chain.hashed(get), secret=secret)
+
+
+def ticket_of(chain: Chain, pk: int, hashed: dict[str, Any], *, secret: str | None = None) -> str:
+    """``ticket`` from the row's hashed values already read (``Chain.hashed``)."""
+    body = canonical(0, f"{chain.name}:{pk}", hashed)
     return salted_hmac(_TICKET_SALT, body, secret=secret, algorithm="sha256").hexdigest()
 
 
@@ -335,12 +340,19 @@ def _head_findings(chain: Chain, tails: dict[str, tuple[int, str]]) -> list[str]
     return findings
 
 
+def pending_rows(chain: Chain, stream: str | None = None) -> Iterator[tuple[dict[str, Any], bool]]:
+    """Unchained rows (of one stream, or all) in id order, each with whether its ticket is valid."""
+    rows = chain.model.objects.filter(seq__isnull=True)
+    if stream is not None:
+        rows = rows.filter(stream=stream)
+    for row in rows.order_by("pk").values("pk", "hash", *chain.columns).iterator(chunk_size=2000):
+        yield row, ticket_valid(chain, row["pk"], row.__getitem__, row["hash"])
+
+
 def _unchained_findings(chain: Chain) -> list[str]:
     """Unchained rows without a valid ticket: written around ``append``, or edited before sealing.
     Rows with a valid ticket are committed writes on their way into the chain, not findings."""
-    ids = [row["pk"] for row in chain.model.objects.filter(seq__isnull=True).order_by("pk")
-           .values("pk", "hash", *chain.columns).iterator(chunk_size=2000)
-           if not ticket_valid(chain, row["pk"], row.__getitem__, row["hash"])]
+    ids = [row["pk"] for row, valid in pending_rows(chain) if not valid]
     if not ids:
         return []
     total = len(ids)

@@ -29,6 +29,7 @@ the transaction, as before; tests of the pending path run with real commits.
 
 from __future__ import annotations
 
+import collections
 import contextvars
 import functools
 import logging
@@ -44,10 +45,10 @@ from .audit_chain import (
     _locked_head,
     _plain,
     _write_links,
+    pending_rows,
     registered,
     row_hash,
-    ticket,
-    ticket_valid,
+    ticket_of,
 )
 
 logger = logging.getLogger(__name__)
@@ -91,14 +92,13 @@ def append(chain: Chain, **values: Any) -> models.Model:
     linked right after that transaction commits (``core.audit_seal``), so it takes no head; or, where
     no commit can come (a test case's wrapping transaction), linked at once under the head's lock."""
     stream = chain.stream_of(values) if chain.stream_of else ""
+    row = chain.model(**values, **({"stream": stream} if chain.streamed else {}))
     with transaction.atomic(savepoint=False):
         if _commit_can_come():
-            row = chain.model(**values, **({"stream": stream} if chain.streamed else {}))
             write_pending(chain, row, stream)
             return row
         _check_lock_order(chain)
         head = _locked_head(chain, stream)
-        row = chain.model(**values, **({"stream": stream} if chain.streamed else {}))
         seq, prev = head.seq + 1, head.hash
         row.seq, row.prev_hash = seq, prev
         row.hash = row_hash(seq, prev, chain.hashed(lambda name: getattr(row, name)))
@@ -112,15 +112,14 @@ def _commit_can_come() -> bool:
     return not (blocks and blocks[0]._from_testcase)
 
 
-
 def write_pending(chain: Chain, row: models.Model, stream: str) -> None:
     """Insert ``row`` unlinked with its ticket and have it sealed after commit."""
     row.seq, row.prev_hash, row.hash = None, None, ""
     row.save(force_insert=True)
-    row.hash = ticket(chain, row.pk, lambda name: getattr(row, name))
-    type(row).objects.filter(pk=row.pk).update(hash=row.hash)
     # What the sealing links: the values as written, copied now (a caller may change a dict it passed).
     hashed = _plain(chain.hashed(lambda name: getattr(row, name)))
+    row.hash = ticket_of(chain, row.pk, hashed)
+    type(row).objects.filter(pk=row.pk).update(hash=row.hash)
     conn = transaction.get_connection()
     conn.__dict__.setdefault("_ipfund_pending", []).append((chain, stream, row.pk, row.hash, hashed))
     transaction.on_commit(_flush, robust=True)
@@ -138,6 +137,15 @@ def _flush() -> None:
     seal_written(written)
 
 
+def _in_lock_order(pairs) -> tuple[list[tuple[Chain, str]], type[models.Model]]:
+    """(chain, stream) pairs in the order their heads are taken, and the one table of those heads."""
+    pairs = sorted(set(pairs), key=lambda pair: (LOCK_ORDER.index(pair[0].name), pair[1]))
+    head_model = pairs[0][0].head_model
+    if any(chain.head_model is not head_model for chain, _ in pairs):
+        raise ValueError("chains sealed together keep their heads in one table")
+    return pairs, head_model
+
+
 class _Moved(Exception):
     """A row this writer wrote is no longer as written (sealed by a sweep, rolled back, edited, deleted)."""
 
@@ -146,9 +154,7 @@ def seal_written(written: list[tuple[Chain, str, int, str, dict]]) -> None:
     """Link rows whose values this writer holds: take their streams' heads, number the rows in id
     order and write links and heads in one guarded statement (each row still pending with its ticket,
     or nothing is written). Else, or on the first use of a stream, seal by reading back (``seal_streams``)."""
-    pairs = sorted({(chain, stream) for chain, stream, *_ in written},
-                   key=lambda pair: (LOCK_ORDER.index(pair[0].name), pair[1]))
-    head_model = pairs[0][0].head_model
+    pairs, head_model = _in_lock_order({(chain, stream) for chain, stream, *_ in written})
     try:
         with transaction.atomic():
             heads = _lock_heads(head_model, pairs)
@@ -201,14 +207,11 @@ def seal_streams(pairs: list[tuple[Chain, str]], *, lock_timeout_ms: int | None 
     another sealing of the same stream (a few statements), never for a change's transaction; rows
     that sealing linked are no longer pending here. Its commit need not be durable: were it lost in
     a crash, its rows would be pending again, with valid tickets, for the next sealing."""
-    pairs = sorted(set(pairs), key=lambda pair: (LOCK_ORDER.index(pair[0].name), pair[1]))
     if not pairs:
         return 0
+    pairs, head_model = _in_lock_order(pairs)
     links: dict[type[models.Model], list[tuple[int, int, str, str]]] = {}
     moved: list[tuple[int, int, str]] = []
-    head_model = pairs[0][0].head_model
-    if any(chain.head_model is not head_model for chain, _ in pairs):
-        raise ValueError("chains sealed together keep their heads in one table")
     with transaction.atomic():
         heads = _lock_heads(head_model, pairs, lock_timeout_ms=lock_timeout_ms)
         for chain, stream in pairs:
@@ -217,11 +220,10 @@ def seal_streams(pairs: list[tuple[Chain, str]], *, lock_timeout_ms: int | None 
                 locked = _locked_head(chain, stream)
                 head = (locked.pk, locked.seq, locked.hash)
             pk, seq, prev = head
-            rows = chain.rows_of(stream).filter(seq__isnull=True).order_by("pk").values("pk", "hash", *chain.columns)
             mine = links.setdefault(chain.model, [])
             before = len(mine)
-            for row in rows:
-                if not ticket_valid(chain, row["pk"], row.__getitem__, row["hash"]):
+            for row, valid in pending_rows(chain, stream):
+                if not valid:
                     continue  # written around append, or edited since: stays out, a finding of verify
                 seq += 1
                 digest = row_hash(seq, prev, chain.hashed(row.__getitem__))
@@ -319,10 +321,6 @@ def unsealed(chains: Iterable[Chain]) -> list[tuple[Chain, str, int]]:
     (their deletion would leave no trace while they wait)."""
     out = []
     for chain in chains:
-        rows = chain.model.objects.filter(seq__isnull=True).order_by("stream", "pk").values("pk", "hash", *chain.columns)
-        counts: dict[str, int] = {}
-        for row in rows.iterator(chunk_size=2000):
-            if ticket_valid(chain, row["pk"], row.__getitem__, row["hash"]):
-                counts[row["stream"]] = counts.get(row["stream"], 0) + 1
-        out += [(chain, stream, n) for stream, n in counts.items()]
+        counts = collections.Counter(row["stream"] for row, valid in pending_rows(chain) if valid)
+        out += [(chain, stream, n) for stream, n in sorted(counts.items())]
     return out

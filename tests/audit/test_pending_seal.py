@@ -1,17 +1,23 @@
 """Rows are written pending and sealed after commit (``core.audit_seal``): what someone with SQL can do
-to a pending row is caught as surely as what they could do to a linked one. Real commits (transaction=True),
-on SQLite and PostgreSQL."""
+to a pending row is caught as surely as what they could do to a linked one; a committed row does not
+wait to be sealed without a finding, and one stream that cannot be sealed keeps neither other streams
+nor ``verify_audit`` from working. Real commits (transaction=True), on SQLite and PostgreSQL."""
+
+import threading
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
 
 from core import audit_seal
+from funding.models import AuditChainHead
+from ops.management.commands import verify_audit
+from pledges import services
 from pledges.audit import record_loan_event
-from pledges.models import LoanEvent
+from pledges.models import LoanEvent, Repayment
 from tests import factories
 from tests.audit.helpers import findings, run_verify_audit
-from tests.pledges.helpers import register
+from tests.pledges.helpers import IN_TERM, register
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,7 +49,7 @@ def _note(loan, **detail):
 
 
 def _seq(row):
-    return LoanEvent.objects.get(pk=row.pk).seq
+    return type(row).objects.get(pk=row.pk).seq
 
 
 def test_a_committed_row_is_linked_before_the_write_returns(loan):
@@ -164,3 +170,69 @@ def test_verify_audit_no_seal_writes_nothing_and_counts_the_waiting_rows(loan, n
     no_sealing.undo()
     code, out = run_verify_audit("--no-seal")
     assert code == 0 and "1 条已提交的记录仍未入链" in out and _seq(note) is None
+
+
+def _repay(world, loan):
+    return services.repayment_record(by=world.bank1_user, loan_id=loan.pk, date=IN_TERM,
+                                     principal="1000.00", interest="10.00")
+
+
+@pytest.mark.postgres
+def test_verify_audit_reports_committed_rows_it_cannot_seal_while_a_head_is_held(loan, no_sealing):
+    """A head held by someone else (a stuck sealing, an SQL session keeping ``SELECT … FOR UPDATE``
+    open): the sweep gives up after its lock timeout, and the rows that wait are findings, not a pass."""
+    note = _note(loan, amount="100.00")
+    no_sealing.setattr(verify_audit, "SWEEP_LOCK_TIMEOUT_MS", 300)
+    held, done = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                AuditChainHead.objects.select_for_update().get(chain="loan_event", stream=f"bank:{loan.bank_id}")
+                held.set()
+                done.wait(timeout=10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        held.wait(timeout=5)
+        code, out = run_verify_audit()
+    finally:
+        done.set()
+        holder.join(timeout=10)
+    assert _seq(note) is None
+    assert code == 1 and "无法将已提交的记录补入链" in out and "1 条已提交的记录仍未入链" in out
+
+
+def _poison_repayment_stream(world, loan):
+    """A repayment (seq 1), then an SQL row on the stream's next seq: every sealing of it now fails."""
+    _repay(world, loan)
+    Repayment.objects.bulk_create([Repayment(loan=loan, date=IN_TERM, principal="1.00", interest="0.00",
+                                             stream=f"bank:{loan.bank_id}", seq=2, prev_hash="0" * 64,
+                                             hash="f" * 64)])
+
+
+def test_one_stream_that_cannot_be_sealed_does_not_keep_the_transactions_other_streams_pending(world, loan):
+    """A repayment stream that cannot be sealed (an SQL row on its next seq) keeps only its own rows
+    pending: the loan event of the same commit is linked, and verify_audit reports the waiting row."""
+    _poison_repayment_stream(world, loan)
+    second = _repay(world, loan)
+    event = LoanEvent.objects.filter(loan=loan, kind="repayment").latest("pk")
+    assert event.seq is not None  # the loan event of the same commit is linked all the same
+    assert _seq(second) is None  # the repayment waits, valid, and verify_audit says so:
+    code, out = run_verify_audit()
+    assert code == 1 and "还款记录：1 条已提交的记录仍未入链" in out
+
+
+def test_verify_audit_lists_findings_even_if_sealing_a_stream_fails(world, loan):
+    """The same stream: verify_audit's sweep fails on it, and the command still lists every finding."""
+    _poison_repayment_stream(world, loan)
+    _repay(world, loan)
+    try:
+        code, out = run_verify_audit()
+    except IntegrityError:
+        pytest.fail("verify_audit crashed in seal_pending_all before listing any finding")
+    assert code != 0 and "还款记录" in out
+    assert findings()  # the forged row is a finding either way
