@@ -165,14 +165,16 @@ class User(AbstractUser):
     @property
     def roles(self) -> frozenset[str]:
         """Role names from the user's groups, cached per instance (one query)."""
-        cached = getattr(self, "_role_cache", None)
-        if cached is None:
-            names = set(self.groups.values_list("name", flat=True)) if self.pk else set()
-            if self.is_superuser:
-                names.add(Role.ADMIN)
-            cached = frozenset(names)
-            self._role_cache = cached
-        return cached
+        if getattr(self, "_role_cache", None) is None:
+            self.remember_roles(self.groups.values_list("name", flat=True) if self.pk else ())
+        return self._role_cache
+
+    def remember_roles(self, group_names) -> None:
+        """The role names read with the user (the API's token lookup), so ``roles`` need not query."""
+        names = set(group_names or ())
+        if self.is_superuser:
+            names.add(Role.ADMIN)
+        self._role_cache = frozenset(names)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))

@@ -121,6 +121,9 @@ if env.text("DATABASE_REPLICA_URL", ""):
                                                  conn_max_age=env.integer("DATABASE_CONN_MAX_AGE", 600))
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["core.db_routing.ReplicaRouter"]
+# PostgreSQL: the busiest API lists and the loan detail answer from one SQL statement (api.readers);
+# 0 sends them through the serializers (the same JSON; tests/api/test_readers.py compares the two).
+IPFUND_SQL_READERS = env.boolean("IPFUND_SQL_READERS", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "applicants.User"

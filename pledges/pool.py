@@ -208,11 +208,18 @@ class Coverage:
 
 def coverage_of(loan: PledgeLoan) -> Coverage:
     if loan.risk_pool_id:
-        return Coverage(pool=loan.risk_pool, covered=True, note="")
-    pool = pool_of_region(loan.borrower.region_id)
-    if pool is None:
+        return coverage_from(own_pool=loan.risk_pool, region_pool=None)
+    return coverage_from(own_pool=None, region_pool=pool_of_region(loan.borrower.region_id))
+
+
+def coverage_from(*, own_pool, region_pool) -> Coverage:
+    """The rule on pools already read (anything with a ``name``; the API's reader reads them with the
+    loan): the loan's own pool covers it; with none, a region that has a pool did not take it in."""
+    if own_pool is not None:
+        return Coverage(pool=own_pool, covered=True, note="")
+    if region_pool is None:
         return Coverage(pool=None, covered=True, note="")
-    return Coverage(pool=pool, covered=False, note=not_covered_note())
+    return Coverage(pool=region_pool, covered=False, note=not_covered_note())
 
 
 # --- the breaker, and the warning ------------------------------------------------------------------

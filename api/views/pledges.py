@@ -12,6 +12,8 @@ from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import readers
+from api.readers import pledges as loan_reader
 from api.serializers.common import error_responses, flat_errors
 from api.serializers.pledges import (
     DefaultInSerializer,
@@ -86,7 +88,13 @@ def _check_shape(serializer_class, data) -> dict:
 
 
 def _loan_json(user, loan_id: int) -> dict:
+    if readers.enabled():
+        return loan_reader.loan_detail(user, loan_id)
     return LoanDetailSerializer(selectors.loan_for(user, loan_id)).data
+
+
+# The list's filters its reader takes (all of LoanFilter's).
+READER_FILTERS = frozenset({"status", "borrower_credit_code", "start_date_after", "start_date_before"})
 
 
 class LoanListCreate(generics.ListAPIView):
@@ -96,6 +104,13 @@ class LoanListCreate(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.loan_list(self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        filters = readers.taken_filters(LoanFilter, request, READER_FILTERS, PledgeLoan) if readers.enabled() else None
+        if filters is None:
+            return super().list(request, *args, **kwargs)
+        return readers.paginated(self, request, lambda size: loan_reader.loan_rows(request.user, request, size,
+                                                                                    filters))
 
     @extend_schema(summary="质押贷款列表（本行）", responses={200: LoanSerializer(many=True),
                                                    **error_responses(400, 401, 403)})

@@ -1,0 +1,94 @@
+"""Readers: the busiest GET endpoints' rows in one SQL statement each, straight into the contract's dicts.
+
+At 100,000 applications the ORM's query building and model instances and DRF's field objects were
+three quarters of a list request (bench/RESULTS.md, issue 15). On PostgreSQL a reader answers
+``GET /api/v1/pledges/``, ``GET /api/v1/pledges/{id}/`` (and the loan in the bank's POST responses)
+and ``GET /api/v1/applications/`` with one statement: the page, its nested rows as JSON and its
+``count`` together. The serializers stay the definition of every shape (the OpenAPI schema, SQLite,
+filters a reader does not take); ``tests/api/test_readers.py`` asserts that a reader gives exactly
+the serializer's JSON and the selectors' rows, for every kind of user. The visibility rules are the
+selectors' own, in their SQL form beside the ORM form (``pledges.selectors.loans_visible_sql``,
+``funding.selectors.visibility_sql``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+from rest_framework import serializers
+
+# DRF's own formatting of a timestamp (the current time zone, ISO 8601), so both paths agree.
+_DATETIME = serializers.DateTimeField()
+
+
+def enabled() -> bool:
+    return connection.vendor == "postgresql" and getattr(settings, "IPFUND_SQL_READERS", True)
+
+
+def datetime_text(value) -> str | None:
+    return None if value is None else _DATETIME.to_representation(value)
+
+
+def page_hint(request, page_size: int) -> tuple[int, int]:
+    """(offset, limit) of the page the request asks for, so its rows come with the count in one
+    statement; a page number Django's paginator refuses just leaves the hint at the first page."""
+    number = request.query_params.get("page", "1")
+    page = int(number) if str(number).isdigit() and 0 < int(number) < 10**9 else 1
+    return (page - 1) * page_size, page_size
+
+
+class SqlRows:
+    """What Django's paginator pages through: ``count()`` runs the statement for the hinted page
+    (rows and total together) and a slice of that page returns its rows; any other slice runs the
+    statement again at that offset. ``fetch(offset, limit)`` returns (total, rows)."""
+
+    def __init__(self, fetch, hint: tuple[int, int]) -> None:
+        self._fetch, self._hint = fetch, hint
+        self._total: int | None = None
+        self._rows: list = []
+
+    def count(self) -> int:
+        if self._total is None:
+            self._total, self._rows = self._fetch(*self._hint)
+        return self._total
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item):
+        if not isinstance(item, slice):
+            raise TypeError("SqlRows is sliced by the paginator only")
+        start, stop = item.start or 0, item.stop
+        offset, limit = self._hint
+        if self._total is not None and start == offset and stop is not None and stop - start <= limit:
+            return self._rows[: stop - start]
+        return self._fetch(start, (stop - start) if stop is not None else limit)[1]
+
+
+def fetch_all(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def taken_filters(filterset_class, request, taken: frozenset, model) -> dict | None:
+    """The request's filters cleaned by the view's FilterSet (a 400 as the ORM path gives it) when a
+    reader takes every one of them; None sends the request down the ORM path."""
+    from django_filters import utils  # noqa: PLC0415
+
+    present = {name for name in filterset_class.base_filters if request.query_params.get(name) not in (None, "")}
+    if not present:
+        return {}
+    if not present <= taken:
+        return None
+    filterset = filterset_class(request.query_params, queryset=model.objects.none(), request=request)
+    if not filterset.is_valid():
+        raise utils.translate_validation(filterset.errors)
+    return filterset.form.cleaned_data
+
+
+def paginated(view, request, rows_for):
+    """``view``'s paginated response of a reader's rows: ``rows_for(page_size)`` gives the SqlRows."""
+    paginator = view.paginator
+    page = paginator.paginate_queryset(rows_for(paginator.get_page_size(request)), request)
+    return view.get_paginated_response(page)

@@ -1,0 +1,116 @@
+"""The pledge loans' list and detail for the API, one statement each (see ``api.readers``)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
+
+from django.utils.translation import gettext as _
+
+from api.serializers.pledges import PoolShareSerializer
+from applicants.errors import NotFound
+from applicants.identifiers import normalize
+from core.money import ZERO, plain_decimal
+from pledges.interest import SHARE_SHOWN, ip_share
+from pledges.models import LoanStatus, PledgeLoan
+from pledges.pool import coverage_from, parts_of_loan
+from pledges.selectors import loans_visible_sql
+
+from . import SqlRows, datetime_text, fetch_all, page_hint
+
+_RIGHTS = ("(SELECT json_agg(json_build_array(r.kind, r.number, r.valuation::text) ORDER BY r.id)"
+           " FROM pledges_pledgedright r WHERE r.loan_id = l.id)")
+_COLUMNS = ("l.id, l.status, b.code, b.name, l.contract_no, br.credit_code, br.name, l.principal, l.annual_rate,"
+            " l.start_date, l.maturity_date, l.pledge_registration_no, l.outstanding_principal, l.created_at, "
+            + _RIGHTS)
+_FROM = ("pledges_pledgeloan l JOIN applicants_bank b ON b.id = l.bank_id"
+         " JOIN applicants_applicant br ON br.id = l.borrower_id")
+_DETAIL = f"""
+SELECT {_COLUMNS}, l.collateral_total, l.insured_or_guaranteed, own.name, region_pool.name,
+       (SELECT json_agg(json_build_array(p.date::text, p.principal::text, p.interest::text) ORDER BY p.date, p.id)
+          FROM pledges_repayment p WHERE p.loan_id = l.id)
+  FROM {_FROM}
+  LEFT JOIN pledges_riskpool own ON own.id = l.risk_pool_id
+  LEFT JOIN LATERAL (SELECT rp.name FROM pledges_riskpool rp WHERE rp.region_id = br.region_id
+                      ORDER BY rp.id LIMIT 1) region_pool ON l.risk_pool_id IS NULL
+ WHERE l.id = %s AND {{visible}}"""
+# The list's filters (api.views.pledges.LoanFilter's fields, validated by it first) as SQL.
+_FILTERS = {"status": "l.status = %s", "borrower_credit_code": "br.credit_code = %s",
+            "start_date_after": "l.start_date >= %s", "start_date_before": "l.start_date <= %s"}
+
+
+def _loan(row) -> dict:
+    return {
+        "id": row[0], "status": row[1], "bank": row[2], "bank_name": row[3], "contract_no": row[4],
+        "borrower_credit_code": row[5], "borrower_name": row[6], "principal": format(row[7], "f"),
+        "annual_rate": plain_decimal(row[8], min_places=4), "start_date": row[9].isoformat(),
+        "maturity_date": row[10].isoformat(), "pledge_registration_no": row[11],
+        "outstanding_principal": format(row[12], "f"),
+        "rights": [{"kind": kind, "number": number, "valuation": valuation}
+                   for kind, number, valuation in (row[14] or ())],
+    }
+
+
+def loan_detail(user, loan_id: int) -> dict:
+    """``LoanDetailSerializer(selectors.loan_for(user, loan_id)).data``; 404 when not visible."""
+    visible, params = loans_visible_sql(user)
+    rows = fetch_all(_DETAIL.format(visible=visible), [loan_id, *params])
+    if not rows:
+        raise NotFound(_("贷款不存在"))
+    row = rows[0]
+    out = _loan(row)
+    collateral, insured, own_pool, region_pool, repayments = row[15:20]
+    valuation = sum((Decimal(right["valuation"]) for right in out["rights"]), ZERO)
+    share = ip_share(SimpleNamespace(collateral_total=collateral), valuation)
+    coverage = coverage_from(own_pool=_named(own_pool), region_pool=_named(region_pool))
+    shares = []
+    if row[1] in (LoanStatus.DEFAULTED, LoanStatus.COMPENSATED):
+        shares = PoolShareSerializer(parts_of_loan(PledgeLoan(pk=row[0], status=row[1])), many=True).data
+    out.update({
+        "collateral_total": None if collateral is None else format(collateral, "f"),
+        "insured_or_guaranteed": insured, "ip_valuation": format(valuation, "f"),
+        "ip_share": format(share.quantize(SHARE_SHOWN, rounding=ROUND_HALF_UP), "f"),
+        "risk_coverage": coverage.as_json(), "pool_shares": shares,
+        "repayments": [{"date": day, "principal": principal, "interest": interest}
+                       for day, principal, interest in (repayments or ())],
+        "created_at": datetime_text(row[13]),
+    })
+    return out
+
+
+def _named(name: str | None):
+    return None if name is None else SimpleNamespace(name=name)
+
+
+def loan_rows(user, request, page_size: int, filters: dict) -> SqlRows:
+    """The visible loans newest first, under ``filters`` (cleaned by the view's FilterSet), for the
+    paginator: each page with its count in one statement."""
+    visible, params = loans_visible_sql(user)
+    where = [visible]
+    for name, condition in _FILTERS.items():
+        value = filters.get(name)
+        if value not in (None, ""):
+            where.append(condition)
+            params.append(normalize(value) if name == "borrower_credit_code" else value)
+    condition = " AND ".join(where)
+    # The count joins bank and borrower only when the condition names them: a bank's count is then
+    # an index-only scan (0.2 ms at 1,300 loans, 1.1 ms as a bitmap scan of the loans).
+    count_from = "pledges_pledgeloan l"
+    if "b." in condition or "br." in condition:
+        count_from = _FROM
+    sql = (f"SELECT (SELECT count(*) FROM {count_from} WHERE {condition}), page.* FROM (SELECT 1) one"
+           f" LEFT JOIN LATERAL (SELECT {_COLUMNS} FROM {_FROM} WHERE {condition}"
+           f" ORDER BY l.id DESC LIMIT %s OFFSET %s) page ON TRUE")
+
+    def fetch(offset: int, limit: int):
+        rows = fetch_all(sql, [*params, *params, limit, offset])
+        total = int(rows[0][0])
+        return total, [_loan_with_created(row[1:]) for row in rows if row[1] is not None]
+
+    return SqlRows(fetch, page_hint(request, page_size))
+
+
+def _loan_with_created(row) -> dict:
+    out = _loan(row)
+    out["created_at"] = datetime_text(row[13])
+    return out
