@@ -32,8 +32,11 @@ def datetime_text(value) -> str | None:
 def page_hint(request, page_size: int) -> tuple[int, int]:
     """(offset, limit) of the page the request asks for, so its rows come with the count in one
     statement; a page number Django's paginator refuses just leaves the hint at the first page."""
-    number = request.query_params.get("page", "1")
-    page = int(number) if str(number).isdigit() and 0 < int(number) < 10**9 else 1
+    try:
+        page = int(request.query_params.get("page", "1"))
+    except ValueError:  # "last", "abc", "²" (a digit to str.isdigit, not to int)
+        page = 1
+    page = page if 0 < page < 10**9 else 1
     return (page - 1) * page_size, page_size
 
 

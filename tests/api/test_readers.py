@@ -7,87 +7,32 @@ filter, and asserts the same JSON (and the same visible rows, straight from the 
 visibility rule)."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.readers import pledges as loan_reader
-from applicants.models import Role
 from funding import selectors as funding_selectors
-from funding.models import Application, ReviewAssignment
+from funding.models import Application
 from funding.workflow import ProgramCode
 from pledges import selectors as pledge_selectors
-from pledges import services
 from pledges.models import PledgeLoan
-from tests import factories
+from tests.api.readers_data import both, loan_users
 from tests.clients import api_client, token_client
-from tests.funding.helpers import industrialization_app, step, subsidy_app, to_approved
-from tests.pledges.helpers import IN_TERM, defaulted, register
-from tests.pledges.test_risk_pool import make_pool, pay
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
-def _both(settings, user, path: str):
-    """(reader's response, ORM path's response) to ``GET path`` as ``user``: status and JSON."""
-    answers = []
-    for fast in (True, False):
-        settings.IPFUND_SQL_READERS = fast
-        response = api_client(user).get(path)
-        answers.append((response.status_code, response.json()))
-    return answers
-
-
-def _other_region():
-    region = factories.RegionFactory()
-    bank = factories.BankFactory(region=region)
-    return {"region": region, "bank": bank, "borrower": factories.EnterpriseFactory(region=region),
-            "bank_user": factories.UserFactory(role=Role.BANK, region=region, bank=bank),
-            "fincenter": factories.UserFactory(role=Role.FIN_CENTER, region=region),
-            "clerk": factories.UserFactory(role=Role.IP_OFFICE, region=region)}
-
-
-@pytest.fixture
-def loans(world):
-    """Loans of every shape: a pool's covered loan defaulted, compensated and recovered; one the pool
-    did not take in; mixed collateral; repayments; another bank's; a loan of this county's bank to
-    another county's borrower and one of another county's bank to this county's borrower."""
-    other = _other_region()
-    make_pool(world, city="4000000.00", county="6000000.00")
-    first = register(world.bank1_user, collateral_total="9000000.00")
-    PledgeLoan.objects.filter(pk=first.pk).update(risk_pool=None)  # as one beyond the pool's leverage is
-    covered = register(world.bank1_user, borrower_credit_code=world.enterprise1.credit_code)
-    pay(world, defaulted(world, covered, "2000000.00"), amount="100000.01")
-    services.recovery_record(by=world.bank1_user, loan_id=covered.pk, **{"date": IN_TERM, "amount": "1000000.00"})
-    repaid = register(world.bank1_user, collateral_total="7777777.77", insured_or_guaranteed=True)
-    for interest in ("9625.00", "0.01", "12345.67"):
-        services.repayment_record(by=world.bank1_user, loan_id=repaid.pk,
-                                  **{"date": IN_TERM, "principal": "1000.10", "interest": interest})
-    register(world.bank2_user)
-    register(world.bank1_user, borrower_credit_code=other["borrower"].credit_code)
-    register(other["bank_user"], borrower_credit_code=world.enterprise2.credit_code)
-    register(other["bank_user"], borrower_credit_code=other["borrower"].credit_code)
-    services.loan_settle(by=world.bank1_user, loan_id=first.pk, date=IN_TERM)
-    return world, other
-
-
-def _loan_users(world, other):
-    national = factories.UserFactory(role=Role.ADMIN, is_superuser=True, is_staff=True, region=None)
-    return [world.bank1_user, world.bank2_user, world.fincenter, world.finance, world.admin, world.clerk,
-            world.applicant1, other["bank_user"], other["fincenter"], national]
-
-
 def test_every_loan_detail_is_the_serializers_for_every_user(loans, settings):
     world, other = loans
-    for user in _loan_users(world, other):
+    for user in loan_users(world, other):
         for loan_id in PledgeLoan.objects.values_list("pk", flat=True):
-            fast, orm = _both(settings, user, f"/api/v1/pledges/{loan_id}/")
+            fast, orm = both(settings, user, f"/api/v1/pledges/{loan_id}/")
             assert fast == orm, (user.username, loan_id)
 
 
 def test_the_detail_shows_pool_shares_coverage_and_repayments_as_the_serializer(loans, settings):
     world, _other = loans
-    shown = [_both(settings, world.bank1_user, f"/api/v1/pledges/{pk}/")[0][1]
+    shown = [both(settings, world.bank1_user, f"/api/v1/pledges/{pk}/")[0][1]
              for pk in PledgeLoan.objects.filter(bank=world.bank1).values_list("pk", flat=True)]
     assert any(body["pool_shares"] for body in shown)
     assert any(body["risk_coverage"]["covered"] is False for body in shown)
@@ -101,21 +46,21 @@ def test_the_detail_shows_pool_shares_coverage_and_repayments_as_the_serializer(
                                    "?start_date_after=not-a-date", "?unknown=1"])
 def test_loan_list_pages_are_the_orm_paths_for_every_user(loans, settings, query):
     world, other = loans
-    for user in _loan_users(world, other):
-        fast, orm = _both(settings, user, f"/api/v1/pledges/{query}")
+    for user in loan_users(world, other):
+        fast, orm = both(settings, user, f"/api/v1/pledges/{query}")
         assert fast == orm, (user.username, query)
 
 
 def test_the_credit_code_filter_is_normalised_as_the_orm_path_does(loans, settings):
     world, _other = loans
     code = world.enterprise1.credit_code.lower()
-    fast, orm = _both(settings, world.bank1_user, f"/api/v1/pledges/?borrower_credit_code={code}")
+    fast, orm = both(settings, world.bank1_user, f"/api/v1/pledges/?borrower_credit_code={code}")
     assert fast == orm and fast[1]["count"] == 1
 
 
 def test_loans_visible_sql_is_loans_visible_to(loans):
     world, other = loans
-    for user in _loan_users(world, other):
+    for user in loan_users(world, other):
         condition, params = pledge_selectors.loans_visible_sql(user)
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT l.id FROM {loan_reader._FROM} WHERE {condition}", params)
@@ -135,36 +80,6 @@ def test_a_loan_list_page_is_one_statement_beside_the_token_whatever_its_size(lo
 
 # --- applications --------------------------------------------------------------------------------
 
-@pytest.fixture
-def cases(world):
-    """Drafts, submitted, returned, approved cases; a bank's risk claim; an expert's assignment; an
-    automatically opened draft; another county's cases."""
-    other = _other_region()
-    other_world = factories.build_world()  # another county, its programs and people
-    subsidy_app(world)
-    to_approved(world, subsidy_app(world))
-    returned = step(subsidy_app(world), "submit", world.applicant1)
-    step(returned, "return_for_revision", world.clerk, comment="请补充材料")
-    sent = step(industrialization_app(world), "submit", world.applicant1)
-    ReviewAssignment.objects.create(application=sent, expert=world.experts[0], round=1)
-    subsidy_app(world, world.applicant2)
-    step(subsidy_app(other_world), "submit", other_world.applicant1)
-    make_pool(world)
-    defaulted(world, register(world.bank1_user, borrower_credit_code=world.enterprise1.credit_code))
-    opened = subsidy_app(world, world.applicant2)
-    Application.objects.filter(pk=opened.pk).update(auto_opened=True)  # as 免申即享 leaves it
-    both = factories.UserFactory(role=Role.APPLICANT, region=world.region, applicant=world.enterprise1)
-    both.groups.add(Group.objects.get(name=Role.EXPERT))
-    clerk_expert = factories.UserFactory(role=Role.IP_OFFICE, region=world.region)
-    clerk_expert.groups.add(Group.objects.get(name=Role.EXPERT))
-    ReviewAssignment.objects.create(application=sent, expert=clerk_expert, round=1)
-    national = factories.UserFactory(role=Role.ADMIN, is_superuser=True, is_staff=True, region=None)
-    users = [world.applicant1, world.applicant2, world.clerk, world.finance, world.fincenter, world.admin,
-             world.experts[0], world.experts[1], world.bank1_user, world.bank2_user, both, clerk_expert, national,
-             other["clerk"], other_world.clerk, other_world.applicant1]
-    return world, users
-
-
 @pytest.mark.parametrize("query", ["", "?page_size=2", "?page_size=2&page=2", "?page_size=3&page=last",
                                    "?page=99", "?page=0", "?state=submitted", "?state=draft", "?state=nope",
                                    f"?program={ProgramCode.APPLICATION_SUBSIDY}", "?program=nope",
@@ -174,7 +89,7 @@ def cases(world):
 def test_application_list_pages_are_the_orm_paths_for_every_user(cases, settings, query):
     _world, users = cases
     for user in users:
-        fast, orm = _both(settings, user, f"/api/v1/applications/{query}")
+        fast, orm = both(settings, user, f"/api/v1/applications/{query}")
         assert fast == orm, (user.username, query)
 
 
