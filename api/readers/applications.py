@@ -8,13 +8,16 @@ from funding.workflow import State
 
 from . import SqlRows, datetime_text, fetch_all, page_hint
 
-_COLUMNS = ("a.id, a.case_no, p.code, ap.id, ap.name, cb.code, a.title, a.fiscal_year, a.state, a.requested_amount,"
-            " a.approved_amount, a.disbursed_amount, a.created_at")
-_FROM = ("funding_application a JOIN funding_program p ON p.id = a.program_id"
-         " JOIN applicants_applicant ap ON ap.id = a.applicant_id"
-         " LEFT JOIN applicants_bank cb ON cb.id = a.claimant_bank_id")
+# Related rows through scalar subqueries, not joins: the same rows (NOT NULL foreign keys), planned
+# in 0.4 ms instead of 1.3–3 ms (api.readers.pledges says more).
+_COLUMNS = """a.id, a.case_no, (SELECT p.code FROM funding_program p WHERE p.id = a.program_id), a.applicant_id,
+  (SELECT ap.name FROM applicants_applicant ap WHERE ap.id = a.applicant_id),
+  (SELECT cb.code FROM applicants_bank cb WHERE cb.id = a.claimant_bank_id),
+  a.title, a.fiscal_year, a.state, a.requested_amount, a.approved_amount, a.disbursed_amount, a.created_at"""
 # ApplicationFilter's fields a reader takes (validated by it first); ``q`` stays with the ORM.
-_FILTERS = {"state": "a.state = %s", "program": "p.code = %s", "year": "a.fiscal_year = %s"}
+_FILTERS = {"state": "a.state = %s",
+            "program": "a.program_id IN (SELECT p.id FROM funding_program p WHERE p.code = %s)",
+            "year": "a.fiscal_year = %s"}
 TAKEN = frozenset(_FILTERS)
 
 
@@ -31,11 +34,10 @@ def application_rows(user, request, page_size: int, filters: dict) -> SqlRows:
     condition = " AND ".join(where)
     counted = counts.visible_count_sql(user, request.query_params)
     if counted is None:
-        # program is the only filter on another table: join it only then.
-        joins = " JOIN funding_program p ON p.id = a.program_id" if filters.get("program") else ""
-        counted = (f"SELECT count(*) FROM funding_application a{joins} WHERE {condition}", params)
+        counted = (f"SELECT count(*) FROM funding_application a WHERE {condition}", params)
     sql = (f"SELECT ({counted[0]}), page.* FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT {_COLUMNS}"
-           f" FROM {_FROM} WHERE {condition} ORDER BY {list_ordering_sql(user)} LIMIT %s OFFSET %s) page ON TRUE")
+           f" FROM funding_application a WHERE {condition} ORDER BY {list_ordering_sql(user)}"
+           " LIMIT %s OFFSET %s) page ON TRUE")
     labels = dict(State.choices)
 
     def fetch(offset: int, limit: int):

@@ -10,7 +10,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from api.readers import pledges as loan_reader
 from funding import selectors as funding_selectors
 from funding.models import Application
 from funding.workflow import ProgramCode
@@ -63,7 +62,7 @@ def test_loans_visible_sql_is_loans_visible_to(loans):
     for user in loan_users(world, other):
         condition, params = pledge_selectors.loans_visible_sql(user)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT l.id FROM {loan_reader._FROM} WHERE {condition}", params)
+            cursor.execute(f"SELECT l.id FROM pledges_pledgeloan l WHERE {condition}", params)
             by_sql = {row[0] for row in cursor.fetchall()}
         assert by_sql == set(pledge_selectors.loans_visible_to(user).values_list("pk", flat=True)), user.username
 
