@@ -3,7 +3,11 @@
 ``generate(applications=N, loans=M, seed=S)`` adds N applications and M pledge loans spread over
 programs, states, ten fiscal years, industries, townships, banks and regions. Rows are plain
 column values written in batches by ``devtools.bulk_rows`` (executemany / COPY, ids reserved up
-front); nothing global is switched off. Everything runs in one transaction.
+front); nothing global is switched off. Everything runs in one transaction. On PostgreSQL the
+batches are copied by a writer thread while the next ones are built, and the loaded tables'
+secondary indexes and foreign keys are rebuilt once after the load (``devtools.bulk_writer``);
+the chains are linked as rows are built (``core.audit_bulk``), with the hashes ``verify_audit``
+recomputes.
 
 Consistency (what ``verify_ledger`` checks): every approved/disbursed application has a commit
 entry for its approved amount and payment entries (unique voucher numbers) equal to its
@@ -18,12 +22,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 import sys
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import Group
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -42,6 +45,7 @@ from applicants.models import (
 from core.audit_chain import registered, seal_unchained
 from core.money import CENT, ZERO
 from devtools.bulk_rows import Table, flush_all
+from devtools.bulk_writer import Writer, big_page_cache, bulk_load, refresh_planner_statistics
 from devtools.demo_data import (
     DEMO_BUDGETS,
     REGION_CODE,
@@ -52,7 +56,7 @@ from devtools.demo_data import (
     ensure_region,
 )
 from devtools.identifiers import credit_code, patent_number, resident_id
-from devtools.synthetic_apps import AppBuilder
+from devtools.synthetic_apps import APP_TABLES, AppBuilder
 from funding import counts, ledger
 from funding.models import Account, Application, Budget, EntryKind, LedgerEntry
 from pledges.models import InterestSubsidyClaim, LoanEvent, LoanStatus, PledgedRight, PledgeLoan, Repayment
@@ -73,6 +77,8 @@ INDUSTRIES = [i for i in Industry.values]
 INDUSTRY_WEIGHTS = [18, 14, 12, 16, 12, 12, 6, 10]
 WITH_IDS = (Applicant, IPAsset, PledgeLoan, Application, InterestSubsidyClaim)  # rows others refer to
 YEARS = 10
+# Complete after the loans (their indexes are rebuilt while the applications are built).
+LOAN_TABLES = (Applicant, PledgeLoan, PledgedRight, Repayment, LoanEvent)
 TITLES = {
     Industry.CRISP_PLUM: "脆李", Industry.MEDICINAL_HERBS: "中药材", Industry.NAVEL_ORANGE: "脐橙",
     Industry.AGRI_PROCESSING: "农产品加工", Industry.NEW_MATERIALS: "复合材料", Industry.CULTURE_TOURISM: "文旅",
@@ -126,12 +132,13 @@ class Generator:
         self.loans: list[LoanFacts] = []
         self.counts: dict[str, int] = {}
         self.t: dict[str, Table] = {}
+        self.writer: Writer | None = None
 
     # --- helpers -------------------------------------------------------------------------
     def table(self, model) -> Table:
         name = model._meta.model_name
         if name not in self.t:
-            self.t[name] = Table(model, self.counts, ids=model in WITH_IDS)
+            self.t[name] = Table(model, self.counts, ids=model in WITH_IDS, writer=self.writer)
         return self.t[name]
 
     def count(self, name: str, n: int) -> None:
@@ -319,7 +326,7 @@ class Generator:
         """Allocate every budget this run touched (or top it up) so that available ≥ 0."""
         ids = [bid for ctx in self.regions for bid in ctx.budgets.values()]
         rows = ledger.budgets_with_figures(Budget.objects.filter(pk__in=ids)).values(
-            "pk", "year", "program__code", "fig_allocated", "fig_available")
+            "pk", "year", "program__code", "fig_allocated", "fig_available").order_by("pk")  # same ids every run
         entries = self.table(LedgerEntry)
         for row in rows:
             available = row["fig_available"]
@@ -342,45 +349,27 @@ class Generator:
             seal_unchained(chain)
 
     def run(self) -> dict[str, int]:
-        with _big_page_cache(), transaction.atomic():
+        with big_page_cache(), transaction.atomic():
             self.setup_regions()
-            self.create_parties()
-            self.create_loans()
-            flush_all(self.t.values())
-            AppBuilder(self).run(self.n_apps)
-            flush_all(self.t.values())  # before the budget figures are read
+            with bulk_load([m._meta.db_table for m in (*LOAN_TABLES, *APP_TABLES)]) as load:
+                self.writer = load.writer  # PostgreSQL: batches copied while the next ones are built
+                try:
+                    self.create_parties()
+                    self.create_loans()
+                    flush_all(self.t.values())
+                    load.restore([m._meta.db_table for m in LOAN_TABLES])
+                    AppBuilder(self).run(self.n_apps)
+                    flush_all(self.t.values())  # before the budget figures are read
+                finally:
+                    self.writer = None
+                    for table in self.t.values():
+                        table.writer = None
             self.fund_budgets()
             self.seal_audit_chains()
             counts.rebuild()  # the bulk inserts bypassed Application.save
-        _refresh_planner_statistics()
+        refresh_planner_statistics(skip=load.analyzed)
         self.counts.pop("_defaults", None)
         return self.counts
-
-
-def _refresh_planner_statistics() -> None:
-    """After a bulk load the planner's row estimates are stale until autovacuum catches up; with them,
-    PostgreSQL picked a 200 ms nested loop over a 0.6 ms index scan for the application list."""
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-
-
-@contextmanager
-def _big_page_cache():
-    """SQLite only, this connection only: a page cache large enough for one big transaction.
-
-    With the default 2 MB cache the transaction spills dirty index pages to the WAL again and
-    again (gigabytes written for a few hundred MB of data). Restored afterwards."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        previous = cursor.execute("PRAGMA cache_size").fetchone()[0]
-        cursor.execute("PRAGMA cache_size = -1000000")  # KiB: up to ~1 GB, allocated as needed
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:

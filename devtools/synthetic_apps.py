@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from applicants.models import Industry
+from applicants.models import Industry, IPAsset
 from core.money import CENT, ZERO
 from devtools.demo_data import item_scores_for
 from funding.models import (
@@ -28,6 +28,9 @@ from funding.workflow import State as S
 from funding.workflow import Transition as T
 from pledges.models import InterestSubsidyClaim, InterestSubsidyLoan, RiskCompensationClaim
 
+# Every table ``AppBuilder`` writes (with IPAsset, which the loans write too).
+APP_TABLES = (IPAsset, Application, PatentClaim, Review, ReviewAssignment, TransitionLog, LedgerEntry, SubsidyClaim,
+              IndustrializationPlan, AwardNomination, InterestSubsidyClaim, InterestSubsidyLoan, RiskCompensationClaim)
 RELEASED = (S.REJECTED, S.WITHDRAWN)
 PAST = ((S.DISBURSED, 55), (S.APPROVED, 10), (S.REJECTED, 20), (S.WITHDRAWN, 7), (S.RETURNED, 2),
         (S.PUBLICITY, 1), (S.ACCEPTED, 2), (S.SUBMITTED, 3))
