@@ -68,6 +68,26 @@ class SqlRows:
         return self._fetch(start, (stop - start) if stop is not None else limit)[1]
 
 
+def filtered(visible: tuple[str, list], filters: dict, conditions: dict) -> tuple[str, list]:
+    """The visibility condition AND each given filter's: ``conditions`` maps a filter to its SQL and
+    the conversion of its cleaned value to the parameter."""
+    where, params = [visible[0]], list(visible[1])
+    for name, (sql, convert) in conditions.items():
+        value = filters.get(name)
+        if value not in (None, ""):
+            where.append(sql)
+            params.append(convert(value))
+    return " AND ".join(where), params
+
+
+def page_sql(count: str, columns: str, table: str, condition: str, ordering: str) -> str:
+    """One statement for a page and its count: the count (a scalar subquery) on every row, and one
+    row of NULLs beside it when the page is empty. Parameters: the count's, the condition's, then
+    LIMIT and OFFSET."""
+    return (f"SELECT ({count}), page.* FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT {columns} FROM {table}"
+            f" WHERE {condition} ORDER BY {ordering} LIMIT %s OFFSET %s) page ON TRUE")
+
+
 def fetch_all(sql: str, params: list) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

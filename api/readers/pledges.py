@@ -20,7 +20,7 @@ from pledges.models import LoanStatus, PledgeLoan
 from pledges.pool import coverage_from, parts_of_loan
 from pledges.selectors import loans_visible_sql
 
-from . import SqlRows, datetime_text, fetch_all, page_hint
+from . import SqlRows, datetime_text, fetch_all, filtered, page_hint, page_sql
 
 _COLUMNS = """l.id, l.status,
   (SELECT json_build_array(b.code, b.name) FROM applicants_bank b WHERE b.id = l.bank_id),
@@ -42,9 +42,13 @@ SELECT {_COLUMNS}, l.collateral_total, l.insured_or_guaranteed,
   FROM pledges_pledgeloan l
  WHERE l.id = %s AND {{visible}}"""
 # The list's filters (api.views.pledges.LoanFilter's fields, validated by it first) as SQL.
-_FILTERS = {"status": "l.status = %s",
-            "borrower_credit_code": "l.borrower_id IN (SELECT br.id FROM applicants_applicant br WHERE br.credit_code = %s)",
-            "start_date_after": "l.start_date >= %s", "start_date_before": "l.start_date <= %s"}
+_FILTERS = {
+    "status": ("l.status = %s", str),
+    "borrower_credit_code": ("l.borrower_id IN (SELECT br.id FROM applicants_applicant br WHERE br.credit_code = %s)",
+                             normalize),
+    "start_date_after": ("l.start_date >= %s", lambda day: day),
+    "start_date_before": ("l.start_date <= %s", lambda day: day),
+}
 
 
 def _loan(row) -> dict:
@@ -94,18 +98,10 @@ def _named(name: str | None):
 def loan_rows(user, request, page_size: int, filters: dict) -> SqlRows:
     """The visible loans newest first, under ``filters`` (cleaned by the view's FilterSet), for the
     paginator: each page with its count in one statement."""
-    visible, params = loans_visible_sql(user)
-    where = [visible]
-    for name, condition in _FILTERS.items():
-        value = filters.get(name)
-        if value not in (None, ""):
-            where.append(condition)
-            params.append(normalize(value) if name == "borrower_credit_code" else value)
-    condition = " AND ".join(where)
+    condition, params = filtered(loans_visible_sql(user), filters, _FILTERS)
     # With a bank's condition the count is an index-only scan of the loans' bank index.
-    sql = (f"SELECT (SELECT count(*) FROM pledges_pledgeloan l WHERE {condition}), page.* FROM (SELECT 1) one"
-           f" LEFT JOIN LATERAL (SELECT {_COLUMNS} FROM pledges_pledgeloan l WHERE {condition}"
-           f" ORDER BY l.id DESC LIMIT %s OFFSET %s) page ON TRUE")
+    sql = page_sql(f"SELECT count(*) FROM pledges_pledgeloan l WHERE {condition}", _COLUMNS, "pledges_pledgeloan l",
+                   condition, "l.id DESC")
 
     def fetch(offset: int, limit: int):
         rows = fetch_all(sql, [*params, *params, limit, offset])
