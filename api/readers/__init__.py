@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
+from django_filters import utils as filter_utils
 from rest_framework import serializers
 
 # DRF's own formatting of a timestamp (the current time zone, ISO 8601), so both paths agree.
@@ -55,9 +56,6 @@ class SqlRows:
             self._total, self._rows = self._fetch(*self._hint)
         return self._total
 
-    def __len__(self) -> int:
-        return self.count()
-
     def __getitem__(self, item):
         if not isinstance(item, slice):
             raise TypeError("SqlRows is sliced by the paginator only")
@@ -97,8 +95,6 @@ def fetch_all(sql: str, params: list) -> list[tuple]:
 def taken_filters(filterset_class, request, taken: frozenset, model) -> dict | None:
     """The request's filters cleaned by the view's FilterSet (a 400 as the ORM path gives it) when a
     reader takes every one of them; None sends the request down the ORM path."""
-    from django_filters import utils  # noqa: PLC0415
-
     present = {name for name in filterset_class.base_filters if request.query_params.get(name) not in (None, "")}
     if not present:
         return {}
@@ -106,7 +102,7 @@ def taken_filters(filterset_class, request, taken: frozenset, model) -> dict | N
         return None
     filterset = filterset_class(request.query_params, queryset=model.objects.none(), request=request)
     if not filterset.is_valid():
-        raise utils.translate_validation(filterset.errors)
+        raise filter_utils.translate_validation(filterset.errors)
     return filterset.form.cleaned_data
 
 

@@ -21,6 +21,15 @@ _FILTERS = {"state": ("a.state = %s", str),
 TAKEN = frozenset(_FILTERS)
 
 
+def takes(filters: dict | None) -> bool:
+    """Whether the reader answers under these cleaned filters (None: a filter it does not take). A
+    year that is not a whole number in range stays with the ORM path, which rounds it its own way."""
+    if filters is None:
+        return False
+    year = filters.get("year")
+    return year is None or (year == int(year) and 0 <= year < 10**6)
+
+
 def application_rows(user, request, page_size: int, filters: dict) -> SqlRows:
     """``ApplicationListSerializer(selectors.application_list(user) filtered, many=True).data`` by page,
     each page and its count (the counters where they answer, as ``funding.counts`` says) in one statement."""

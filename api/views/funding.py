@@ -178,8 +178,7 @@ class ApplicationListCreate(generics.ListAPIView):
         filters = None
         if readers.enabled():
             filters = readers.taken_filters(ApplicationFilter, request, application_reader.TAKEN, Application)
-        year = (filters or {}).get("year")
-        if filters is None or (year is not None and (year != int(year) or not 0 <= year < 10**6)):
+        if not application_reader.takes(filters):
             return super().list(request, *args, **kwargs)  # the ORM path: a text search, an odd year
         return readers.paginated(self, request, lambda size: application_reader.application_rows(
             request.user, request, size, filters))
