@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Where one request's time goes: ``python bench/request_profile.py [call …] [--sql]`` against a bench database.
+"""Where one request's time goes: ``python bench/request_profile.py [call …] [--sql] [--top]`` against a bench database.
 
 Runs each call of the API part (the same requests bench/run.py sends, through Django's test client in
 one process, production settings) 40 times: the median time, the time inside database calls, the
@@ -22,13 +22,14 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings_production")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + "x" * 50)
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,testserver")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 
-import django
+import django  # noqa: E402  after the settings environment above
 
 django.setup()
 
@@ -132,6 +133,12 @@ def profile(name: str, call, show_sql: bool) -> None:
     if show_sql:
         for sql in seen[: len(seen) // RUNS]:
             print("    ", sql[:160])
+    if "--top" in sys.argv:  # the project's own functions by cumulative time per request
+        stats = pstats.Stats(profiler).stats
+        mine = [(cum, file, line, fn) for (file, line, fn), (_cc, _nc, _own, cum, _callers) in stats.items()
+                if str(ROOT) in file and "/.venv/" not in file and "/bench/" not in file]
+        for cum, file, line, fn in sorted(mine, reverse=True)[:40]:
+            print(f"    {1000 * cum / (RUNS // 2):6.2f} ms  {Path(file).relative_to(ROOT)}:{line} {fn}")
 
 
 def main() -> None:

@@ -174,6 +174,13 @@ def canonical(seq: int, prev_hash: str, row: dict[str, Any]) -> bytes:
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+def canonical_row(row: dict[str, Any]) -> str:
+    """The ``row`` part of ``canonical``: ``canonical(seq, prev, row)`` is exactly the UTF-8 of
+    ``'{"prev":"<prev>","row":<canonical_row(row)>,"seq":<seq>}'`` (keys sorted; a hash is hex), which
+    lets PostgreSQL hash a row whose head it has just locked (``core.audit_seal``)."""
+    return json.dumps(_plain(row), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def row_hash(seq: int, prev_hash: str, row: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(seq, prev_hash, row)).hexdigest()
 

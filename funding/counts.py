@@ -68,9 +68,33 @@ def moved(old: Key | None, new: Key, shard: int) -> None:
     old = None if old is None else tuple_key(old)
     if old == new:
         return
+    if old is not None and connection.vendor == "postgresql":
+        _move(old, new, shard)
+        return
     deltas = {new: 1} if old is None else {old: -1, new: 1}
     for key in sorted(deltas):
         _add(key, shard, deltas[key])
+
+
+def _move(old: Key, new: Key, shard: int) -> None:
+    """Both rows in one statement (PostgreSQL), still in key order: the second sub-statement reads the
+    first's RETURNING, so the first has run (and locked its row) before the second starts."""
+    table = connection.ops.quote_name(ApplicationCount._meta.db_table)
+    program = connection.ops.quote_name(Program._meta.db_table)
+    decrement = (f"UPDATE {table} SET n = n - 1 WHERE program_id = %s AND fiscal_year = %s AND state = %s "
+                 f"AND auto_opened = %s AND shard = %s")
+    increment = (f"INSERT INTO {table} (program_id, region_id, fiscal_year, state, auto_opened, shard, n) "
+                 f"SELECT %s, (SELECT region_id FROM {program} WHERE id = %s), %s, %s, %s, %s, 1 "
+                 f"{{after}} ON CONFLICT (program_id, fiscal_year, state, auto_opened, shard) "
+                 f"DO UPDATE SET n = {table}.n + excluded.n")
+    up, down = [new[0], *new, shard], [*old, shard]
+    with connection.cursor() as cursor:
+        if old < new:
+            cursor.execute(f"WITH first AS ({decrement} RETURNING 1) "
+                           + increment.format(after="WHERE (SELECT count(*) FROM first) >= 0"), down + up)
+        else:
+            cursor.execute(f"WITH first AS ({increment.format(after='')} RETURNING 1) "
+                           f"{decrement} AND (SELECT count(*) FROM first) >= 0", up + down)
 
 
 def rebuild() -> int:

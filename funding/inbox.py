@@ -2,6 +2,9 @@
 act on the case next (the program's intake role, finance once the case reached it, the experts of
 the current round). The acting user is told by the page itself, not by a message."""
 
+from dataclasses import dataclass
+
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -42,29 +45,57 @@ def _staff_ids(app: Application, role: str) -> set[int]:
     return set(users.values_list("pk", flat=True))
 
 
-def concerned(app: Application) -> set[int]:
-    ids = _claimant_ids(app)
+def _claimant_q(app: Application) -> Q:
+    if app.claimant_bank_id:
+        return Q(bank_id=app.claimant_bank_id, is_active=True)
+    return Q(applicant_id=app.applicant_id, is_active=True)
+
+
+def _is_claimant(app: Application, user_row: dict) -> bool:
+    """``_claimant_q`` on a row already read (the row may have come in as staff or expert)."""
+    if not user_row["is_active"]:
+        return False
+    if app.claimant_bank_id:
+        return user_row["bank_id"] == app.claimant_bank_id
+    return user_row["applicant_id"] == app.applicant_id
+
+
+@dataclass(frozen=True)
+class Concerned:
+    """Who a case's state concerns now: every user to tell (inbox), and the claimant's users' emails."""
+
+    user_ids: frozenset[int]
+    claimant_emails: tuple[str, ...]
+
+
+def concerned_now(app: Application) -> Concerned:
+    """The claimant's users, the staff who act next and the round's experts: one query."""
+    who = _claimant_q(app)
     kinds = next_actor_kinds(app)
-    if INTAKE in kinds:
-        ids |= _staff_ids(app, workflow_for(app.program.code).intake_role)
-    if FINANCE in kinds:
-        ids |= _staff_ids(app, Role.FINANCE)
+    roles = ([workflow_for(app.program.code).intake_role] if INTAKE in kinds else []) + (
+        [Role.FINANCE] if FINANCE in kinds else [])
+    if roles:
+        in_roles = User.groups.through.objects.filter(group__name__in=roles).values("user_id")
+        who |= Q(pk__in=in_roles, is_active=True, region_id=app.program.region_id)
     if app.state == State.UNDER_REVIEW:
-        ids |= set(ReviewAssignment.objects.filter(application=app, round=app.review_round)
-                   .values_list("expert_id", flat=True))
-    return ids
+        who |= Q(pk__in=ReviewAssignment.objects.filter(application=app, round=app.review_round)
+                 .values("expert_id"))
+    rows = list(User.objects.filter(who).values("pk", "email", "is_active", "bank_id", "applicant_id"))
+    return Concerned(user_ids=frozenset(row["pk"] for row in rows),
+                     claimant_emails=tuple(row["email"] for row in rows if row["email"] and _is_claimant(app, row)))
 
 
 def link(app: Application) -> str:
     return reverse("funding:detail", args=[app.pk])
 
 
-def after_transition(app: Application, transition_label: str, by: User | None) -> None:
-    """One message per concerned user (in the transition's transaction)."""
+def after_transition(app: Application, transition_label: str, by: User | None) -> Concerned:
+    """One message per concerned user (in the transition's transaction); returns who they are."""
     text = _("申请 #%(id)s「%(title)s」：%(action)s，现为%(state)s") % {
         "id": app.pk, "title": app.title[:80], "action": transition_label, "state": State(app.state).label}
-    ids = concerned(app) - {getattr(by, "pk", None)}
-    inbox.post(user_ids=ids, text=text, link=link(app))
+    people = concerned_now(app)
+    inbox.post(user_ids=set(people.user_ids) - {getattr(by, "pk", None)}, text=text, link=link(app))
+    return people
 
 
 def after_objection(app: Application) -> None:

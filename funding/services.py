@@ -154,8 +154,10 @@ def application_update_draft(*, application_id: int, by: User, title: str | None
 
 
 def _locked(application_id: int, by: User) -> Application:
-    """The case, locked, with its program, if ``by`` may see it (404 otherwise): one query."""
-    app = (Application.objects.select_for_update(of=("self",)).select_related("program")
+    """The case, locked, with its program, applicant and claiming bank (what its API body shows), if
+    ``by`` may see it (404 otherwise): one query, the case's row alone locked."""
+    app = (Application.objects.select_for_update(of=("self",))
+           .select_related("program", "applicant", "claimant_bank")
            .filter(visibility_filter(by), pk=application_id).first())
     if app is None:
         raise NotFound(_("申请不存在"))
@@ -229,8 +231,8 @@ def application_transition(*, application_id: int, name: str, by: User, comment:
         if app.state in RELEASING_STATES:
             PatentClaim.objects.filter(application=app).update(live=False)
             handler.on_released(app, by=by)
-        inbox.after_transition(app, Transition(name).label, by)
-        notify.after_commit(app, Transition(name).label, comment)
+        people = inbox.after_transition(app, Transition(name).label, by)
+        notify.after_commit(app, Transition(name).label, comment, claimant_emails=people.claimant_emails)
     return app
 
 

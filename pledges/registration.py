@@ -147,7 +147,9 @@ def loan_register(*, by: User, contract_no: str | None = None, borrower_credit_c
             raise _already_pledged(taken)
         risk_pool, coverage = cover_new_loan(borrower, clean["principal"])  # locks the pool: leverage (pledges.pool)
         try:
-            with transaction.atomic():
+            # No savepoint: a duplicate contract ends the whole registration (the 409 rolls it back; an
+            # idempotent call's own savepoint keeps its record), so nothing runs after the error here.
+            with transaction.atomic(savepoint=False):
                 loan = PledgeLoan.objects.create(
                     bank=bank, borrower=borrower, contract_no=clean["contract_no"], principal=clean["principal"],
                     annual_rate=clean["annual_rate"], start_date=clean["start_date"],

@@ -58,8 +58,12 @@ def _program_or_404(request, code: str):
     return found[0]
 
 
-def _detail(request, app: Application, code: int = 200) -> Response:
-    app = selectors.application_for(request.user, app.pk)
+def _detail(request, app: Application, code: int = 200, *, fresh: bool = False) -> Response:
+    """The case as the caller sees it: re-read unless ``fresh`` (read just now, or the transition's
+    locked and saved instance, which no later statement of its transaction changes: tests/api/helpers.go
+    compares every transition's body with a fresh GET)."""
+    if not fresh:
+        app = selectors.application_for(request.user, app.pk)
     return Response(ApplicationDetailSerializer(app, context={"request": request}).data, status=code)
 
 
@@ -206,7 +210,7 @@ class ApplicationListCreate(generics.ListAPIView):
 class ApplicationDetail(APIView):
     @extend_schema(responses={200: ApplicationDetailSerializer, **error_responses(404)})
     def get(self, request, pk: int):
-        return _detail(request, selectors.application_for(request.user, pk))
+        return _detail(request, selectors.application_for(request.user, pk), fresh=True)
 
     @extend_schema(request=ApplicationUpdateSerializer, responses={200: ApplicationDetailSerializer,
                                                                    **error_responses(400, 403, 404, 409)})
@@ -232,7 +236,7 @@ class ApplicationTransition(APIView):
         comment = data.pop("comment", "")
         app = services.application_transition(application_id=pk, name=name, by=request.user, comment=comment,
                                               data=data)
-        return _detail(request, app)
+        return _detail(request, app, fresh=True)
 
 
 class ApplicationHistory(generics.ListAPIView):

@@ -3,13 +3,17 @@ to a pending row is caught as surely as what they could do to a linked one; a co
 wait to be sealed without a finding, and one stream that cannot be sealed keeps neither other streams
 nor ``verify_audit`` from working. Real commits (transaction=True), on SQLite and PostgreSQL."""
 
+import datetime as dt
 import threading
+from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from core import audit_seal
+from core.audit_chain import canonical, canonical_row, registered
 from funding.models import AuditChainHead
 from ops.management.commands import verify_audit
 from pledges import services
@@ -236,3 +240,58 @@ def test_verify_audit_lists_findings_even_if_sealing_a_stream_fails(world, loan)
         pytest.fail("verify_audit crashed in seal_pending_all before listing any finding")
     assert code != 0 and "还款记录" in out
     assert findings()  # the forged row is a finding either way
+
+
+@pytest.mark.postgres
+def test_the_sealing_transaction_locks_the_heads_and_commits_without_waiting_for_the_disk(loan):
+    """``_lock_heads`` turns ``synchronous_commit`` off for its transaction only, in the locking
+    statement itself (one round trip), and still returns the locked heads."""
+    chain = next(c for c in registered() if c.name == "loan_event")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    with transaction.atomic():
+        heads = audit_seal._lock_heads(AuditChainHead, [(chain, f"bank:{loan.bank_id}")])
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "off"
+            cursor.execute("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                           "WHERE l.pid = pg_backend_pid() AND c.relname = %s AND l.mode = 'RowShareLock'",
+                           [AuditChainHead._meta.db_table])
+            assert cursor.fetchone()[0] == 1
+    assert list(heads) == [("loan_event", f"bank:{loan.bank_id}")]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+
+
+def test_the_row_part_of_the_canonical_bytes_is_what_sql_is_given():
+    """``audit_chain.canonical`` is the row's ``canonical_row`` between the prev hash and the seq: the
+    identity the one-statement sealing (PostgreSQL's ``sha256``) relies on, for odd values too."""
+    row = {"detail": {"说明": "引号\"、反斜杠\\、换行\n、\x00、😀", "amount": Decimal("1.10")},
+           "at": dt.datetime(2026, 12, 2, 8, 0, tzinfo=dt.UTC), "n": 3, "ok": True, "none": None, "list": [1, "二"]}
+    expected = f'{{"prev":"{"a" * 64}","row":{canonical_row(row)},"seq":17}}'.encode()
+    assert canonical(17, "a" * 64, row) == expected
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("text", ["普通说明", "引号\"与反斜杠\\", "换行\n制表\t", "😀 emoji 与 \u3000 全角空格", "\u2028 行分隔符 \u00e9"])
+def test_a_row_sealed_in_one_statement_hashes_as_python_does(loan, text):
+    """The sealing after commit links a lone row with PostgreSQL's sha256 in one statement, no
+    transaction of its own; the verifier recomputes every hash in Python and finds nothing."""
+    with CaptureQueriesContext(connection) as seen:
+        note = _note(loan, text=text)
+    sealing = [q["sql"] for q in seen.captured_queries if "sha256" in q["sql"]]
+    assert len(sealing) == 1
+    assert not any(q["sql"].startswith("SELECT id, chain") for q in seen.captured_queries)
+    assert _seq(note) == 2 and findings() == []
+
+
+@pytest.mark.postgres
+def test_a_repayment_seals_its_two_chains_in_one_statement(world, loan):
+    with CaptureQueriesContext(connection) as seen:
+        _repay(world, loan)
+    assert sum("sha256" in q["sql"] for q in seen.captured_queries) == 1
+    assert Repayment.objects.filter(loan=loan, seq__isnull=True).count() == 0
+    assert LoanEvent.objects.filter(loan=loan, seq__isnull=True).count() == 0
+    assert findings() == []

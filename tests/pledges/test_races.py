@@ -67,3 +67,27 @@ def test_concurrent_retries_with_one_key_make_one_loan_and_identical_responses()
     assert all(data == results[0][1] for _, data in results)
     assert PledgeLoan.objects.count() == 1
     assert IdempotencyRecord.objects.count() == 1
+
+
+@pytest.mark.parametrize("keyed", [False, True])
+def test_one_bank_racing_itself_for_one_contract_number_registers_it_once(keyed):
+    """The duplicate contract caught by the unique index (not by the check before it): a clean 409
+    each time, the connection usable after it, an idempotency record kept for each keyed loser."""
+    world = build_world()
+
+    def register(i):
+        body = loan_body(contract_no="RACE-SAME",
+                         rights=[{"kind": "patent", "number": make_patent_number(), "valuation": "1000.00"}])
+        headers = {"HTTP_IDEMPOTENCY_KEY": f"race-{i}"} if keyed else {}
+        client = api_client(world.bank1_user)
+        response = client.post(URL, body, format="json", **headers)
+        after = client.get(URL)  # the same connection, after the error
+        return response.status_code, response.json(), after.status_code
+
+    results = _race(12, register)
+    assert sorted(status for status, _, _ in results).count(201) == 1, results
+    assert all(body["code"] == "duplicate_contract" for status, body, _ in results if status != 201), results
+    assert {after for _, _, after in results} == {200}
+    assert PledgeLoan.objects.filter(contract_no="RACE-SAME").count() == 1
+    assert PledgedRight.objects.count() == 1
+    assert IdempotencyRecord.objects.count() == (12 if keyed else 0)
