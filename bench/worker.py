@@ -95,15 +95,20 @@ def _user(username: str, role: str, **fields):
 def _submitted(region, n: int) -> list[int]:
     """``n`` submitted subsidy applications of the region's enterprises, for the accept loads."""
     from applicants.models import Applicant
+    from funding import rule_versions
     from funding.models import Application, Program
     from funding.workflow import ProgramCode, State
 
     program = Program.objects.get(region=region, code=ProgramCode.APPLICATION_SUBSIDY)
     applicants = list(Applicant.objects.filter(region=region, kind="enterprise").values_list("pk", flat=True)[:200])
     year = django.utils.timezone.localdate().year
+    # As a submission leaves a case: judged by the rules frozen then (an accept reads them, not the versions).
+    rules, version = rule_versions.rules_on(program)
+    frozen = rules.as_json()
     apps = Application.objects.bulk_create([
         Application(program=program, applicant_id=applicants[i % len(applicants)], fiscal_year=year,
-                    title=f"压测申请 {i}", requested_amount="1000.00", state=State.SUBMITTED)
+                    title=f"压测申请 {i}", requested_amount="1000.00", state=State.SUBMITTED,
+                    frozen_rules=frozen, rule_version=version)
         for i in range(n)
     ], batch_size=1000)
     return [a.pk for a in apps]

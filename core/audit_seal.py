@@ -275,13 +275,14 @@ def seal_streams(pairs: list[tuple[Chain, str]], *, lock_timeout_ms: int | None 
     if not pairs:
         return 0
     pairs, head_model = _in_lock_order(pairs)
+    _create_missing_heads(head_model, pairs)
     links: dict[type[models.Model], list[tuple[int, int, str, str]]] = {}
     moved: list[tuple[int, int, str]] = []
     with transaction.atomic():
         heads = _lock_heads(head_model, pairs, lock_timeout_ms=lock_timeout_ms)
         for chain, stream in pairs:
             head = heads.get((chain.name, stream))
-            if head is None:  # first use of the stream
+            if head is None:  # deleted since (SQL): recreated from the chained tail, out of lock order
                 locked = _locked_head(chain, stream)
                 head = (locked.pk, locked.seq, locked.hash)
             pk, seq, prev = head
@@ -298,6 +299,21 @@ def seal_streams(pairs: list[tuple[Chain, str]], *, lock_timeout_ms: int | None 
                 moved.append((pk, seq, prev))
         _write(head_model, {model: rows for model, rows in links.items() if rows}, moved)
     return sum(len(rows) for rows in links.values())
+
+
+def _create_missing_heads(head_model, pairs: list[tuple[Chain, str]]) -> None:
+    """A stream's first use: create its head (from its chained tail) before any head is locked, each
+    in its own short transaction, so the sealing then takes all its heads in lock order. Creating it
+    while holding an earlier head deadlocked against sealers holding this one's neighbours."""
+    keys = {(chain.name, stream) for chain, stream in pairs}
+    query = models.Q()
+    for chain_name, stream in keys:
+        query |= models.Q(chain=chain_name, stream=stream)
+    existing = set(head_model.objects.filter(query).values_list("chain", "stream"))
+    for chain, stream in pairs:
+        if (chain.name, stream) not in existing:
+            with transaction.atomic():  # created (or found, if another sealer won) and committed at once
+                _locked_head(chain, stream)
 
 
 def _lock_heads(head_model, pairs: list[tuple[Chain, str]], *, lock_timeout_ms: int | None = None
