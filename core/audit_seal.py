@@ -159,8 +159,8 @@ def seal_written(written: list[tuple[Chain, str, int, str, dict]]) -> None:
     if len(written) == len(pairs) and transaction.get_connection().vendor == "postgresql":
         # The common case, one row per stream: all of it in one statement, no transaction of its own.
         try:
-            if _seal_in_one_statement(head_model, pairs, written):
-                return
+            _seal_in_one_statement(head_model, pairs, written)
+            return
         except DataError:
             pass  # the guard: a row or a head was not as written (see _seal_in_one_statement)
         except DatabaseError:
@@ -195,7 +195,7 @@ def seal_written(written: list[tuple[Chain, str, int, str, dict]]) -> None:
 
 
 def _seal_in_one_statement(head_model, pairs: list[tuple[Chain, str]],
-                           written: list[tuple[Chain, str, int, str, dict]]) -> bool:
+                           written: list[tuple[Chain, str, int, str, dict]]) -> None:
     """``seal_written`` for one row per stream, as one statement in autocommit (PostgreSQL): it locks
     the heads in lock order (``FOR UPDATE`` returns each head as its last sealer left it), hashes each
     row after its head with ``sha256`` (``audit_chain.canonical_row``: the same bytes Python hashes;
@@ -203,9 +203,7 @@ def _seal_in_one_statement(head_model, pairs: list[tuple[Chain, str]],
     moves the heads. Were any row or head not found as written (a sweep sealed it, a stream's first
     use), the final division by zero aborts the whole statement: nothing is written, the caller reads
     the streams back. Without ``synchronous_commit``, as every sealing (a lost commit leaves the rows
-    pending with valid tickets). False when there was nothing to seal."""
-    if not written:
-        return False
+    pending with valid tickets)."""
     conn = transaction.get_connection()
     quote = conn.ops.quote_name
     heads = quote(head_model._meta.db_table)
@@ -216,10 +214,8 @@ def _seal_in_one_statement(head_model, pairs: list[tuple[Chain, str]],
         _chain, pk, ticket, hashed = by_pair[(chain.name, stream)]
         values.append("(%s, %s, CAST(%s AS int), CAST(%s AS bigint), %s, %s)")
         params += [chain.name, stream, tables.index(chain.model), pk, ticket, canonical_row(hashed)]
-    keys = " OR ".join(["(hd.chain = %s AND hd.stream = %s)"] * len(pairs))
-    params += [value for chain, stream in pairs for value in (chain.name, stream)]
-    rank = " ".join("WHEN hd.chain = %s AND hd.stream = %s THEN " + str(i) for i in range(len(pairs)))
-    params += [value for chain, stream in pairs for value in (chain.name, stream)]
+    keys, rank, key_params = _head_keys(pairs, "hd.")
+    params += key_params
     links = []
     for i, model in enumerate(tables):
         table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
@@ -244,7 +240,6 @@ def _seal_in_one_statement(head_model, pairs: list[tuple[Chain, str]],
     )
     with conn.cursor() as cursor:
         cursor.execute(sql, params)
-    return True
 
 
 def seal_isolated(pairs: list[tuple[Chain, str]], *, lock_timeout_ms: int | None = None
@@ -316,6 +311,15 @@ def _create_missing_heads(head_model, pairs: list[tuple[Chain, str]]) -> None:
                 _locked_head(chain, stream)
 
 
+def _head_keys(pairs: list[tuple[Chain, str]], alias: str = "") -> tuple[str, str, list]:
+    """The heads of ``pairs`` as SQL: the condition that finds them, the ``CASE`` that orders them in
+    the pairs' order (the lock order), and the parameters of both, in that order."""
+    pair_params = [value for chain, stream in pairs for value in (chain.name, stream)]
+    keys = " OR ".join([f"({alias}chain = %s AND {alias}stream = %s)"] * len(pairs))
+    rank = " ".join(f"WHEN {alias}chain = %s AND {alias}stream = %s THEN {i}" for i in range(len(pairs)))
+    return keys, rank, pair_params + pair_params
+
+
 def _lock_heads(head_model, pairs: list[tuple[Chain, str]], *, lock_timeout_ms: int | None = None
                 ) -> dict[tuple[str, str], tuple[int, int, str]]:
     """The existing heads of ``pairs``, locked in one statement, in the pairs' order (the lock order).
@@ -324,9 +328,7 @@ def _lock_heads(head_model, pairs: list[tuple[Chain, str]], *, lock_timeout_ms: 
     conn = transaction.get_connection()
     quote = conn.ops.quote_name
     table = quote(head_model._meta.db_table)
-    rank = " ".join("WHEN chain = %s AND stream = %s THEN " + str(i) for i in range(len(pairs)))
-    keys = " OR ".join(["(chain = %s AND stream = %s)"] * len(pairs))
-    params = [value for chain, stream in pairs for value in (chain.name, stream)]
+    keys, rank, params = _head_keys(pairs)
     lock = " FOR UPDATE" if conn.features.has_select_for_update else ""
     source = table
     with conn.cursor() as cursor:
@@ -337,7 +339,7 @@ def _lock_heads(head_model, pairs: list[tuple[Chain, str]], *, lock_timeout_ms: 
             source = f"{table} CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS sync"
             lock = f" FOR UPDATE OF {table}"
         cursor.execute(f"SELECT id, chain, stream, seq, hash FROM {source} WHERE {keys} "
-                       f"ORDER BY CASE {rank} END{lock}", params + params)
+                       f"ORDER BY CASE {rank} END{lock}", params)
         return {(chain, stream): (pk, seq, digest) for pk, chain, stream, seq, digest in cursor.fetchall()}
 
 

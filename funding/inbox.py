@@ -15,15 +15,15 @@ from .models import Application, ReviewAssignment
 from .workflow import FINANCE, INTAKE, State, reached_finance, steps, workflow_for
 
 
-def claimant_users(app: Application):
+def _claimant_q(app: Application) -> Q:
     """The active users who claim for the case: the bank's for a bank's claim, else the applicant's."""
     if app.claimant_bank_id:
-        return User.objects.filter(bank_id=app.claimant_bank_id, is_active=True)
-    return User.objects.filter(applicant_id=app.applicant_id, is_active=True)
+        return Q(bank_id=app.claimant_bank_id, is_active=True)
+    return Q(applicant_id=app.applicant_id, is_active=True)
 
 
 def _claimant_ids(app: Application) -> set[int]:
-    return set(claimant_users(app).values_list("pk", flat=True))
+    return set(User.objects.filter(_claimant_q(app)).values_list("pk", flat=True))
 
 
 def next_actor_kinds(app: Application) -> set[str]:
@@ -43,12 +43,6 @@ def next_actor_kinds(app: Application) -> set[str]:
 def _staff_ids(app: Application, role: str) -> set[int]:
     users = User.objects.filter(groups__name=role, is_active=True, region_id=app.program.region_id)
     return set(users.values_list("pk", flat=True))
-
-
-def _claimant_q(app: Application) -> Q:
-    if app.claimant_bank_id:
-        return Q(bank_id=app.claimant_bank_id, is_active=True)
-    return Q(applicant_id=app.applicant_id, is_active=True)
 
 
 def _is_claimant(app: Application, user_row: dict) -> bool:

@@ -10,26 +10,24 @@ from django.utils.translation import gettext as _
 
 from core.inbox import absolute
 
-from .inbox import claimant_users
 from .models import Application
 from .workflow import State
 
 log = logging.getLogger(__name__)
 
 
-def recipients(application: Application, claimant_emails=None) -> list[str]:
-    """The applicant's contact email (not for a bank's claim) and its active users' ones;
-    ``claimant_emails``: those users' emails already read (``funding.inbox.concerned_now``)."""
+def recipients(application: Application, claimant_emails) -> list[str]:
+    """The applicant's contact email (not for a bank's claim) and its active users' ones,
+    ``claimant_emails``, as the transition read them (``funding.inbox.concerned_now``)."""
     emails: list[str] = []
     if not application.claimant_bank_id and application.applicant.contact_email:
         emails.append(application.applicant.contact_email)
-    if claimant_emails is None:
-        claimant_emails = claimant_users(application).values_list("email", flat=True)
     emails.extend(email for email in claimant_emails if email)
     return sorted(set(emails))
 
 
-def message(application: Application, state: str, transition_label: str, comment: str) -> tuple[str, str]:
+def message(application: Application, transition_label: str, comment: str) -> tuple[str, str]:
+    state = application.state
     subject = _("【知识产权专项资金】申请 #%(id)s 状态变更：%(state)s") % {"id": application.pk,
                                                               "state": State(state).label}
     lines = [
@@ -51,12 +49,12 @@ def _deliver(application_id: int, to: list[str], subject: str, body: str) -> Non
 
 
 def after_commit(application: Application, transition_label: str, comment: str = "", *,
-                 claimant_emails=None) -> None:
+                 claimant_emails) -> None:
     """Queue the email, written now from the case as the transaction leaves it (nothing is read
     again); it goes out only if (and when) the surrounding transaction commits."""
     to = recipients(application, claimant_emails)
     if not to:
         return
-    subject, body = message(application, application.state, str(transition_label), comment)
+    subject, body = message(application, str(transition_label), comment)
     app_id = application.pk
     transaction.on_commit(lambda: _deliver(app_id, to, subject, body))

@@ -40,7 +40,8 @@ def outcomes(monkeypatch):
 
     def wrapped(head_model, pairs, written):
         try:
-            result = real(head_model, pairs, written)
+            real(head_model, pairs, written)
+            result = True  # sealed in its one statement
         except DataError:
             with lock:
                 seen.append(("guard", list(written)))
@@ -51,7 +52,6 @@ def outcomes(monkeypatch):
             raise
         with lock:
             seen.append((result, list(written)))
-        return result
 
     monkeypatch.setattr(audit_seal, "_seal_in_one_statement", wrapped)
     return seen
@@ -74,6 +74,17 @@ def _chain_ok(stream):
     assert (head.seq, head.hash) == (len(rows), prev)
 
 
+def _sweep(stop, errors):
+    """Sweep every stream (as ``verify_audit`` does) until ``stop``; errors are collected."""
+    try:
+        while not stop.is_set():
+            audit_seal.seal_pending_all()
+    except Exception as exc:
+        errors.append(exc)
+    finally:
+        connection.close()
+
+
 def test_many_writers_and_a_sweeper_on_one_stream(loan, outcomes):
     stream = f"bank:{loan.bank_id}"
     errors, stop = [], threading.Event()
@@ -87,16 +98,7 @@ def test_many_writers_and_a_sweeper_on_one_stream(loan, outcomes):
         finally:
             connection.close()
 
-    def sweeper():
-        try:
-            while not stop.is_set():
-                audit_seal.seal_pending_all()
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    sweep = threading.Thread(target=sweeper)
+    sweep = threading.Thread(target=_sweep, args=(stop, errors))
     sweep.start()
     threads = [threading.Thread(target=writer, args=(i,)) for i in range(6)]
     for t in threads:
@@ -257,16 +259,7 @@ def test_two_chain_writers_single_chain_writers_and_multi_row_writers_together(w
         finally:
             connection.close()
 
-    def sweeper():
-        try:
-            while not stop.is_set():
-                audit_seal.seal_pending_all()
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    sweep = threading.Thread(target=sweeper)
+    sweep = threading.Thread(target=_sweep, args=(stop, errors))
     sweep.start()
     threads = ([threading.Thread(target=repay, args=(loan,)) for loan in loans]
                + [threading.Thread(target=notes, args=(loan,)) for loan in loans])
