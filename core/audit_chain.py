@@ -47,7 +47,7 @@ from django.utils.translation import gettext as _
 GENESIS = "0" * 64
 # Heads are taken in this order within one transaction (business rows first: application → loan → budget).
 LOCK_ORDER = ("rule_version", "program_rule", "transition_log", "review", "ledger_entry", "clawback", "repayment", "recovery",
-              "loan_event")
+              "risk_pool_change", "loan_event")
 MAX_LISTED = 20  # unchained rows listed one by one before summarising
 
 

@@ -34,7 +34,8 @@ from .models import (
     TransitionLog,
 )
 from .program_rules import program_update
-from .rule_widgets import AwardLevelsField, DocumentListField, ScoringCriteriaField, SubsidyStandardsField
+from .rule_widgets import AwardLevelsField, SubsidyStandardsField
+from .rule_widgets_lists import DocumentListField, ScoringCriteriaField
 from .ruleset import EDITABLE_PROGRAM_FIELDS, normalise
 
 

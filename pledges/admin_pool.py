@@ -14,7 +14,7 @@ from core.forms import FractionField, MoneyField, PercentField
 from core.money import ZERO, format_money, format_percent
 
 from . import pool
-from .models_pool import RiskPool, RiskPoolFunder, RiskPoolShare
+from .models_pool import RiskPool, RiskPoolChange, RiskPoolFunder, RiskPoolShare
 
 
 def _add_errors(form: forms.BaseForm, error: Invalid, prefix: str = "") -> None:
@@ -146,3 +146,16 @@ class RiskPoolShareAdmin(ReadOnly, admin.ModelAdmin):
     def amount_shown(self, row: RiskPoolShare) -> str:
         return format_money(row.amount or ZERO)
 
+
+@admin.register(RiskPoolChange)
+class RiskPoolChangeAdmin(ReadOnly, admin.ModelAdmin):
+    """The chained record of each save of a pool (``pool_save``): what verify_audit compares with."""
+
+    list_display = ["at", "pool", "by", "summary"]
+    list_select_related = ["pool", "by"]
+    list_filter = ["pool"]
+    readonly_fields = ["pool", "state", "by", "at", "seq", "hash"]
+
+    @admin.display(description=_("设置"))
+    def summary(self, row: RiskPoolChange) -> str:
+        return pool.state_summary(row.state)

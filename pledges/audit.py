@@ -15,7 +15,7 @@ from core.audit_seal import append
 from funding.models import AuditChainHead
 
 from .interest import lpr_month
-from .models import LoanEvent, LoanPrimeRate, PledgeLoan, Recovery, Repayment
+from .models import LoanEvent, LoanPrimeRate, PledgeLoan, Recovery, Repayment, RiskPoolChange
 
 # Hashed fields: never reorder or rename without re-sealing (a migration), or every row will mismatch.
 CHAIN_FIELDS = ("loan_id", "kind", "from_status", "to_status", "detail", "by_id", "at")
@@ -32,6 +32,10 @@ REPAYMENT_CHAIN = register(Chain(name="repayment", label=_("还款记录"), mode
                                  head_model=AuditChainHead, fields=REPAYMENT_FIELDS, stream_of=BY_BANK))
 RECOVERY_CHAIN = register(Chain(name="recovery", label=_("追偿回收记录"), model=Recovery,
                                 head_model=AuditChainHead, fields=RECOVERY_FIELDS, stream_of=BY_BANK))
+
+# A pool's settings as the admin left them (pledges.pool_setup); one stream: they change a few times a year.
+POOL_CHANGE_CHAIN = register(Chain(name="risk_pool_change", label=_("资金池设置记录"), model=RiskPoolChange,
+                                   head_model=AuditChainHead, fields=("pool_id", "state", "by_id", "at")))
 
 
 def record_repayment(loan: PledgeLoan, *, date, principal, interest) -> Repayment:
@@ -69,3 +73,7 @@ def record_loan_event(loan: PledgeLoan, *, kind: str, by=None, from_status: str 
         CHAIN, loan=loan, kind=str(kind), from_status=str(from_status or ""), to_status=str(to_status or ""),
         detail=detail or {}, by=by if getattr(by, "pk", None) else None,
     )
+
+
+def record_pool_change(pool_id: int, *, state: dict, by=None) -> RiskPoolChange:
+    return append(POOL_CHANGE_CHAIN, pool_id=pool_id, state=state, by=by if getattr(by, "pk", None) else None)

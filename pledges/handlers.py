@@ -27,7 +27,7 @@ from funding.programs import ProgramHandler, register
 from funding.workflow import ProgramCode, Transition
 
 from . import interest as interest_formula
-from . import pool
+from . import pool, pool_shares
 from .models import (
     SUBSIDISABLE_STATUSES,
     InterestSubsidyClaim,
@@ -238,7 +238,7 @@ class RiskCompensationHandler(Reckoned, ProgramHandler):
         if name == Transition.APPROVE:
             pool.after_approval(application, amount)
         elif name == Transition.DISBURSE:
-            pool.share_payment(application, amount, by=by)
+            pool_shares.share_payment(application, amount, by=by)
 
     def details(self, application) -> dict:
         claim = getattr(application, "risk_claim", None)

@@ -279,4 +279,4 @@ class RiskCompensationClaim(models.Model):
 
 
 # One models module for Django: the rate table and the risk pool live beside this one.
-from .models_pool import AutoSubsidyRun, LoanPrimeRate, RiskPool, RiskPoolFunder, RiskPoolShare  # noqa: E402,F401
+from .models_pool import AutoSubsidyRun, LoanPrimeRate, RiskPool, RiskPoolChange, RiskPoolFunder, RiskPoolShare  # noqa: E402,F401

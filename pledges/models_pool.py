@@ -4,8 +4,10 @@
 - ``RiskPool``: the 风险补偿资金池 of a region — funders sharing it by ratio (city:county), a
   leverage limit (loans covered ≤ k × the pool), and a loss-ratio circuit breaker (熔断).
 - ``RiskPoolShare``: each funder's part of a compensation paid or of a recovery shared back.
+- ``RiskPoolChange``: each setting of a pool as ``pool_save`` left it, chained (``pledges.pool_setup``).
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -102,6 +104,30 @@ class RiskPoolShare(models.Model):
                                    name="pool_share_of_one_thing"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="pool_share_not_negative"),
         ]
+
+
+class RiskPoolChange(models.Model):
+    """A pool's settings and funders as one ``pool_save`` left them: the chained evidence the live
+    rows are compared with (``pledges.pool_setup.pool_setting_findings``), since the breaker, the
+    leverage and the shares decide what the pool pays and who bears it."""
+
+    pool = models.ForeignKey(RiskPool, on_delete=models.PROTECT, related_name="changes", verbose_name=_("资金池"))
+    state = models.JSONField(_("设置"), help_text=_("名称、放大倍数、损失率及各出资方的比例和出资"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
+                           verbose_name=_("操作人"))
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    # The hash chain (core.audit_chain, written by pledges.audit.record_pool_change).
+    stream = models.CharField(_("链分区"), max_length=40, default="", db_default="", blank=True, editable=False)
+    seq = models.PositiveBigIntegerField(_("链序号"), null=True, blank=True, editable=False)
+    prev_hash = models.CharField(_("前一哈希"), max_length=64, null=True, blank=True, editable=False)
+    hash = models.CharField(_("哈希"), max_length=64, null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("资金池设置记录")
+        verbose_name_plural = _("资金池设置记录")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["pool", "id"])]
+        constraints = [models.UniqueConstraint(fields=["stream", "seq"], name="risk_pool_change_stream_seq_unique")]
 
 
 class AutoSubsidyRun(models.Model):

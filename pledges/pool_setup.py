@@ -1,9 +1,18 @@
 """The admin's service for a region's risk pool (``pool_save``): its values and funders validated
 and saved in one transaction under the pool's lock, and a new pool adopting the region's live loans
-(``pledges.pool`` holds the pool's figures, coverage, breaker and splits; it re-exports these).
+(``pledges.pool`` holds the pool's figures, coverage and breaker, and re-exports these;
+``pledges.pool_shares`` the funders' parts).
+
+The settings are rules, corrected in place, so each save chains the pool as it leaves it (a
+``RiskPoolChange``: name, leverage, breaker, warning, each funder's share and contribution), and
+``pool_setting_findings`` compares every pool with its last record: a breaker raised with SQL before
+an approval, a share moved between funders, a pool inserted around the admin are findings of
+``verify_audit``.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, Value
@@ -11,13 +20,14 @@ from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
 from applicants.models import Region, Role, User
+from core.audit_chain import register_check
 from core.errors import Conflict, Invalid, NotAllowed
-from core.money import ONE, ZERO, format_percent, parse_fraction, parse_money, quantize
+from core.money import ONE, ZERO, format_money, format_percent, parse_fraction, parse_money, quantize
 from core.text import clean_text
 
-from .audit import record_loan_event
+from .audit import record_loan_event, record_pool_change
 from .models import LIVE_STATUSES, PledgeLoan
-from .models_pool import RiskPool, RiskPoolFunder
+from .models_pool import RiskPool, RiskPoolChange, RiskPoolFunder
 from .pool import MAX_LEVERAGE, POOL_SET_UP, _lock, pool_size  # the figures the service builds on
 
 
@@ -134,6 +144,7 @@ def pool_save(*, by: User, region: Region, name, leverage, loss_breaker, loss_wa
                 RiskPoolFunder.objects.filter(pk=row["id"], pool=pool).update(**fields)
             else:
                 RiskPoolFunder.objects.create(pool=pool, **fields)
+        record_pool_change(pool.pk, state=states_of([pool.pk])[pool.pk], by=by)
         if created:
             _cover_existing(pool, by)
     return pool
@@ -160,3 +171,96 @@ def _cover_existing(pool: RiskPool, by: User | None = None) -> int:
     for loan in loans:
         record_loan_event(loan, kind="pool_covered", by=by, detail={"risk_pool": pool.pk, "coverage": POOL_SET_UP})
     return count
+
+
+# --- the chained settings ----------------------------------------------------------------------
+
+POOL_FIELDS = ("name", "leverage", "loss_breaker", "loss_warning")
+FUNDER_FIELDS = ("name", "share", "contribution")
+
+
+def states_of(pool_ids=None) -> dict[int, dict]:
+    """Each pool's settings as stored (all pools when ``pool_ids`` is None), in the chained form:
+    decimals as their stored text, funders by id (two queries)."""
+    pools = RiskPool.objects.all() if pool_ids is None else RiskPool.objects.filter(pk__in=pool_ids)
+    states = {row["pk"]: {**{f: str(row[f]) for f in POOL_FIELDS}, "funders": []}
+              for row in pools.values("pk", *POOL_FIELDS)}
+    for row in RiskPoolFunder.objects.filter(pool_id__in=list(states)).order_by("pk").values("pk", "pool_id",
+                                                                                            *FUNDER_FIELDS):
+        states[row["pool_id"]]["funders"].append({"id": row["pk"], **{f: str(row[f]) for f in FUNDER_FIELDS}})
+    return states
+
+
+def _shown(field: str, text) -> str:
+    """A recorded or stored value as people read it (a record edited into nonsense: as it is)."""
+    if text is None:
+        return _("（无）")
+    try:
+        if field in ("loss_breaker", "loss_warning", "share"):
+            return format_percent(Decimal(str(text)))
+        if field == "contribution":
+            return format_money(Decimal(str(text)))
+    except ArithmeticError:
+        return f"「{text}」"
+    if field == "leverage":
+        return _("%(x)s 倍") % {"x": text}
+    return f"「{text}」"
+
+
+def _differences(then: dict, now: dict) -> list[str]:
+    labels = {"name": _("名称"), "leverage": _("放大倍数"), "loss_breaker": _("熔断损失率"),
+              "loss_warning": _("预警损失率"), "share": _("分担比例"), "contribution": _("出资金额")}
+
+    def changed(field, was, is_):
+        return _("%(field)s记录为 %(then)s、现为 %(now)s") % {
+            "field": labels[field], "then": _shown(field, was), "now": _shown(field, is_)}
+
+    lines = [changed(f, then.get(f), now[f]) for f in POOL_FIELDS if then.get(f) != now[f]]
+    listed = then.get("funders")
+    recorded = {row.get("id"): row for row in (listed if isinstance(listed, list) else []) if isinstance(row, dict)}
+    present = {row["id"]: row for row in now["funders"]}
+    for pk, row in present.items():
+        was = recorded.get(pk)
+        if was is None:
+            lines.append(_("出资方「%(name)s」没有记录") % {"name": row["name"]})
+            continue
+        lines += [_("出资方「%(name)s」的%(what)s") % {"name": was.get("name"), "what": changed(f, was.get(f), row[f])}
+                  for f in FUNDER_FIELDS if was.get(f) != row[f]]
+    lines += [_("记录的出资方「%(name)s」已不在") % {"name": row.get("name")}
+              for pk, row in recorded.items() if pk not in present]
+    return lines
+
+
+def state_summary(state: dict) -> str:
+    """One line of a recorded state, as people read it."""
+    if not isinstance(state, dict):
+        return ""
+    try:
+        funders = "、".join(f"{row.get('name')} {_shown('share', row.get('share'))}" for row in state.get("funders", []))
+        return _("放大 %(leverage)s，熔断 %(breaker)s，预警 %(warning)s；%(funders)s") % {
+            "leverage": _shown("leverage", state.get("leverage")),
+            "breaker": _shown("loss_breaker", state.get("loss_breaker")),
+            "warning": _shown("loss_warning", state.get("loss_warning")), "funders": funders}
+    except (AttributeError, TypeError):  # a record edited into nonsense still lists
+        return str(state)[:200]
+
+
+def pool_setting_findings() -> list[str]:
+    """Each pool whose settings or funders differ from its last chained record, or that has none."""
+    last: dict[int, dict] = {}
+    for pool_id, state in RiskPoolChange.objects.order_by("id").values_list("pool_id", "state"):
+        last[pool_id] = state if isinstance(state, dict) else {}
+    findings = []
+    for pool_id, now in sorted(states_of().items()):
+        head = {"id": pool_id, "name": now["name"]}
+        if pool_id not in last:
+            findings.append(_("风险补偿资金池 #%(id)s「%(name)s」没有设置记录，被绕过流程设立") % head)
+            continue
+        lines = _differences(last[pool_id], now)
+        if lines:
+            findings.append(_("风险补偿资金池 #%(id)s「%(name)s」：%(lines)s，被绕过流程改动")
+                            % {**head, "lines": "；".join(lines)})
+    return findings
+
+
+register_check(pool_setting_findings)

@@ -26,7 +26,8 @@ from funding.workflow import ProgramCode, Transition
 from .audit import record_recovery, record_repayment
 from .common import _ensure_can, _event, _locked_bank_loan, _no_later_than_today, _release_rights
 from .models import LoanStatus, PledgeLoan, Recovery, Repayment
-from .pool import after_cancel, after_settle, share_recovery
+from .pool import after_cancel, after_settle
+from .pool_shares import share_recovery
 from .registration import loan_register, refuse_right_pledged_for_another  # noqa: F401  re-exported
 from .selectors import loans_visible_to
 from .validation import (
@@ -209,8 +210,8 @@ def recovery_record(*, by: User, loan_id: int, date: dt.date | str | None = None
                         application=application, booked_on=on if on.year == budget.year else None,
                         memo=_("贷款 %(contract)s 追偿回收分回") % {"contract": loan.contract_no})
         recovery = record_recovery(loan, date=on, amount=amount, pool_share=pool_share)
-        weights = share_recovery(recovery)  # the funders' parts of pool_share (pledges.pool)
-        # the weights the parts were split by, chained: verify_audit recomputes each part (pool.split_findings)
+        weights = share_recovery(recovery)  # the funders' parts of pool_share (pledges.pool_shares)
+        # the weights the parts were split by, chained: verify_audit recomputes each part (pool_shares.split_findings)
         _event(loan, "recovery", by, date=on.isoformat(), amount=str(amount), pool_share=str(pool_share),
                **({"recovery": recovery.pk, "weights": weights} if weights else {}))
     return recovery

@@ -1,5 +1,6 @@
 """verify_audit's cross-checks of the pledge rows that are not chained themselves (registered with
-``core.audit_chain.register_check``; the risk pool's parts are checked in ``pledges.pool``).
+``core.audit_chain.register_check``; the risk pool's parts are checked in ``pledges.pool_shares``,
+its settings in ``pledges.pool_setup``).
 
 - **Loan facts** (``loan_fact_findings``): the chained ``registered`` loan event records what a
   subsidy or a compensation is computed from besides the chained repayments
@@ -104,15 +105,18 @@ def _loan_findings(loan: PledgeLoan, rights: list[tuple], events: list[tuple[str
         findings.append(_("贷款 #%(id)s（合同 %(contract)s）：是否纳入风险补偿资金池与登记或资金池设立时的记录不符，"
                           "被绕过流程改动") % head)
     found, recorded = _last(events, LPR_EVENTS, "lpr")
-    if found and recorded is not None:
+    if found:
+        # Recorded as missing (the month was not in the table yet) and there now: added around the
+        # admin, whose ``lpr_save`` would have recorded it on this loan.
         month = lpr_month(loan.start_date)
         now = rates.get(month)
-        if now is None or now != Decimal(str(recorded)):
+        then = None if recorded is None else Decimal(str(recorded))
+        if now != then:
             findings.append(_("贷款 #%(id)s（合同 %(contract)s）：%(month)s 的 1 年期 LPR 为 %(now)s，与记录的 %(then)s "
                               "不符，被绕过流程改动")
                             % {**head, "month": month_text(month),
                                "now": format_percent(now) if now is not None else _("（缺失）"),
-                               "then": format_percent(Decimal(str(recorded)))})
+                               "then": format_percent(then) if then is not None else _("（缺失）")})
     return findings
 
 

@@ -16,7 +16,8 @@ from . import selectors, services
 from .forms import CancelForm, LoanFilterForm
 from .forms_bank import action_forms
 from .interest import collateral_facts
-from .pool import banner_for, coverage_of, parts_of_loan
+from .pool import banner_for, coverage_of
+from .pool_shares import parts_of_loan
 
 PAGE_ROLES = (Role.BANK, Role.FIN_CENTER, Role.FINANCE, Role.ADMIN)
 PAGE_SIZE = 25
@@ -71,7 +72,7 @@ def render_detail(request, loan, bound: dict | None = None):
         "collateral": collateral_facts(loan),
         "cancel_form": CancelForm() if may_cancel else None,
         "bank_actions": action_forms(request.user, loan, bound),
-        "coverage": coverage_of(loan), "pool_parts": parts_of_loan(loan),  # the risk pool (pledges.pool)
+        "coverage": coverage_of(loan), "pool_parts": parts_of_loan(loan),  # the risk pool (pledges.pool, pool_shares)
     })
 
 

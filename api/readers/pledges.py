@@ -17,7 +17,8 @@ from applicants.identifiers import normalize
 from core.money import ZERO, plain_decimal
 from pledges.interest import SHARE_SHOWN, ip_share
 from pledges.models import LoanStatus, PledgeLoan
-from pledges.pool import coverage_from, parts_of_loan
+from pledges.pool import coverage_from
+from pledges.pool_shares import parts_of_loan
 from pledges.selectors import loans_visible_sql
 
 from . import SqlRows, datetime_text, fetch_all, filtered, page_hint, page_sql

@@ -15,7 +15,8 @@ from rest_framework import serializers
 from core.money import plain_decimal
 from pledges.interest import SHARE_SHOWN, ip_share, ip_valuation
 from pledges.models import LoanStatus, PledgedRight, PledgeLoan, Repayment
-from pledges.pool import coverage_of, parts_of_loan
+from pledges.pool import coverage_of
+from pledges.pool_shares import parts_of_loan
 
 from .common import FractionField, MoneyField, StrictSerializer
 

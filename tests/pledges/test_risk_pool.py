@@ -16,7 +16,7 @@ from core.errors import Conflict, DomainError, Invalid
 from core.models import InboxMessage
 from funding import services as funding_services
 from funding.verify import ledger_violations
-from pledges import pool, services
+from pledges import pool, pool_shares, services
 from pledges.models import PledgeLoan, RiskPool, RiskPoolFunder, RiskPoolShare
 from tests.clients import api_client, page_client
 from tests.factories import build_world, ensure_role_groups
@@ -263,12 +263,12 @@ def test_the_case_page_shows_the_pool_and_the_split(shared, world):
 
 
 def test_the_rounding_remainder_goes_to_the_largest_share():
-    assert pool.split(Decimal("100000.01"), {1: Decimal("0.3333"), 2: Decimal("0.3334"), 3: Decimal("0.3333")}) \
+    assert pool_shares.split(Decimal("100000.01"), {1: Decimal("0.3333"), 2: Decimal("0.3334"), 3: Decimal("0.3333")}) \
         == {1: Decimal("33330.00"), 2: Decimal("33340.01"), 3: Decimal("33330.00")}
 
 
 def test_a_few_fen_over_many_funders_split_without_a_negative_part():
-    split = pool.split(Decimal("0.02"), {i: Decimal("0.25") for i in range(1, 5)})
+    split = pool_shares.split(Decimal("0.02"), {i: Decimal("0.25") for i in range(1, 5)})
     assert sum(split.values()) == Decimal("0.02") and min(split.values()) >= 0
 
 

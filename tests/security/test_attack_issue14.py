@@ -25,7 +25,7 @@ from funding.models import Application, RuleVersion
 from funding.program_rules import program_update
 from funding.verify import ledger_violations
 from funding.workflow import ProgramCode, State
-from pledges import services
+from pledges import pool, services
 from pledges.auto_subsidy import auto_subsidy_run
 from pledges.models import InterestSubsidyLoan, LoanPrimeRate, PledgeLoan, RiskPoolShare
 from tests import factories
@@ -641,7 +641,7 @@ def test_holds_unknown_fields_on_money_transitions_are_400(world):
 @pytest.mark.tampers
 def test_no_longer_sql_moving_money_between_funders_is_not_found(world):
     """After a payout split city 40 % : county 60 %, SQL moves 100,000 from the county's part to the
-    city's: the sum per payout is unchanged, so ``pool.share_findings`` (which only compares sums)
+    city's: the sum per payout is unchanged, so ``pool_shares.share_findings`` (which only compares sums)
     and the chains find nothing (RiskPoolShare is unchained; pledges/pool.py share_findings)."""
     make_pool(world)
     loan = register(world.bank1_user, principal="1000000.00")
@@ -690,10 +690,10 @@ def test_holds_an_uncovered_loan_is_never_approved(world):
 
 
 def test_holds_payout_and_recovery_split_to_the_fen(world):
-    make_pool(world, city="333333.33", county="666666.67")
-    from pledges.models import RiskPoolFunder  # noqa: PLC0415
-    RiskPoolFunder.objects.filter(name="重庆市知识产权局").update(share=Decimal("0.3333"))
-    RiskPoolFunder.objects.filter(name="巫山县财政局").update(share=Decimal("0.6667"))
+    pool.pool_save(by=world.admin, region=world.region, name="巫山县风险补偿资金池", leverage="5",
+                   loss_breaker="0.30", loss_warning="0.24", funders=[
+                       {"name": "重庆市知识产权局", "share": "0.3333", "contribution": "333333.33"},
+                       {"name": "巫山县财政局", "share": "0.6667", "contribution": "666666.67"}])
     loan = register(world.bank1_user, principal="1000000.00")
     app = defaulted(world, loan, "999999.99")
     pay_claim(world, app)

@@ -25,6 +25,7 @@ from funding import services as fs
 from funding.models import Application, Program
 from funding.workflow import ProgramCode, Transition
 from pledges import services as ps
+from pledges.lpr import lpr_save
 from pledges.models import LoanPrimeRate, PledgeLoan, RiskPool
 from pledges.pool import pool_save
 
@@ -78,12 +79,16 @@ LPR_LAST_MONTH = dt.date(2026, 11, 1)
 
 
 def seed_lpr() -> int:
-    """One row per month 2024-01 … 2026-11 (update_or_create: running again changes nothing)."""
+    """One row per month 2024-01 … 2026-11, through the admin's ``lpr_save`` (a month added or
+    corrected is chained on the loans it judges); running again changes nothing."""
     month, count = LPR_CHANGES[0][0], 0
     while month <= LPR_LAST_MONTH:
         one, five = next((o, f) for start, o, f in reversed(LPR_CHANGES) if start <= month)
-        LoanPrimeRate.objects.update_or_create(
-            month=month, defaults={"one_year": Decimal(one) / 100, "five_year": Decimal(five) / 100})
+        wanted = (Decimal(one) / 100, Decimal(five) / 100)
+        rate = LoanPrimeRate.objects.filter(month=month).first() or LoanPrimeRate(month=month)
+        if rate.pk is None or (rate.one_year, rate.five_year) != wanted:
+            rate.one_year, rate.five_year = wanted
+            lpr_save(rate)
         count += 1
         month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
     return count
