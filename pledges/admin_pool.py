@@ -75,6 +75,7 @@ class FunderFormSet(BaseInlineFormSet):
         try:
             pool.clean_funders(self.rows)
             pool.check_removals(self.instance.pk, {row["id"] for row in self.rows if row["id"]})
+            pool.check_untampered(self.instance.pk)  # a save would seal an SQL edit: refused, said why
         except DomainError as exc:
             raise forms.ValidationError([m for messages in exc.as_field_errors().values() for m in messages]) \
                 from None

@@ -15,7 +15,8 @@ from core.audit_seal import append
 from funding.models import AuditChainHead
 
 from .interest import lpr_month
-from .models import LoanEvent, LoanPrimeRate, PledgeLoan, Recovery, Repayment, RiskPoolChange
+from .lpr_lock import rate_as_registered
+from .models import LoanEvent, PledgeLoan, Recovery, Repayment, RiskPoolChange
 
 # Hashed fields: never reorder or rename without re-sealing (a migration), or every row will mismatch.
 CHAIN_FIELDS = ("loan_id", "kind", "from_status", "to_status", "detail", "by_id", "at")
@@ -53,7 +54,7 @@ def registered_facts(loan: PledgeLoan, rights, coverage: str) -> dict:
     and why: ``pledges.pool.COVERED`` …) and the one-year LPR the loan will be judged by as the
     admin's table holds it now (None: the month is not in the table yet). ``pledges.verify``
     compares the loan row, its rights and the LPR table with these."""
-    lpr = LoanPrimeRate.objects.filter(month=lpr_month(loan.start_date)).values_list("one_year", flat=True).first()
+    lpr = rate_as_registered(lpr_month(loan.start_date))  # under the month's lock (pledges.lpr_lock)
     return {
         "annual_rate": str(loan.annual_rate),
         "start_date": loan.start_date.isoformat(),

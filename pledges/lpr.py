@@ -5,7 +5,9 @@ the one-year LPR it is judged by in its chained events: the ``registered`` event
 table held it then (``pledges.audit.registered_facts``), and every addition or correction through
 ``lpr_save`` appends an ``lpr`` event to each loan judged by that month (started in the month
 after it). ``pledges.verify`` compares the table with the last of them, so an SQL edit of a rate a
-loan is judged by is a finding, and an edit through the admin is not.
+loan is judged by (or a month added with SQL after a loan recorded it missing) is a finding, and an
+edit through the admin is not; ``pledges.lpr_lock`` keeps a registration and a save of its month
+from crossing.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import datetime as dt
 from django.db import transaction
 
 from .audit import record_loan_event
+from .lpr_lock import lock_months
 from .models import LoanPrimeRate, PledgeLoan
 
 
@@ -40,6 +43,8 @@ def lpr_save(rate: LoanPrimeRate, *, by=None) -> LoanPrimeRate:
     with transaction.atomic():
         before = (LoanPrimeRate.objects.select_for_update().filter(pk=rate.pk).values_list("month", "one_year").first()
                   if rate.pk else None)
+        # Registrations reading these months finish first, or read this save (pledges.lpr_lock).
+        lock_months([rate.month, *([before[0]] if before else [])], shared=False)
         rate.save()
         if before is not None and before[0] != rate.month:
             _record(before[0], None, by)

@@ -335,4 +335,11 @@ def after_cancel(loan: PledgeLoan) -> None:
 
 
 # The admin's service lives beside this module (one import for the callers).
-from .pool_setup import check_removals, clean_funders, clean_pool, pool_save, state_summary  # noqa: E402,F401
+from .pool_setup import (  # noqa: E402,F401
+    check_removals,
+    check_untampered,
+    clean_funders,
+    clean_pool,
+    pool_save,
+    state_summary,
+)

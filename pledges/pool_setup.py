@@ -15,17 +15,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Value
+from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
 from applicants.models import Region, Role, User
-from core.audit_chain import register_check
+from core.audit_chain import register_check, ticket_valid
 from core.errors import Conflict, Invalid, NotAllowed
 from core.money import ONE, ZERO, format_money, format_percent, parse_fraction, parse_money, quantize
 from core.text import clean_text
 
-from .audit import record_loan_event, record_pool_change
+from .audit import POOL_CHANGE_CHAIN, record_loan_event, record_pool_change
 from .models import LIVE_STATUSES, PledgeLoan
 from .models_pool import RiskPool, RiskPoolChange, RiskPoolFunder
 from .pool import MAX_LEVERAGE, POOL_SET_UP, _lock, pool_size  # the figures the service builds on
@@ -118,6 +118,7 @@ def pool_save(*, by: User, region: Region, name, leverage, loss_breaker, loss_wa
         if pool_id and pool is None:
             raise Invalid(_("资金池不存在"), field="pool")
         created = pool is None
+        check_untampered(pool_id)
         if created:
             exists = Conflict(_("%(region)s已设立风险补偿资金池") % {"region": region.name}, code="pool_exists")
             if RiskPool.objects.filter(region=region).exists():
@@ -217,8 +218,10 @@ def _differences(then: dict, now: dict) -> list[str]:
 
     lines = [changed(f, then.get(f), now[f]) for f in POOL_FIELDS if then.get(f) != now[f]]
     listed = then.get("funders")
-    recorded = {row.get("id"): row for row in (listed if isinstance(listed, list) else []) if isinstance(row, dict)}
-    present = {row["id"]: row for row in now["funders"]}
+    # Keyed by the id's text: a record edited into nonsense (an id that is a list) still compares.
+    recorded = {str(row.get("id")): row for row in (listed if isinstance(listed, list) else [])
+                if isinstance(row, dict)}
+    present = {str(row["id"]): row for row in now["funders"]}
     for pk, row in present.items():
         was = recorded.get(pk)
         if was is None:
@@ -245,16 +248,50 @@ def state_summary(state: dict) -> str:
         return str(state)[:200]
 
 
-def pool_setting_findings() -> list[str]:
-    """Each pool whose settings or funders differ from its last chained record, or that has none."""
+def trusted_records() -> tuple[dict[int, dict], list[int]]:
+    """Each pool's last record that vouches for it — sealed in the chain's one stream (by ``seq``), or
+    pending with a valid ticket (written by ``pool_save``, its sealing not run yet) — and the ids of
+    records in any other stream (never written by the service). A record inserted with SQL has no
+    valid ticket and vouches for nothing (the chain's own check lists it as 未入链)."""
     last: dict[int, dict] = {}
-    for pool_id, state in RiskPoolChange.objects.order_by("id").values_list("pool_id", "state"):
-        last[pool_id] = state if isinstance(state, dict) else {}
-    findings = []
+    stray: list[int] = []
+    for row in RiskPoolChange.objects.order_by(F("seq").asc(nulls_last=True), "id"):
+        if row.stream != "":
+            stray.append(row.pk)
+            continue
+        if row.seq is None and not ticket_valid(POOL_CHANGE_CHAIN, row.pk, lambda name, r=row: getattr(r, name),
+                                                row.hash):
+            continue
+        last[row.pool_id] = row.state if isinstance(row.state, dict) else {}
+    return last, stray
+
+
+def check_untampered(pool_id: int | None) -> None:
+    """409 ``pool_settings_tampered`` when the pool as stored differs from its last record: a save
+    would seal an SQL edit into the chain and end its finding unseen. Restore the recorded values
+    (``verify_audit`` names them), then save."""
+    if not pool_id:
+        return
+    now = states_of([pool_id]).get(pool_id)
+    if now is None:
+        return
+    recorded = trusted_records()[0].get(pool_id)
+    lines = [_("没有设置记录")] if recorded is None else _differences(recorded, now)
+    if lines:
+        raise Conflict(_("资金池「%(name)s」的现有设置与最后一次设置记录不符（%(lines)s），疑被绕过流程改动："
+                         "请先核查并恢复为记录的设置，再修改") % {"name": now["name"], "lines": "；".join(lines)},
+                       code="pool_settings_tampered")
+
+
+def pool_setting_findings() -> list[str]:
+    """Each pool whose settings or funders differ from its last trusted record, or that has none;
+    each record outside the chain's one stream."""
+    last, stray = trusted_records()
+    findings = [_("资金池设置记录 #%(id)s 不在该记录链的分区中，被绕过流程写入") % {"id": pk} for pk in stray]
     for pool_id, now in sorted(states_of().items()):
         head = {"id": pool_id, "name": now["name"]}
         if pool_id not in last:
-            findings.append(_("风险补偿资金池 #%(id)s「%(name)s」没有设置记录，被绕过流程设立") % head)
+            findings.append(_("风险补偿资金池 #%(id)s「%(name)s」没有可信的设置记录，被绕过流程设立或改动") % head)
             continue
         lines = _differences(last[pool_id], now)
         if lines:

@@ -12,10 +12,14 @@ import pytest
 from django.apps import apps
 
 from core import audit_chain
+from core.audit_chain import GENESIS, row_hash
+from core.errors import Conflict
+from funding.models import AuditChainHead
 from funding.verify import ledger_violations
 from pledges import pool
+from pledges.audit import POOL_CHANGE_CHAIN
 from pledges.models import LoanPrimeRate, RiskPool, RiskPoolChange, RiskPoolFunder
-from pledges.pool_setup import pool_setting_findings
+from pledges.pool_setup import _shown, pool_setting_findings, state_summary, states_of
 from tests.pledges.helpers import register
 from tests.pledges.test_programs import LAST_YEAR
 from tests.pledges.test_risk_pool import CITY, COUNTY, make_pool
@@ -86,7 +90,7 @@ def test_a_funder_inserted_or_deleted_with_sql_is_found(world):
 def test_a_pool_inserted_with_sql_has_no_record(world):
     inserted = RiskPool.objects.create(region=world.region, name="后门资金池", leverage=Decimal("99"),
                                        loss_breaker=Decimal("1"), loss_warning=Decimal("1"))
-    assert pool_setting_findings() == [f"风险补偿资金池 #{inserted.pk}「后门资金池」没有设置记录，被绕过流程设立"]
+    assert pool_setting_findings() == [f"风险补偿资金池 #{inserted.pk}「后门资金池」没有可信的设置记录，被绕过流程设立或改动"]
 
 
 @pytest.mark.tampers
@@ -114,6 +118,78 @@ def test_the_admin_lists_the_records(world, admin_client):
     page = admin_client.get("/admin/pledges/riskpoolchange/")
     assert page.status_code == 200
     assert "熔断 30%" in page.content.decode() and "放大 5.00 倍" in page.content.decode()
+
+
+# --- forged and nonsense records (the review's attacks) ------------------------------------------
+
+@pytest.mark.tampers
+def test_a_record_inserted_with_sql_vouches_for_nothing(world):
+    saved = make_pool(world)
+    RiskPool.objects.filter(pk=saved.pk).update(loss_breaker=Decimal("1"))
+    RiskPoolChange.objects.create(pool_id=saved.pk, state=states_of([saved.pk])[saved.pk])  # no ticket
+    (finding,) = pool_setting_findings()
+    assert "熔断损失率记录为 30%、现为 100%" in finding
+
+
+@pytest.mark.tampers
+@pytest.mark.parametrize("funder_id", [[1], {"a": 1}, None, "1"])
+def test_a_record_edited_into_unhashable_ids_is_a_finding_not_a_crash(world, funder_id):
+    saved = make_pool(world)
+    RiskPoolChange.objects.filter(pool=saved).update(state={"funders": [{"id": funder_id, "name": "x"}]})
+    findings = _findings()
+    assert any(f"#{saved.pk}" in f and "没有记录" in f for f in findings)
+
+
+@pytest.mark.tampers
+def test_a_self_consistent_record_in_another_stream_is_a_finding(world):
+    saved = make_pool(world)
+    RiskPool.objects.filter(pk=saved.pk).update(loss_breaker=Decimal("1"))
+    row = RiskPoolChange.objects.create(pool_id=saved.pk, state=states_of([saved.pk])[saved.pk], stream="x",
+                                        seq=1, prev_hash=GENESIS, hash="")
+    values = RiskPoolChange.objects.filter(pk=row.pk).values("pk", *POOL_CHANGE_CHAIN.columns).get()
+    digest = row_hash(1, GENESIS, POOL_CHANGE_CHAIN.hashed(values.__getitem__))
+    RiskPoolChange.objects.filter(pk=row.pk).update(hash=digest)
+    AuditChainHead.objects.create(chain="risk_pool_change", stream="x", seq=1, hash=digest)
+    findings = pool_setting_findings()
+    assert f"资金池设置记录 #{row.pk} 不在该记录链的分区中，被绕过流程写入" in findings
+    assert any("熔断损失率记录为 30%、现为 100%" in f for f in findings)
+
+
+@pytest.mark.parametrize("text", ["NaN", "sNaN", "Infinity", "-Infinity", "1E+999999999", "1e-999999999", [1], {"a": 1}])
+def test_odd_recorded_values_are_shown_not_raised(text):
+    for field in ("loss_breaker", "share", "contribution", "leverage", "name"):
+        assert _shown(field, text)
+    assert state_summary({"loss_breaker": text, "funders": [{"name": "a", "share": text}]})
+
+
+@pytest.mark.tampers
+def test_a_save_over_an_sql_edit_is_refused_and_says_what_differs(world):
+    saved = make_pool(world)
+    RiskPoolFunder.objects.filter(pool=saved, name=CITY).update(share=Decimal("0.10"))
+    RiskPoolFunder.objects.filter(pool=saved, name=COUNTY).update(share=Decimal("0.90"))
+    with pytest.raises(Conflict) as refused:
+        _save(world, saved, leverage="8")
+    assert refused.value.code == "pool_settings_tampered"
+    assert f"出资方「{CITY}」的分担比例记录为 40%、现为 10%" in str(refused.value)
+    assert RiskPoolChange.objects.filter(pool=saved).count() == 1 and pool_setting_findings()
+
+
+@pytest.mark.tampers
+def test_the_admin_form_refuses_a_save_over_an_sql_edit_with_the_reason(world, admin_client):
+    saved = make_pool(world)
+    RiskPool.objects.filter(pk=saved.pk).update(loss_breaker=Decimal("1"))
+    funders = list(RiskPoolFunder.objects.filter(pool=saved).order_by("pk"))
+    form = {"name": saved.name, "leverage": "8", "loss_breaker": "100%", "loss_warning": "24%",
+            "funders-TOTAL_FORMS": "2", "funders-INITIAL_FORMS": "2", "funders-MIN_NUM_FORMS": "1",
+            "funders-MAX_NUM_FORMS": "1000"}
+    for i, funder in enumerate(funders):
+        form.update({f"funders-{i}-id": str(funder.pk), f"funders-{i}-pool": str(saved.pk),
+                     f"funders-{i}-name": funder.name, f"funders-{i}-share": f"{funder.share * 100:.0f}%",
+                     f"funders-{i}-contribution": str(funder.contribution)})
+    page = admin_client.post(f"/admin/pledges/riskpool/{saved.pk}/change/", form)
+    assert page.status_code == 200  # the form again, with the reason; nothing saved
+    assert "疑被绕过流程改动" in page.content.decode()
+    assert RiskPool.objects.get(pk=saved.pk).leverage == Decimal("5.00")
 
 
 # --- the LPR month a loan recorded as missing ---------------------------------------------------
