@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from funding.models_audit import ChainedRow
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 RATIO = {"max_digits": 6, "decimal_places": 4}
 RATE = {"max_digits": 7, "decimal_places": 6}
@@ -106,7 +108,7 @@ class RiskPoolShare(models.Model):
         ]
 
 
-class RiskPoolChange(models.Model):
+class RiskPoolChange(ChainedRow):  # chained by pledges.audit.record_pool_change
     """A pool's settings and funders as one ``pool_save`` left them: the chained evidence the live
     rows are compared with (``pledges.pool_setup.pool_setting_findings``), since the breaker, the
     leverage and the shares decide what the pool pays and who bears it."""
@@ -116,11 +118,6 @@ class RiskPoolChange(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
                            verbose_name=_("操作人"))
     at = models.DateTimeField(_("时间"), default=timezone.now)
-    # The hash chain (core.audit_chain, written by pledges.audit.record_pool_change).
-    stream = models.CharField(_("链分区"), max_length=40, default="", db_default="", blank=True, editable=False)
-    seq = models.PositiveBigIntegerField(_("链序号"), null=True, blank=True, editable=False)
-    prev_hash = models.CharField(_("前一哈希"), max_length=64, null=True, blank=True, editable=False)
-    hash = models.CharField(_("哈希"), max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("资金池设置记录")

@@ -132,7 +132,8 @@ def _wait_for_lock_waiter(timeout=10):
         end = time.time() + timeout
         while time.time() < end:
             cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                           "AND query LIKE %s AND pid <> pg_backend_pid()", ["%sha256%"])
+                           "AND query LIKE %s AND pid <> pg_backend_pid() "
+                           "AND datname = current_database()", ["%sha256%"])  # not another xdist worker's
             if cursor.fetchone()[0]:
                 return True
             time.sleep(0.05)
