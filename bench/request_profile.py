@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Where one request's time goes: ``python bench/request_profile.py [call …] [--sql] [--top]`` against a bench database.
+"""Where one request's time goes: ``python bench/request_profile.py [call …] [--sql] [--top] [--explain [--plan]]`` against a bench database.
 
 Runs each call of the API part (the same requests bench/run.py sends, through Django's test client in
 one process, production settings) 40 times: the median time, the time inside database calls, the
@@ -103,10 +103,11 @@ def _calls() -> dict:
 def profile(name: str, call, show_sql: bool) -> None:
     first = call()
     assert first.status_code < 300, (name, first.status_code, first.content[:300])
-    seen, in_db = [], [0.0]
+    seen, in_db, bound = [], [0.0], []
 
     def wrapper(execute, sql, params, many, context):
         seen.append(sql)
+        bound.append(params)
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
@@ -133,6 +134,15 @@ def profile(name: str, call, show_sql: bool) -> None:
     if show_sql:
         for sql in seen[: len(seen) // RUNS]:
             print("    ", sql[:160])
+    if "--explain" in sys.argv:  # PostgreSQL's own planning and execution time of each read
+        for sql, params in zip(seen[: len(seen) // RUNS], bound, strict=False):
+            if sql.lstrip().upper().startswith("SELECT"):
+                with connection.cursor() as cursor:
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                    plan = [row[0] for row in cursor.fetchall()]
+                print("    ", sql[:80], "|", "; ".join(line.strip() for line in plan if "Time" in line))
+                if "--plan" in sys.argv:
+                    print("\n".join(plan))
     if "--top" in sys.argv:  # the project's own functions by cumulative time per request
         stats = pstats.Stats(profiler).stats
         mine = [(cum, file, line, fn) for (file, line, fn), (_cc, _nc, _own, cum, _callers) in stats.items()

@@ -101,6 +101,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.int
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool owns the connections
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1, "max_size": env.integer("IPFUND_DB_POOL", 0), "timeout": 10}
+# PostgreSQL: parameters bound by the server, and a statement a connection has run IPFUND_DB_PREPARE
+# times (psycopg's default, 5) kept prepared, so PostgreSQL stops planning it again: planning was most
+# of the API token's lookup (0.6–1.0 ms of 0.8–1.2) and of a list page's statement (bench/RESULTS.md).
+# 0 turns both off, for a pooler in transaction mode that cannot keep prepared statements (PgBouncer
+# before 1.21, or without max_prepared_statements).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.integer("IPFUND_DB_PREPARE", 5) > 0:
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=env.integer("IPFUND_DB_PREPARE", 5))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside a writer; IMMEDIATE takes the write lock at BEGIN so two
     # writers queue on the busy timeout instead of failing with "database is locked".

@@ -19,7 +19,7 @@ Tamper evidence:
 - a row edited between its commit and its sealing is linked as it was written: it shows as tampered;
 - a sealed row is in the hash chain exactly as before (``core.audit_chain``).
 - What is new: a pending row deleted with SQL between its commit and its sealing (milliseconds; after
-  a crash in that gap, until ``verify_audit`` or ``seal_pending_all`` sweeps) leaves no gap in the
+  a crash in that gap, until ``verify_audit`` or ``core.audit_sweep`` sweeps) leaves no gap in the
   chain. The cross-checks still catch it where live rows depend on it (an application's state and
   its transition logs, a loan's outstanding principal and its repayments, budgets and ledger).
 
@@ -29,11 +29,9 @@ the transaction, as before; tests of the pending path run with real commits.
 
 from __future__ import annotations
 
-import collections
 import contextvars
 import functools
 import logging
-from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -47,7 +45,6 @@ from .audit_chain import (
     _write_links,
     canonical_row,
     pending_rows,
-    registered,
     row_hash,
     ticket_of,
 )
@@ -387,26 +384,3 @@ def _write(head_model, links: dict[type[models.Model], list[tuple]], heads: list
                        + "".join(f", {count}" for count, _n in counts), params)
         found = cursor.fetchone()
     return list(found[1:]) == [n for _sql, n in counts]
-
-
-def pending_streams(chain: Chain) -> list[str]:
-    unchained = chain.model.objects.filter(seq__isnull=True)
-    return list(unchained.values_list("stream", flat=True).distinct().order_by("stream"))
-
-
-def seal_pending_all(chains: Iterable[Chain] | None = None, *, lock_timeout_ms: int | None = None
-                     ) -> tuple[int, list[tuple[Chain, str, str]]]:
-    """The sweep: seal every stream's pending rows with valid tickets (a writer that stopped between
-    its commit and its sealing). Returns (rows linked, [(chain, stream, why a stream could not be)])."""
-    pairs = [(chain, stream) for chain in (chains or registered()) for stream in pending_streams(chain)]
-    return seal_isolated(pairs, lock_timeout_ms=lock_timeout_ms) if pairs else (0, [])
-
-
-def unsealed(chains: Iterable[Chain]) -> list[tuple[Chain, str, int]]:
-    """Committed rows still pending with a valid ticket, per (chain, stream): after a sweep, a finding
-    (their deletion would leave no trace while they wait)."""
-    out = []
-    for chain in chains:
-        counts = collections.Counter(row["stream"] for row, valid in pending_rows(chain) if valid)
-        out += [(chain, stream, n) for stream, n in sorted(counts.items())]
-    return out

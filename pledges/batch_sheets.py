@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 
 from core.web import excel_response
 
-from .batch import COLUMNS, EXAMPLE_CONTRACT, MAX_BYTES, MAX_ROWS, SHEET, Problem
+from .batch import Problem
+from .batch_read import COLUMNS, EXAMPLE_CONTRACT, MAX_BYTES, MAX_ROWS, SHEET
 
 NOTES_SHEET = "填写说明"
 TEMPLATE_ROWS = MAX_ROWS + 1  # rows of the template given the columns' formats (headers included)

@@ -137,6 +137,17 @@ def loan_register(*, by: User, contract_no: str | None = None, borrower_credit_c
         "collateral_total": collateral_total, "insured_or_guaranteed": insured_or_guaranteed,
     })
     rights: list[RightData] = clean["rights"]
+    try:
+        return _registered(by, bank, clean, rights)
+    except _RightTakenMeanwhile:
+        raise _already_pledged(_live_pledges_of(rights) or [r.number for r in rights]) from None
+
+
+class _RightTakenMeanwhile(Exception):
+    pass
+
+
+def _registered(by: User, bank: Bank, clean: dict, rights: list[RightData]) -> PledgeLoan:
     with transaction.atomic():
         borrower = _borrower(clean["credit_code"], clean["borrower_name"], bank)
         if PledgeLoan.objects.filter(bank=bank, contract_no=clean["contract_no"]).exists():
@@ -161,14 +172,16 @@ def loan_register(*, by: User, contract_no: str | None = None, borrower_credit_c
         except IntegrityError:
             raise _duplicate_contract(clean["contract_no"]) from None
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=False):
                 PledgedRight.objects.bulk_create([
                     PledgedRight(loan=loan, kind=r.kind, number=r.number, valuation=r.valuation, ip_asset_id=asset)
                     for r, asset in owned
                 ])
         except IntegrityError:
-            # A concurrent registration won the partial unique index for one of the rights.
-            raise _already_pledged(_live_pledges_of(rights) or [r.number for r in rights]) from None
+            # A concurrent registration won the partial unique index for one of the rights: which one is
+            # asked after the rollback (a savepoint here, for this rare case, cost every registration
+            # two round trips).
+            raise _RightTakenMeanwhile from None
         # The chained record of the facts a subsidy or a compensation is decided by (verify_audit
         # compares the loan row with it: pledges.verify) and of the coverage decision.
         _event(loan, "registered", by, principal=str(loan.principal), rights=[r.number for r in rights],

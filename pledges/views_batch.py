@@ -14,7 +14,7 @@ from django.core import signing
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from . import batch
+from . import batch, batch_read
 from .batch_sheets import report_response, template_response
 from .forms_bank import ImportForm
 from .views_support import bank_required, new_token, submit_once
@@ -24,10 +24,10 @@ MAX_AGE = 2 * 60 * 60  # seconds a preview may be stored from
 PAYLOAD = "payload"
 
 
-def _encode(user, rows: list[batch.SheetRow], checked: batch.Checked, name: str) -> str:
+def _encode(user, rows: list[batch_read.SheetRow], checked: batch.Checked, name: str) -> str:
     return signing.dumps({
         "user": user.pk, "token": new_token(), "name": name[:120],
-        "rows": [[row.row, [row.values[key] for key in batch.KEYS]] for row in rows],
+        "rows": [[row.row, [row.values[key] for key in batch_read.KEYS]] for row in rows],
         "bad": checked.bad_rows,
         "problems": [[problem.row, problem.column, problem.message] for problem in checked.problems],
     }, salt=SALT, compress=True)
@@ -40,7 +40,7 @@ def _decode(user, text: str) -> dict | None:
         data = signing.loads(text, salt=SALT, max_age=MAX_AGE)
         if data.get("user") != user.pk:
             return None
-        data["rows"] = [batch.SheetRow(row, dict(zip(batch.KEYS, values, strict=True))) for row, values in data["rows"]]
+        data["rows"] = [batch_read.SheetRow(row, dict(zip(batch_read.KEYS, values, strict=True))) for row, values in data["rows"]]
         data["problems"] = [batch.Problem(*problem) for problem in data["problems"]]
     except (signing.BadSignature, ValueError, TypeError, KeyError, AttributeError):  # SignatureExpired included
         return None
@@ -59,14 +59,14 @@ def _total(loans: list[batch.SheetLoan]) -> Decimal:
 
 def _page(request, form, checked: batch.Checked | None = None, *, payload: str = "", name: str = "", status=200):
     context = {"form": form, "checked": checked, "payload": payload, "payload_field": PAYLOAD, "name": name,
-               "max_rows": batch.MAX_ROWS, "max_mb": batch.MAX_BYTES // (1024 * 1024)}
+               "max_rows": batch_read.MAX_ROWS, "max_mb": batch_read.MAX_BYTES // (1024 * 1024)}
     if checked is not None:
         context.update(good=checked.good_loans, total=_total(checked.good_loans),
                        total_all=_total(checked.loans))
     return render(request, "pledges/loan_import.html", context, status=status)
 
 
-def _preview(request, rows: list[batch.SheetRow], name: str, *, changed: bool = False):
+def _preview(request, rows: list[batch_read.SheetRow], name: str, *, changed: bool = False):
     checked = batch.check(request.user, rows)
     if changed:
         messages.warning(request, _("数据已有变化：以下检查结果是最新的，本次未登记任何贷款"))
@@ -84,8 +84,8 @@ def loan_import(request):
         return _page(request, form)
     upload = form.cleaned_data["file"]
     try:
-        rows = batch.read_sheet(upload)
-    except batch.SheetRefused as exc:
+        rows = batch_read.read_sheet(upload)
+    except batch_read.SheetRefused as exc:
         form.add_error("file", exc.message)
         return _page(request, form)
     return _preview(request, rows, upload.name)
@@ -127,7 +127,7 @@ def _second_post(request):
     return redirect("pledges:loan_list")
 
 
-def _store(user, rows: list[batch.SheetRow]) -> dict:
+def _store(user, rows: list[batch_read.SheetRow]) -> dict:
     checked = batch.store(user, rows)
     return {"stored": checked.stored, "problems": len(checked.problems)}
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 from django_filters import utils as filter_utils
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 # DRF's own formatting of a timestamp (the current time zone, ISO 8601), so both paths agree.
 _DATETIME = serializers.DateTimeField()
@@ -27,7 +29,14 @@ def enabled() -> bool:
 
 
 def datetime_text(value) -> str | None:
-    return None if value is None else _DATETIME.to_representation(value)
+    """DRF's text of a timestamp; an aware one (every column here) without DRF's field machinery,
+    which was a tenth of a list page's time (``tests/api/test_readers.py`` compares the two)."""
+    if value is None:
+        return None
+    if value.tzinfo is None or not settings.USE_TZ or api_settings.DATETIME_FORMAT != ISO_8601:
+        return _DATETIME.to_representation(value)
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def page_hint(request, page_size: int) -> tuple[int, int]:
@@ -78,12 +87,21 @@ def filtered(visible: tuple[str, list], filters: dict, conditions: dict) -> tupl
     return " AND ".join(where), params
 
 
-def page_sql(count: str, columns: str, table: str, condition: str, ordering: str) -> str:
+def page_sql(count: str, columns: str, table: str, condition: str, ordering: str):
     """One statement for a page and its count: the count (a scalar subquery) on every row, and one
-    row of NULLs beside it when the page is empty. Parameters: the count's, the condition's, then
-    LIMIT and OFFSET."""
-    return (f"SELECT ({count}), page.* FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT {columns} FROM {table}"
-            f" WHERE {condition} ORDER BY {ordering} LIMIT %s OFFSET %s) page ON TRUE")
+    row of NULLs beside it when the page is empty. Returns ``at(offset, limit)``, the statement for
+    that page; its parameters: the count's, then the condition's.
+
+    The page's LIMIT and OFFSET are written into the statement as whole numbers, not parameters: with
+    them as parameters PostgreSQL cannot cost a generic plan, so a prepared statement was planned
+    again on every call (30 custom plans of 30; written in, generic from the sixth, 1.5 → 0.8 ms)."""
+    head = (f"SELECT ({count}), page.* FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT {columns} FROM {table}"
+            f" WHERE {condition} ORDER BY {ordering}")
+
+    def at(offset: int, limit: int) -> str:
+        return f"{head} LIMIT {int(limit)} OFFSET {int(offset)}) page ON TRUE"
+
+    return at
 
 
 def fetch_all(sql: str, params: list) -> list[tuple]:

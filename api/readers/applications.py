@@ -41,7 +41,7 @@ def application_rows(user, request, page_size: int, filters: dict) -> SqlRows:
     labels = dict(State.choices)
 
     def fetch(offset: int, limit: int):
-        rows = fetch_all(sql, [*counted[1], *params, limit, offset])
+        rows = fetch_all(sql(offset, limit), [*counted[1], *params])
         return int(rows[0][0]), [_row(row[1:], labels) for row in rows if row[1] is not None]
 
     return SqlRows(fetch, page_hint(request, page_size))

@@ -105,7 +105,7 @@ def loan_rows(user, request, page_size: int, filters: dict) -> SqlRows:
                    condition, "l.id DESC")
 
     def fetch(offset: int, limit: int):
-        rows = fetch_all(sql, [*params, *params, limit, offset])
+        rows = fetch_all(sql(offset, limit), [*params, *params])
         return int(rows[0][0]), [_listed(row[1:]) for row in rows if row[1] is not None]
 
     return SqlRows(fetch, page_hint(request, page_size))

@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from core import audit_seal
+from core import audit_seal, audit_sweep
 from core.audit_chain import canonical, canonical_row, registered
 from funding.models import AuditChainHead
 from ops.management.commands import verify_audit
@@ -82,7 +82,7 @@ def test_a_pending_row_edited_before_sealing_stays_out_of_the_chain(loan, no_sea
     note = _note(loan, amount="100.00")
     LoanEvent.objects.filter(pk=note.pk).update(detail={"amount": "1.00"})
     no_sealing.undo()
-    assert audit_seal.seal_pending_all()[0] == 0
+    assert audit_sweep.seal_pending_all()[0] == 0
     assert _seq(note) is None and f"#{note.pk}" in " ".join(findings())
 
 
@@ -92,7 +92,7 @@ def test_a_pending_row_copied_under_another_id_is_not_sealed(loan, no_sealing):
     copy.pk = None
     copy.save(force_insert=True)  # same values and the same ticket, another id
     no_sealing.undo()
-    assert audit_seal.seal_pending_all()[0] == 1
+    assert audit_sweep.seal_pending_all()[0] == 1
     assert _seq(note) == 2 and _seq(copy) is None
     assert findings() == [f"贷款事件记录：1 条记录未入链（绕过审计写入）：#{copy.pk}"]
 
@@ -107,7 +107,7 @@ def test_rows_a_crashed_writer_left_are_sealed_by_the_sweep_and_hold_up_no_one(l
     no_sealing.undo()
     third = _note(loan)
     assert [_seq(first), _seq(second), _seq(third)] == [None, None, 2] and findings() == []
-    assert audit_seal.seal_pending_all()[0] == 2
+    assert audit_sweep.seal_pending_all()[0] == 2
     assert [_seq(first), _seq(second)] == [3, 4] and findings() == []
 
 
@@ -132,7 +132,7 @@ def test_a_ticket_made_before_a_key_rotation_is_honoured_through_the_fallback(lo
     note = _note(loan)
     no_sealing.undo()
     with override_settings(SECRET_KEY="rotated-" + "k" * 50, SECRET_KEY_FALLBACKS=[old]):
-        assert audit_seal.seal_pending_all()[0] == 1
+        assert audit_sweep.seal_pending_all()[0] == 1
     assert _seq(note) == 2
 
 
@@ -140,7 +140,7 @@ def test_without_the_key_a_pending_row_is_not_sealed(loan, no_sealing):
     note = _note(loan)
     no_sealing.undo()
     with override_settings(SECRET_KEY="another-deployment-" + "k" * 50, SECRET_KEY_FALLBACKS=[]):
-        assert audit_seal.seal_pending_all()[0] == 0
+        assert audit_sweep.seal_pending_all()[0] == 0
     assert _seq(note) is None
 
 
@@ -163,7 +163,7 @@ def test_a_row_edited_between_commit_and_sealing_is_linked_as_written_and_shows_
 
 
 def test_a_row_sealed_by_a_sweep_before_its_writer_is_linked_once(loan, monkeypatch):
-    _between_commit_and_seal(monkeypatch, audit_seal.seal_pending_all)
+    _between_commit_and_seal(monkeypatch, audit_sweep.seal_pending_all)
     first = _note(loan)
     second = _note(loan)
     assert [_seq(first), _seq(second)] == [2, 3] and findings() == []

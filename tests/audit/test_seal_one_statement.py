@@ -8,7 +8,7 @@ import time
 import pytest
 from django.db import DatabaseError, DataError, connection, transaction
 
-from core import audit_seal
+from core import audit_seal, audit_sweep
 from core.audit_chain import GENESIS, registered, row_hash
 from funding.models import AuditChainHead
 from pledges import services
@@ -78,7 +78,7 @@ def _sweep(stop, errors):
     """Sweep every stream (as ``verify_audit`` does) until ``stop``; errors are collected."""
     try:
         while not stop.is_set():
-            audit_seal.seal_pending_all()
+            audit_sweep.seal_pending_all()
     except Exception as exc:
         errors.append(exc)
     finally:

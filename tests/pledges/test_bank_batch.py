@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook, load_workbook
 
-from pledges import batch
+from pledges import batch_read
 from pledges.models import LoanEvent, PledgedRight, PledgeLoan
 from tests.clients import page_client
 from tests.factories import make_credit_code, make_patent_number
@@ -21,7 +21,7 @@ from tests.pledges.helpers import THIS_YEAR, register
 
 pytestmark = pytest.mark.django_db
 IMPORT = "/pledges/import/"
-HEADERS = [column.header for column in batch.COLUMNS]
+HEADERS = [column.header for column in batch_read.COLUMNS]
 _serial = iter(range(1, 100_000))
 
 
@@ -78,7 +78,7 @@ def test_template_has_the_headers_an_example_and_notes(world):
     assert workbook.sheetnames == ["质押贷款", "填写说明"]
     rows = list(workbook["质押贷款"].iter_rows(values_only=True, max_row=3))
     assert list(rows[0]) == HEADERS
-    assert rows[1][0] == batch.EXAMPLE_CONTRACT and rows[1][4] == 0.0385  # a fraction, shown as 3.85%
+    assert rows[1][0] == batch_read.EXAMPLE_CONTRACT and rows[1][4] == 0.0385  # a fraction, shown as 3.85%
     assert rows[2][8] == "商标"  # the example loan's second right, on its own row
     notes = [row[0] for row in workbook["填写说明"].iter_rows(values_only=True, min_row=2) if row[0]]
     assert all(header in notes for header in HEADERS)
@@ -171,7 +171,7 @@ def test_a_cell_stored_as_the_float_3000000_0_is_three_million(world):
     (True, "TRUE"), (None, None), (12345678, "12345678"),
 ])
 def test_cells_are_read_as_the_text_the_services_parse(cell, text):
-    assert batch.cell_text(cell) == text
+    assert batch_read.cell_text(cell) == text
 
 
 def test_a_formulas_binary_artefact_reads_as_excel_shows_it(world):
@@ -299,7 +299,7 @@ def test_a_file_above_2_mb(world):
 
 
 def test_more_than_1000_rows(world):
-    rows = [loan_row() for _ in range(batch.MAX_ROWS + 1)]
+    rows = [loan_row() for _ in range(batch_read.MAX_ROWS + 1)]
     assert refusal(upload(page_client(world.bank1_user), xlsx(rows))) == ["数据超过 1000 行，请分成多个文件上传"]
 
 

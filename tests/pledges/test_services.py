@@ -3,8 +3,8 @@
 import pytest
 
 from applicants.errors import Conflict, Invalid, NotAllowed, NotFound
-from pledges import services
-from pledges.models import LoanEvent, LoanStatus, PledgedRight
+from pledges import registration, services
+from pledges.models import LoanEvent, LoanStatus, PledgedRight, PledgeLoan
 from tests.factories import BankFactory, RegionFactory, user_with_role
 from tests.pledges.helpers import IN_TERM, loan_body, register
 
@@ -68,3 +68,23 @@ def test_new_borrower_gets_the_banks_region(world):
     user = user_with_role("bank", bank=bank, region=other, username="bank-wx")
     loan = register(user)
     assert loan.borrower.region_id == other.pk
+
+
+def test_a_right_pledged_between_the_check_and_the_insert_is_a_409_naming_it(world, monkeypatch):
+    """Another registration pledged the right after this one's check (the partial unique index then
+    refuses the insert): the 409 names the right, asked after the rollback, and no loan is left."""
+    first = loan_body()
+    services.loan_register(by=world.bank1_user, **first)
+    real, calls = registration._live_pledges_of, []
+
+    def blind_first_time(rights):
+        calls.append(rights)
+        return [] if len(calls) == 1 else real(rights)
+
+    monkeypatch.setattr(registration, "_live_pledges_of", blind_first_time)
+    second = loan_body(borrower_credit_code=first["borrower_credit_code"], rights=first["rights"][:1])
+    with pytest.raises(Conflict) as refused:
+        services.loan_register(by=world.bank1_user, **second)
+    assert refused.value.code == "right_already_pledged" and len(calls) == 2
+    assert first["rights"][0]["number"] in str(refused.value)
+    assert not PledgeLoan.objects.filter(contract_no=second["contract_no"]).exists()

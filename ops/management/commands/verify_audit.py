@@ -5,7 +5,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from core import audit_chain, audit_seal
+from core import audit_chain, audit_sweep
 
 SWEEP_LOCK_TIMEOUT_MS = 10_000  # a head held longer (a stuck sealing, an SQL session) is reported, not waited on
 
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         CHAINS = audit_chain.registered()
         # Committed rows whose writer stopped between its commit and their sealing (core.audit_seal):
         # only rows with a valid ticket are linked; the others stay findings below.
-        pending, failures = (0, []) if options["no_seal"] else audit_seal.seal_pending_all(
+        pending, failures = (0, []) if options["no_seal"] else audit_sweep.seal_pending_all(
             CHAINS, lock_timeout_ms=SWEEP_LOCK_TIMEOUT_MS)
         if pending:
             self.stdout.write(_("已将 %(n)d 条已提交的记录补入链（写入后尚未入链）") % {"n": pending})
@@ -43,7 +43,7 @@ class Command(BaseCommand):
         findings = [_("%(chain)s：无法将已提交的记录补入链（%(why)s）") % {"chain": chain.label, "why": why}
                     + audit_chain.stream_note(stream) for chain, stream, why in failures]
         waiting = [_("%(chain)s：%(n)d 条已提交的记录仍未入链，其删除将无迹可查") % {"chain": chain.label, "n": n}
-                   + audit_chain.stream_note(stream) for chain, stream, n in audit_seal.unsealed(CHAINS)]
+                   + audit_chain.stream_note(stream) for chain, stream, n in audit_sweep.unsealed(CHAINS)]
         if options["no_seal"]:
             for line in waiting:
                 self.stdout.write(line + _("（未补入：--no-seal）"))
