@@ -106,9 +106,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.int
 # of the API token's lookup (0.6–1.0 ms of 0.8–1.2) and of a list page's statement (bench/RESULTS.md).
 # 0 turns both off, for a pooler in transaction mode that cannot keep prepared statements (PgBouncer
 # before 1.21, or without max_prepared_statements).
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.integer("IPFUND_DB_PREPARE", 5) > 0:
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=True, prepare_threshold=env.integer("IPFUND_DB_PREPARE", 5))
+PREPARE_THRESHOLD = env.integer("IPFUND_DB_PREPARE", 5)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and PREPARE_THRESHOLD > 0:
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=PREPARE_THRESHOLD)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside a writer; IMMEDIATE takes the write lock at BEGIN so two
     # writers queue on the busy timeout instead of failing with "database is locked".

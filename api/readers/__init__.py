@@ -30,7 +30,7 @@ def enabled() -> bool:
 
 def datetime_text(value) -> str | None:
     """DRF's text of a timestamp; an aware one (every column here) without DRF's field machinery,
-    which was a tenth of a list page's time (``tests/api/test_readers.py`` compares the two)."""
+    which was a tenth of a list page's time (``tests/api/test_reader_datetime.py`` compares the two)."""
     if value is None:
         return None
     if value.tzinfo is None or not settings.USE_TZ or api_settings.DATETIME_FORMAT != ISO_8601:
